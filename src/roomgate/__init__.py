@@ -1,0 +1,1 @@
+"""roomgate: PMS integration layer."""

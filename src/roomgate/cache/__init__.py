@@ -1,0 +1,1 @@
+"""Redis adapters: inventory/rate cache, hold ledger (Lua), and the client factory."""

@@ -1,0 +1,52 @@
+"""The booking state machine of DESIGN §5; illegal transitions raise."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    HELD = "held"
+    AUTHORIZED = "authorized"
+    RESERVED = "reserved"
+    CONFIRMED = "confirmed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset({BookingStatus.CONFIRMED, BookingStatus.FAILED, BookingStatus.CANCELLED})
+
+# The saga path runs forward one step at a time; any non-final step may fail (after compensation);
+# only a confirmed booking may be cancelled.
+_ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
+    BookingStatus.PENDING: frozenset({BookingStatus.HELD, BookingStatus.FAILED}),
+    BookingStatus.HELD: frozenset({BookingStatus.AUTHORIZED, BookingStatus.FAILED}),
+    BookingStatus.AUTHORIZED: frozenset({BookingStatus.RESERVED, BookingStatus.FAILED}),
+    BookingStatus.RESERVED: frozenset({BookingStatus.CONFIRMED, BookingStatus.FAILED}),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLED}),
+    BookingStatus.FAILED: frozenset(),
+    BookingStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, current: BookingStatus, target: BookingStatus) -> None:
+        super().__init__(f"booking cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+def can_transition(current: BookingStatus, target: BookingStatus) -> bool:
+    return target in _ALLOWED[current]
+
+
+def transition(current: BookingStatus, target: BookingStatus) -> BookingStatus:
+    """Return `target` if the move is allowed, else raise `IllegalTransition`."""
+    if not can_transition(current, target):
+        raise IllegalTransition(current, target)
+    return target

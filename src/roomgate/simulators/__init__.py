@@ -1,0 +1,1 @@
+"""Vendor-faithful simulators (Cloudbeds, Mews, Toss, Stripe) with a `/_sim/` control API."""

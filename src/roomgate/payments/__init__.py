@@ -1,0 +1,1 @@
+"""Payment gateways: authorize, capture, void, refund — Toss, Stripe and a sandbox."""

@@ -1,0 +1,1 @@
+"""PMS connectors: one async interface over Cloudbeds, Mews and whatever comes next."""

@@ -71,6 +71,10 @@ class PaymentNotFound(PaymentError):
     """The provider knows no such payment."""
 
 
+class PaymentConfigurationError(PaymentError):
+    """The provider refused our credentials or account setup (401/403): fix configuration, don't retry."""
+
+
 class PaymentGateway(Protocol):
     """Amounts are `Money`; adapters convert to the provider's integer minor units.
 

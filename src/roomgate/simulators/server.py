@@ -14,12 +14,26 @@ import uvicorn
 class ServerThread:
     """`with ServerThread(app) as srv: srv.url` — a real socket, port 0 by default."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_level: str = "warning",
+        graceful_shutdown_seconds: float | None = None,
+    ) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
+        # A bound on graceful shutdown lets `stop()` cancel handlers that hang on purpose (fault injection).
+        config = uvicorn.Config(
+            app,
+            log_level=log_level,
+            lifespan="auto",
+            access_log=False,
+            timeout_graceful_shutdown=graceful_shutdown_seconds,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 

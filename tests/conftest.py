@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -86,3 +88,58 @@ async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[object]:
 @pytest.fixture
 def unique_id() -> str:
     return uuid.uuid4().hex[:10]
+
+
+
+LEDGER_BACKENDS = ["sqlite", "postgresql", "mysql"]
+
+
+@contextlib.contextmanager
+def empty_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A brand-new empty database on `backend`, dropped afterwards."""
+    from tests import databases
+
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path}/ledger-{uuid.uuid4().hex[:6]}.db"
+        return
+    if backend == "postgresql":
+        admin = request.getfixturevalue("postgres_url")
+        url = databases.create_postgres_database(admin)
+        try:
+            yield url
+        finally:
+            databases.drop_postgres_database(admin, url)
+        return
+    admin = request.getfixturevalue("mysql_url")
+    url = databases.create_mysql_database(admin)
+    try:
+        yield url
+    finally:
+        databases.drop_mysql_database(admin, url)
+
+
+@pytest.fixture(params=LEDGER_BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend: SQLite, PostgreSQL, MariaDB."""
+    with empty_database(request.param, request, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=LEDGER_BACKENDS)
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database on each backend, migrated to head."""
+    from roomgate.ledger.migrate import upgrade
+
+    with empty_database(request.param, request, tmp_path) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def sqlite_ledger_url(tmp_path: Path) -> str:
+    """A migrated SQLite ledger (fast default for service tests)."""
+    from roomgate.ledger.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/ledger.db"
+    upgrade(url)
+    return url

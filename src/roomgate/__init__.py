@@ -1,1 +1,3 @@
 """roomgate: PMS integration layer."""
+
+__version__ = "0.1.0"

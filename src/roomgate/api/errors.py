@@ -1,0 +1,87 @@
+"""One error shape for every public failure: `{"success": false, "error": "<ko>", "errorCode": "<CODE>"}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.logging import get_logger
+from roomgate.pms.errors import (
+    PMSAuthenticationError,
+    PMSError,
+    PMSNotFound,
+    PMSUnavailable,
+)
+
+log = get_logger(__name__)
+
+_FIELD_NAMES_KO = {"body": "본문", "query": "쿼리", "path": "경로", "header": "헤더"}
+
+
+def error_body(code: ErrorCode, message: str | None = None) -> dict[str, Any]:
+    return {"success": False, "error": message or code.message, "errorCode": code.value}
+
+
+def error_response(code: ErrorCode, message: str | None = None, *, status: int | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status or code.http_status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    # Name the offending field and the rule, never echo the value (it may be a card token or e-mail).
+    errors = exc.errors()
+    if not errors:
+        return ErrorCode.VALIDATION_ERROR.message
+    first = errors[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in _FIELD_NAMES_KO]
+    field = ".".join(loc) or "요청"
+    kind = first.get("type", "")
+    reason = {
+        "missing": "필수 값이 없습니다",
+        "json_invalid": "JSON 형식이 올바르지 않습니다",
+        "extra_forbidden": "허용되지 않는 필드입니다",
+    }.get(kind, "형식이 올바르지 않습니다")
+    if kind in {"value_error", "assertion_error"} and first.get("ctx", {}).get("error"):
+        reason = str(first["ctx"]["error"])
+    return f"{ErrorCode.VALIDATION_ERROR.message}: {field} — {reason}"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.code, exc.user_message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(ErrorCode.VALIDATION_ERROR, _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error_response(ErrorCode.NOT_FOUND, status=404)
+        if exc.status_code == 401:
+            return error_response(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        code = ErrorCode.VALIDATION_ERROR if exc.status_code < 500 else ErrorCode.INTERNAL_ERROR
+        return error_response(code, f"{code.message} (HTTP {exc.status_code})", status=exc.status_code)
+
+    @app.exception_handler(PMSError)
+    async def _pms(_request: Request, exc: PMSError) -> JSONResponse:
+        if isinstance(exc, PMSNotFound):
+            return error_response(ErrorCode.NOT_FOUND, f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다")
+        if isinstance(exc, PMSAuthenticationError):
+            log.warning("pms_auth_failed", vendor=exc.vendor, hotel_id=exc.hotel_id)
+            return error_response(ErrorCode.PMS_UNAVAILABLE, "PMS 인증에 실패했습니다 (호텔 연동 설정을 확인하세요)", status=502)
+        if isinstance(exc, PMSUnavailable):
+            return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "30"})
+        log.warning("pms_error", vendor=exc.vendor, hotel_id=exc.hotel_id, error=type(exc).__name__)
+        return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "5"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", error=type(exc).__name__, exc_info=exc)
+        return error_response(ErrorCode.INTERNAL_ERROR)

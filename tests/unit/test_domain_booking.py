@@ -1,0 +1,38 @@
+import itertools
+
+import pytest
+
+from roomgate.domain.booking import FINAL_STATES, BookingStatus, IllegalTransition, can_transition, transition
+from roomgate.domain.errors import ErrorCode
+
+SAGA = [BookingStatus.PENDING, BookingStatus.HELD, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, BookingStatus.CONFIRMED]
+
+
+def test_the_saga_path_is_legal_step_by_step() -> None:
+    for current, target in itertools.pairwise(SAGA):
+        assert transition(current, target) is target
+
+
+@pytest.mark.parametrize("state", SAGA[:-1])
+def test_every_unfinished_state_may_fail(state: BookingStatus) -> None:
+    assert can_transition(state, BookingStatus.FAILED)
+
+
+def test_steps_cannot_be_skipped_or_reversed() -> None:
+    with pytest.raises(IllegalTransition):
+        transition(BookingStatus.PENDING, BookingStatus.CONFIRMED)
+    with pytest.raises(IllegalTransition):
+        transition(BookingStatus.RESERVED, BookingStatus.HELD)
+
+
+def test_final_states_only_allow_cancelling_a_confirmed_booking() -> None:
+    for final, target in itertools.product(FINAL_STATES, BookingStatus):
+        allowed = final is BookingStatus.CONFIRMED and target is BookingStatus.CANCELLED
+        assert can_transition(final, target) is allowed
+
+
+def test_every_error_code_has_status_and_korean_message() -> None:
+    for code in ErrorCode:
+        assert 400 <= code.http_status < 600
+        assert code.message
+    assert ErrorCode.INVENTORY_UNAVAILABLE.describe("2025-11-02") == "재고 부족: 2025-11-02"

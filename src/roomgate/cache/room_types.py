@@ -1,0 +1,72 @@
+"""The hotel's room-type list (`hotel:{h}:rooms`, 1 h) and its last-known-good copy."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import redis.asyncio as aioredis
+
+from roomgate.cache import keys
+from roomgate.cache.metrics import count_lookups
+from roomgate.cache.ttl import jittered_ms, to_ms
+from roomgate.clock import Clock
+from roomgate.config import Settings
+from roomgate.pms.types import RoomType
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRoomTypes:
+    room_types: list[RoomType]
+    read_at: float
+    stale: bool = False
+
+    def find(self, room_type_id: str) -> RoomType | None:
+        """The room type with this id, if the hotel has it."""
+        return next((rt for rt in self.room_types if rt.room_type_id == room_type_id), None)
+
+
+class RoomTypeCache:
+    """JSON envelope `{r: read ms, e: logical expiry ms, rooms: [...]}` so expiry follows the clock."""
+
+    def __init__(self, redis: aioredis.Redis, settings: Settings, clock: Clock, rng: random.Random) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.clock = clock
+        self._rng = rng
+
+    async def get(self, hotel_id: str, *, allow_stale: bool = False) -> CachedRoomTypes | None:
+        """Fresh list, else (when allowed) the last-known-good one, else None."""
+        fresh, lkg = await self.redis.mget(keys.rooms(hotel_id), keys.lkg_rooms(hotel_id))
+        now_ms = to_ms(self.clock.now())
+        found = _decode(fresh, now_ms)
+        count_lookups("rooms", int(found is not None), int(found is None))
+        if found is not None or not allow_stale:
+            return found
+        stale = _decode(lkg, now_ms, stale=True)
+        count_lookups("lkg_rooms", int(stale is not None), int(stale is None))
+        return stale
+
+    async def put(self, hotel_id: str, room_types: Sequence[RoomType], *, read_started_at: float) -> None:
+        """Store the list fresh (rooms TTL ± jitter) and as last-known-good (lkg TTL)."""
+        now_ms = to_ms(self.clock.now())
+        ttl_ms = jittered_ms(self.settings.rooms_ttl_seconds, self.settings.ttl_jitter_ratio, self._rng)
+        lkg_ms = to_ms(self.settings.lkg_ttl_seconds)
+        rooms = [asdict(rt) for rt in room_types]
+        read_ms = to_ms(read_started_at)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(keys.rooms(hotel_id), json.dumps({"r": read_ms, "e": now_ms + ttl_ms, "rooms": rooms}), px=ttl_ms)
+        pipe.set(keys.lkg_rooms(hotel_id), json.dumps({"r": read_ms, "e": now_ms + lkg_ms, "rooms": rooms}), px=lkg_ms)
+        await pipe.execute()
+
+
+def _decode(raw: str | None, now_ms: int, *, stale: bool = False) -> CachedRoomTypes | None:
+    if raw is None:
+        return None
+    envelope = json.loads(raw)
+    if int(envelope["e"]) <= now_ms:
+        return None
+    room_types = [RoomType(**item) for item in envelope["rooms"]]
+    return CachedRoomTypes(room_types=room_types, read_at=int(envelope["r"]) / 1000, stale=stale)

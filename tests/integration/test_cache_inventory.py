@@ -1,0 +1,267 @@
+"""InventoryCache against the in-process Redis and a real server (the `any_redis` fixture)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from roomgate.cache import keys
+from roomgate.cache.inventory import InventoryCache
+from roomgate.clock import FakeClock
+from roomgate.domain.money import Money
+from roomgate.pms.types import NightInventory, NightRate, RoomType
+from tests.integration.cache_support import (
+    HOTEL,
+    NOV_1,
+    ROOM,
+    CommandCounter,
+    make_cache,
+    nights,
+    put_snapshot,
+    settings,
+)
+
+
+async def test_get_range_returns_what_a_snapshot_stored(any_redis: Any) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    stay = nights(3)
+    await put_snapshot(cache, {stay[0]: 4, stay[1]: 0, stay[2]: 7}, stay)
+    clock.advance(5)
+    # when
+    got = await cache.get_range(HOTEL, ROOM, stay)
+    # then
+    assert [n.available for n in got] == [4, 0, 7]
+    assert [n.held for n in got] == [0, 0, 0]
+    assert {n.price for n in got} == {Money.of(250000, "KRW")}
+    assert {n.rate_plan_id for n in got} == {"rp_std"}
+    assert all(n.complete and not n.stale for n in got)
+    assert got[0].age(clock.now()) == pytest.approx(5.0)
+
+
+async def test_prices_keep_their_decimal_exactly(any_redis: Any) -> None:
+    # given a USD price with cents
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    rate = NightRate(ROOM, NOV_1, Money(Decimal("129.95"), "USD"), "bar")
+    await cache.store_snapshot(HOTEL, [ROOM], [NOV_1], [NightInventory(ROOM, NOV_1, 2)], [rate], read_started_at=clock.now())
+    # when
+    night = await cache.get(HOTEL, ROOM, NOV_1)
+    # then
+    assert night.price == Money(Decimal("129.95"), "USD")
+    assert night.price is not None and night.price.minor == 12995
+
+
+async def test_nights_the_pms_left_out_are_cached_as_not_for_sale(any_redis: Any) -> None:
+    # given a PMS answer that covers only the first of two requested nights
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    stay = nights(2)
+    await cache.store_snapshot(HOTEL, [ROOM], stay, [NightInventory(ROOM, stay[0], 3)], [], read_started_at=clock.now())
+    # when
+    first, second = await cache.get_range(HOTEL, ROOM, stay)
+    # then both nights are cached (no refetch storm), the gap as 0 rooms and no price
+    assert first.complete and second.complete
+    assert (first.available, first.price) == (3, None)
+    assert (second.available, second.price) == (0, None)
+
+
+@pytest.mark.parametrize("night_count", [1, 7, 90])
+async def test_get_range_is_one_round_trip_whatever_the_number_of_nights(any_redis: Any, night_count: int) -> None:
+    # given scripts loaded at start-up and a counted client
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await cache.preload_scripts()
+    await put_snapshot(cache, 5, nights(night_count))
+    counter = CommandCounter(any_redis)
+    # when
+    got = await cache.get_range(HOTEL, ROOM, nights(night_count))
+    many = await cache.get_many(HOTEL, [ROOM, "room_789"], nights(night_count), allow_stale=True)
+    # then each read was exactly one command on the wire
+    assert counter.commands == ["EVALSHA", "EVALSHA"]
+    assert len(got) == night_count and all(n.available == 5 for n in got)
+    assert len(many[ROOM]) == len(many["room_789"]) == night_count
+
+
+async def test_freshness_follows_the_clock_from_fresh_to_stale_to_last_known_good(any_redis: Any) -> None:
+    # given a snapshot with the spec's TTLs: inv 90 s, rate 300 s, last-known-good 24 h
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 3, [NOV_1])
+    # when / then: fresh just before 90 s
+    clock.advance(89.9)
+    fresh = await cache.get(HOTEL, ROOM, NOV_1)
+    assert fresh.available == 3 and fresh.complete and not fresh.stale
+    # when / then: at 90 s the count is a miss, the rate still fresh
+    clock.advance(0.1)
+    stale = await cache.get(HOTEL, ROOM, NOV_1)
+    assert stale.available is None and stale.rate_cached and not stale.complete
+    # when / then: the fallback read serves the last-known-good count, marked stale, with its age
+    served = await cache.get(HOTEL, ROOM, NOV_1, allow_stale=True)
+    assert served.available == 3 and served.stale and served.complete
+    assert served.age(clock.now()) == pytest.approx(90.0)
+    # when / then: after 24 h even the last-known-good copy is gone
+    clock.advance(86_400)
+    assert (await cache.get_last_known_good(HOTEL, ROOM, [NOV_1]))[0].available is None
+
+
+async def test_last_known_good_is_readable_on_its_own(any_redis: Any) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 6, [NOV_1])
+    clock.advance(600)
+    # when
+    (lkg,) = await cache.get_last_known_good(HOTEL, ROOM, [NOV_1])
+    # then
+    assert lkg.available == 6 and lkg.stale and lkg.price == Money.of(250000, "KRW")
+    assert lkg.age(clock.now()) == pytest.approx(600.0)
+
+
+async def test_ttls_get_jitter_so_a_hotels_keys_do_not_expire_together(any_redis: Any) -> None:
+    # given 10 % jitter on the 90 s inventory TTL
+    clock = FakeClock()
+    cache = InventoryCache(any_redis, settings(ttl_jitter_ratio=0.1), clock, rng=random.Random(7))
+    await put_snapshot(cache, 1, nights(30))
+    # when
+    ttls = [await any_redis.pttl(keys.inv(HOTEL, ROOM, n)) for n in nights(30)]
+    # then every TTL is within ±10 % and they are not all the same
+    assert all(81_000 - 50 <= t <= 99_000 for t in ttls)
+    assert len(set(ttls)) > 10
+
+
+async def test_a_snapshot_read_before_a_local_mutation_does_not_overwrite_it(any_redis: Any) -> None:
+    # given 5 rooms cached, and a PMS read that begins now (before the booking)
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 5, nights(2))
+    read_began = clock.now()
+    clock.advance(1)
+    # when a booking lowers the count, then the old read (still saying 5) arrives
+    assert await cache.decrement_inventory(HOTEL, ROOM, nights(2), 1) == [4, 4]
+    clock.advance(1)
+    result = await put_snapshot(cache, 5, nights(2), read_started_at=read_began)
+    # then the local mutation stands, and the write says why it skipped
+    assert [n.available for n in await cache.get_range(HOTEL, ROOM, nights(2))] == [4, 4]
+    assert result.skipped_mutated == [(ROOM, n) for n in nights(2)] and result.stored == []
+
+
+async def test_a_snapshot_read_after_the_mutation_is_stored(any_redis: Any) -> None:
+    # given a local mutation
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 5, [NOV_1])
+    await cache.decrement_inventory(HOTEL, ROOM, NOV_1)
+    clock.advance(1)
+    # when a PMS read that began afterwards is stored
+    result = await put_snapshot(cache, 4, [NOV_1])
+    # then it wins
+    assert result.stored == [(ROOM, NOV_1)]
+    assert (await cache.get(HOTEL, ROOM, NOV_1)).available == 4
+
+
+async def test_an_older_snapshot_never_replaces_a_newer_one(any_redis: Any) -> None:
+    # given two reads; the later-started one is stored first
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    early = clock.now()
+    clock.advance(2)
+    await put_snapshot(cache, 2, [NOV_1])
+    # when the earlier read finishes last
+    result = await put_snapshot(cache, 9, [NOV_1], read_started_at=early)
+    # then
+    assert result.skipped_newer == [(ROOM, NOV_1)]
+    assert (await cache.get(HOTEL, ROOM, NOV_1)).available == 2
+
+
+async def test_increment_restores_rooms_on_cancellation_and_updates_last_known_good(any_redis: Any) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 1, nights(2))
+    # when
+    counts = await cache.increment_inventory(HOTEL, ROOM, nights(2), 2)
+    # then
+    assert counts == [3, 3]
+    assert [n.available for n in await cache.get_last_known_good(HOTEL, ROOM, nights(2))] == [3, 3]
+
+
+async def test_an_adjustment_skips_copies_that_already_include_the_pms_change(any_redis: Any) -> None:
+    # given the PMS cancelled at t0 and a copy read at t0+1 (it already shows the freed room)
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    cancelled_at = clock.now()
+    clock.advance(1)
+    await put_snapshot(cache, 3, [NOV_1])
+    # when the cancellation is applied late
+    counts = await cache.increment_inventory(HOTEL, ROOM, NOV_1, pms_changed_at=cancelled_at)
+    # then the room is not counted twice (that would oversell)
+    assert counts == [3]
+
+
+async def test_counts_never_go_below_zero_and_uncached_nights_report_none(any_redis: Any) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 1, [NOV_1])
+    # when
+    counts = await cache.decrement_inventory(HOTEL, ROOM, [NOV_1, date(2025, 11, 2)], 3)
+    # then
+    assert counts == [0, None]
+
+
+async def test_invalidate_drops_fresh_copies_and_fences_older_reads(any_redis: Any) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    read_began = clock.now()
+    await put_snapshot(cache, 5, [NOV_1])
+    clock.advance(1)
+    # when a webhook invalidates, and a read begun before it arrives
+    await cache.invalidate(HOTEL, ROOM, [NOV_1])
+    result = await put_snapshot(cache, 5, [NOV_1], read_started_at=read_began)
+    # then the night stays a miss, and last-known-good survives for the fallback
+    assert result.skipped_mutated == [(ROOM, NOV_1)]
+    assert (await cache.get(HOTEL, ROOM, NOV_1)).available is None
+    assert (await cache.get(HOTEL, ROOM, NOV_1, allow_stale=True)).available == 5
+
+
+async def test_room_types_round_trip_expire_by_the_clock_and_keep_a_last_known_good(any_redis: Any) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    rooms = [RoomType("room_456", "Deluxe Double", 2, total_rooms=10), RoomType("room_789", "Family", 4)]
+    await cache.put_room_types(HOTEL, rooms, read_started_at=clock.now())
+    # when / then
+    cached = await cache.get_room_types(HOTEL)
+    assert cached is not None and cached.room_types == rooms and not cached.stale
+    assert cached.find("room_789") == rooms[1] and cached.find("nope") is None
+    clock.advance(3600)
+    assert await cache.get_room_types(HOTEL) is None
+    stale = await cache.get_room_types(HOTEL, allow_stale=True)
+    assert stale is not None and stale.stale and stale.room_types == rooms
+
+
+async def test_hit_and_miss_counters_move_per_key_kind(any_redis: Any) -> None:
+    # given
+    from prometheus_client import REGISTRY
+
+    def sample(kind: str, result: str) -> float:
+        value = REGISTRY.get_sample_value("roomgate_cache_requests_total", {"kind": kind, "result": result})
+        return value or 0.0
+
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 1, [NOV_1])
+    before = {(k, r): sample(k, r) for k in ("inv", "rate") for r in ("hit", "miss")}
+    # when one cached night and one uncached night are read
+    await cache.get_range(HOTEL, ROOM, [NOV_1, date(2025, 11, 2)])
+    # then
+    for kind in ("inv", "rate"):
+        assert sample(kind, "hit") - before[(kind, "hit")] == 1
+        assert sample(kind, "miss") - before[(kind, "miss")] == 1

@@ -1,0 +1,38 @@
+-- Convert a hold once its booking is confirmed: the hold disappears and the cached count of every
+-- night drops by its quantity, atomically; the nights are marked as locally mutated. Idempotent.
+-- KEYS[1]: hold record; then groups of 4 per night: night holds, inv, lkg inv, mutation marker.
+-- ARGV: now ms, hold id, when the PMS booked it (ms, -1 unknown), marker ttl ms.
+-- A cached copy whose PMS read began at or after the booking already counts it and is not moved.
+-- Returns 'converted', 'already_converted', 'refused_released', 'refused_expired' or 'unknown'.
+local now = tonumber(ARGV[1])
+local booked_at = tonumber(ARGV[3])
+local record = redis.call('HMGET', KEYS[1], 's', 'e', 'q')
+if not record[1] then return 'unknown' end
+if record[1] == 'converted' then return 'already_converted' end
+if record[1] == 'released' then return 'refused_released' end
+if record[1] == 'expired' then return 'refused_expired' end
+
+local qty = tonumber(record[3])
+local member = record[3] .. ':' .. ARGV[2]
+if tonumber(record[2]) <= now then
+  -- Its rooms may already be held by someone else: only the saga, with the PMS's answer, may decide.
+  for base = 2, #KEYS, 4 do redis.call('ZREM', KEYS[base], member) end
+  redis.call('HSET', KEYS[1], 's', 'expired')
+  return 'refused_expired'
+end
+
+local function take(key)
+  local values = redis.call('HMGET', key, 'a', 'r')
+  if not values[1] then return end
+  if booked_at >= 0 and tonumber(values[2]) >= booked_at then return end
+  redis.call('HSET', key, 'a', math.max(0, tonumber(values[1]) - qty))
+end
+
+for base = 2, #KEYS, 4 do
+  redis.call('ZREM', KEYS[base], member)
+  take(KEYS[base + 1])
+  take(KEYS[base + 2])
+  redis.call('SET', KEYS[base + 3], ARGV[1], 'PX', ARGV[4])
+end
+redis.call('HSET', KEYS[1], 's', 'converted')
+return 'converted'

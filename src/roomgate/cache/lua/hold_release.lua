@@ -1,0 +1,18 @@
+-- Release (abandon) a hold: its rooms go back on sale at once. Idempotent.
+-- KEYS[1]: hold record; KEYS[2..]: the night holds sets of its nights.
+-- ARGV[1]: now ms; ARGV[2]: hold id. Returns 'released', 'already_released', 'expired' (rooms were already free),
+-- 'refused_converted' or 'unknown'.
+local record = redis.call('HMGET', KEYS[1], 's', 'e', 'q')
+if not record[1] then return 'unknown' end
+if record[1] == 'released' then return 'already_released' end
+if record[1] == 'converted' then return 'refused_converted' end
+if record[1] == 'expired' then return 'expired' end
+
+local member = record[3] .. ':' .. ARGV[2]
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], member) end
+if tonumber(record[2]) <= tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 's', 'expired')
+  return 'expired'
+end
+redis.call('HSET', KEYS[1], 's', 'released')
+return 'released'

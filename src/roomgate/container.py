@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -28,6 +29,10 @@ class Container:
     bookings: BookingRepository
     idempotency: IdempotencyStore
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def earliest_check_in(self) -> date:
+        """Yesterday in UTC: a hotel east of UTC may already be on the next day."""
+        return datetime.fromtimestamp(self.clock.now(), UTC).date() - timedelta(days=1)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -1,0 +1,146 @@
+"""Checkout, booking status and cancellation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+
+from roomgate.api.deps import ContainerDep
+from roomgate.api.errors import error_body
+from roomgate.api.schemas import CheckoutIn, CheckoutOut, ErrorOut
+from roomgate.container import Container
+from roomgate.domain.booking import BookingStatus
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.money import Money, MoneyError
+from roomgate.domain.stay import Stay
+from roomgate.ledger.bookings import BookingNotFound
+from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
+from roomgate.ledger.models import Booking
+from roomgate.payments.base import PaymentSource
+from roomgate.pms.base import SUPPORTED_VENDORS
+from roomgate.pms.types import GuestInfo
+from roomgate.services.checkout import CheckoutCommand, SagaFailed, new_booking_id
+
+router = APIRouter(prefix="/api", tags=["booking"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 402, 404, 409, 502, 503)
+}
+
+
+@router.post("/booking/checkout", response_model=CheckoutOut, responses=_ERRORS)
+async def checkout(
+    body: CheckoutIn,
+    container: ContainerDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> JSONResponse:
+    """Hold the rooms, pre-authorise, reserve at the PMS, capture — or roll everything back."""
+    command = to_command(body, container)
+    booking_id = new_booking_id()
+    if idempotency_key is not None:
+        claim = await container.idempotency.claim(idempotency_key, request_fingerprint(body.model_dump()), booking_id)
+        if claim.outcome is ClaimOutcome.REPLAY:
+            return JSONResponse(claim.body, status_code=claim.status_code or 200, headers={"Idempotent-Replayed": "true"})
+        if claim.outcome is ClaimOutcome.BODY_MISMATCH:
+            raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "다른 요청 본문에 이미 사용된 키입니다")
+        if claim.outcome is ClaimOutcome.IN_FLIGHT:
+            settled = await _settled_answer(container, claim.booking_id)
+            if settled is None:
+                return JSONResponse(
+                    error_body(ErrorCode.IDEMPOTENCY_CONFLICT, f"{ErrorCode.IDEMPOTENCY_CONFLICT.message}: 처리 중"),
+                    status_code=409, headers={"Retry-After": "1"},
+                )
+            await container.idempotency.complete(idempotency_key, *settled)
+            return JSONResponse(settled[1], status_code=settled[0], headers={"Idempotent-Replayed": "true"})
+    status, payload = await _run(container, command, booking_id)
+    if idempotency_key is not None:
+        if status >= 500 and payload.get("errorCode") in {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}:
+            await container.idempotency.forget(idempotency_key)  # nothing happened yet: a retry may try again
+        else:
+            await container.idempotency.complete(idempotency_key, status, payload)
+    return JSONResponse(payload, status_code=status, headers={"X-Booking-Id": booking_id})
+
+
+async def _run(container: Container, command: CheckoutCommand, booking_id: str) -> tuple[int, dict[str, Any]]:
+    saga = container.checkout
+    try:
+        quote = await saga.price(command)
+        result = await saga.run(command, quote, booking_id)
+    except DomainError as exc:  # includes SagaFailed
+        return exc.code.http_status, error_body(exc.code, exc.user_message)
+    return 200, CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number).model_dump()
+
+
+async def _settled_answer(container: Container, booking_id: str | None) -> tuple[int, dict[str, Any]] | None:
+    """For a key whose first request died mid-saga: once recovery settled the booking, answer from it."""
+    booking = await container.bookings.find(booking_id) if booking_id else None
+    if booking is None or not BookingStatus(booking.status).is_final:
+        return None
+    if booking.status == BookingStatus.FAILED.value:
+        code = ErrorCode(booking.error_code or ErrorCode.INTERNAL_ERROR.value)
+        return code.http_status, error_body(code, booking.error_message)
+    out = CheckoutOut(bookingId=booking.booking_id, confirmationNumber=booking.confirmation_number or "")
+    return 200, out.model_dump()
+
+
+def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
+    settings = container.settings
+    if body.vendor not in SUPPORTED_VENDORS:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {body.vendor}")
+    stay = Stay.parse(body.checkIn, body.checkOut, max_nights=settings.max_stay_nights)
+    if stay.check_in < container.earliest_check_in():
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "체크인 날짜가 지났습니다")
+    try:
+        amount = Money.from_minor(body.payment.amount, body.payment.currency)
+    except MoneyError:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 통화입니다: {body.payment.currency}") from None
+    provider = body.payment.provider or settings.payment_provider.value
+    if provider == "toss" and not (body.payment.paymentKey and body.payment.orderId):
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "Toss 결제에는 payment.paymentKey와 payment.orderId가 필요합니다")
+    if provider != "toss" and not body.payment.cardToken:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "payment.cardToken이 필요합니다")
+    guest = body.guestInfo
+    return CheckoutCommand(
+        vendor=body.vendor, hotel_id=body.hotelId, room_type_id=body.roomTypeId, stay=stay,
+        adults=body.adults, children=body.children,
+        guest=GuestInfo(guest.firstName, guest.lastName, guest.email, guest.phone, guest.country),
+        amount=amount, provider=provider,
+        source=PaymentSource(card_token=body.payment.cardToken, payment_key=body.payment.paymentKey, order_id=body.payment.orderId),
+    )
+
+
+@router.get("/bookings/{booking_id}", responses=_ERRORS)
+async def get_booking(booking_id: str, container: ContainerDep) -> dict[str, Any]:
+    """A booking's state, each saga step and the amounts — never card data or guest contacts."""
+    try:
+        booking = await container.bookings.get(booking_id)
+    except BookingNotFound:
+        raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
+    events = await container.bookings.events(booking_id)
+    return {"success": True, **booking_view(booking), "steps": [
+        {"event": e.event, "from": e.from_status, "to": e.to_status, "at": e.created_at.isoformat(), "detail": e.detail}
+        for e in events
+    ]}
+
+
+@router.post("/bookings/{booking_id}/cancel", responses=_ERRORS)
+async def cancel_booking(booking_id: str, container: ContainerDep) -> dict[str, Any]:
+    """Cancel a confirmed booking: PMS cancel, refund, rooms back on sale. Repeating it is harmless."""
+    booking = await container.cancellation.cancel(booking_id)
+    return {"success": True, **booking_view(booking)}
+
+
+def booking_view(booking: Booking) -> dict[str, Any]:
+    return {
+        "bookingId": booking.booking_id, "status": booking.status, "vendor": booking.vendor,
+        "hotelId": booking.hotel_id, "roomTypeId": booking.room_type_id,
+        "checkIn": booking.check_in.isoformat(), "checkOut": booking.check_out.isoformat(),
+        "adults": booking.adults, "children": booking.children,
+        "amount": booking.total_minor, "currency": booking.currency,
+        "holdId": booking.hold_id, "paymentProvider": booking.payment_provider,
+        "paymentStatus": booking.payment_status, "pmsReservationId": booking.pms_reservation_id,
+        "confirmationNumber": booking.confirmation_number, "errorCode": booking.error_code,
+        "createdAt": booking.created_at.isoformat(), "updatedAt": booking.updated_at.isoformat(),
+    }

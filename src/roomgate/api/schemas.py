@@ -1,0 +1,75 @@
+"""Request and response bodies of the public API, field names exactly as the spec writes them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"
+
+
+class GuestInfoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    firstName: str = Field(min_length=1, max_length=100)
+    lastName: str = Field(min_length=1, max_length=100)
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+    phone: str = Field(default="", max_length=40, pattern=r"^[0-9+\-() ]*$")
+    country: str = Field(default="KR", pattern=r"^[A-Z]{2}$")
+
+
+class PaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cardToken: str | None = Field(default=None, min_length=1, max_length=200)
+    amount: int = Field(ge=0, le=10**12, description="integer minor units of `currency` (KRW has none)")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    provider: Literal["sandbox", "toss", "stripe"] | None = None
+    paymentKey: str | None = Field(default=None, max_length=200, description="Toss: from the widget's authentication")
+    orderId: str | None = Field(default=None, min_length=6, max_length=64, description="Toss: the widget's orderId")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _integer_only(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("amount는 정수(최소 화폐 단위)여야 합니다")
+        return value
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "vendor": "cloudbeds", "hotelId": "hotel_123", "roomTypeId": "room_456",
+                "checkIn": "2026-12-24", "checkOut": "2026-12-26",
+                "guestInfo": {"firstName": "홍", "lastName": "길동", "email": "hong@example.com", "phone": "+82-10-1234-5678"},
+                "adults": 2, "children": 0,
+                "payment": {"cardToken": "tok_visa_1234", "amount": 250000, "currency": "KRW"},
+            }
+        },
+    )
+
+    vendor: str = Field(pattern=r"^[a-z]{2,20}$")
+    hotelId: str = Field(pattern=ID_PATTERN)
+    roomTypeId: str = Field(pattern=ID_PATTERN)
+    checkIn: str = Field(description="YYYY-MM-DD")
+    checkOut: str = Field(description="YYYY-MM-DD")
+    guestInfo: GuestInfoIn
+    adults: int = Field(default=1, ge=1, le=20)
+    children: int = Field(default=0, ge=0, le=20)
+    payment: PaymentIn
+
+
+class CheckoutOut(BaseModel):
+    success: Literal[True] = True
+    bookingId: str
+    confirmationNumber: str
+
+
+class ErrorOut(BaseModel):
+    success: Literal[False] = False
+    error: str
+    errorCode: str

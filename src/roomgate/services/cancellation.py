@@ -1,0 +1,82 @@
+"""Cancel a confirmed booking: PMS cancel, refund, rooms back to the cached count — idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roomgate.domain.booking import BookingStatus
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.stay import Stay
+from roomgate.ledger.bookings import BookingNotFound, BookingRepository, StaleBookingState
+from roomgate.ledger.models import Booking
+from roomgate.logging import get_logger
+from roomgate.metrics import CHECKOUTS
+from roomgate.payments.base import PaymentError, PaymentStatus
+from roomgate.pms.errors import PMSError, PMSNotFound
+from roomgate.services.compensation import booking_amount
+from roomgate.services.ports import ConnectorProvider, GatewayProvider, Pricer
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Cancellation:
+    bookings: BookingRepository
+    connectors: ConnectorProvider
+    gateways: GatewayProvider
+    pricer: Pricer
+
+    async def cancel(self, booking_id: str, reason: str = "guest request") -> Booking:
+        """Cancel; a booking already cancelled is returned as it is (idempotent)."""
+        try:
+            booking = await self.bookings.get(booking_id)
+        except BookingNotFound:
+            raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
+        if booking.status == BookingStatus.CANCELLED.value:
+            return booking
+        if booking.status != BookingStatus.CONFIRMED.value:
+            raise DomainError(ErrorCode.VALIDATION_ERROR, f"확정된 예약만 취소할 수 있습니다 (현재 상태: {booking.status})")
+        await self.bookings.add_event(booking_id, "cancel_requested", {"reason": reason[:100]})
+        await self._cancel_at_pms(booking)
+        await self._refund(booking)
+        try:
+            await self.bookings.transition(
+                booking_id, BookingStatus.CONFIRMED, BookingStatus.CANCELLED, event="cancelled",
+                payment_status=PaymentStatus.REFUNDED.value,
+            )
+        except StaleBookingState:  # a concurrent cancel finished first
+            return await self.bookings.get(booking_id)
+        # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
+        stay = Stay(booking.check_in, booking.check_out)
+        try:
+            await self.pricer.after_cancellation(booking.hotel_id, booking.room_type_id, list(stay.nights()), 1)
+        except Exception as exc:
+            log.warning("cache_increment_failed", booking_id=booking_id, error=type(exc).__name__)
+        CHECKOUTS.labels("cancelled").inc()
+        return await self.bookings.get(booking_id)
+
+    async def _cancel_at_pms(self, booking: Booking) -> None:
+        if not booking.pms_reservation_id:
+            return
+        connector = await self.connectors(booking.vendor, booking.hotel_id)
+        try:
+            await connector.cancel_reservation(booking.pms_reservation_id)
+        except PMSNotFound:
+            pass
+        except PMSError as exc:
+            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message="PMS 취소에 실패했습니다. 잠시 후 다시 시도하세요") from exc
+        await self.bookings.add_event(booking.booking_id, "pms_cancelled", {"reservationId": booking.pms_reservation_id})
+
+    async def _refund(self, booking: Booking) -> None:
+        if not booking.payment_auth_id:
+            return
+        gateway = self.gateways(booking.payment_provider or "sandbox")
+        try:
+            state = await gateway.get_status(booking.payment_auth_id)
+            if state is PaymentStatus.CAPTURED:
+                await gateway.refund(booking.payment_auth_id, booking.booking_id, booking_amount(booking), "cancelled")
+            elif state is PaymentStatus.AUTHORIZED:
+                await gateway.void(booking.payment_auth_id, booking.booking_id)
+        except PaymentError as exc:
+            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message="환불 처리에 실패했습니다. 잠시 후 다시 시도하세요") from exc
+        await self.bookings.add_event(booking.booking_id, "payment_refunded", {"authorizationId": booking.payment_auth_id})

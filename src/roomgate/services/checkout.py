@@ -1,0 +1,234 @@
+"""The checkout saga (DESIGN §5): hold → pre-authorise → PMS reservation → capture, or compensate.
+
+The booking row is written `pending` before the first side effect and every step's result is recorded
+as it completes, so a crash anywhere leaves enough on disk for recovery to finish or undo it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from roomgate.clock import Clock
+from roomgate.domain.booking import BookingStatus
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.money import Money
+from roomgate.domain.stay import Stay
+from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.models import Booking
+from roomgate.ledger.types import utcnow
+from roomgate.logging import get_logger
+from roomgate.metrics import CHECKOUTS
+from roomgate.payments.base import Authorization, PaymentDeclined, PaymentError, PaymentSource, PaymentStatus
+from roomgate.pms.errors import PMSError, PMSSoldOut
+from roomgate.pms.types import GuestInfo, Reservation, ReservationRequest, ReservationStatus
+from roomgate.services.compensation import CompensationIncomplete, Compensator, hold_id_for
+from roomgate.services.faults import NO_FAULTS, FaultPoints
+from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger, Pricer, Quote, WriteGate
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutCommand:
+    vendor: str
+    hotel_id: str
+    room_type_id: str
+    stay: Stay
+    adults: int
+    children: int
+    guest: GuestInfo
+    amount: Money
+    provider: str
+    source: PaymentSource
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutResult:
+    booking_id: str
+    confirmation_number: str
+
+
+class SagaFailed(DomainError):
+    """A step failed and the booking was compensated (or left for recovery); carries the booking id."""
+
+    def __init__(self, code: ErrorCode, detail: str | None, booking_id: str) -> None:
+        super().__init__(code, detail)
+        self.booking_id = booking_id
+
+
+def new_booking_id() -> str:
+    return f"bk_{secrets.token_hex(8)}"
+
+
+@dataclass
+class CheckoutSaga:
+    bookings: BookingRepository
+    holds: HoldLedger
+    pricer: Pricer
+    connectors: ConnectorProvider
+    gateways: GatewayProvider
+    gate: WriteGate
+    clock: Clock
+    hold_seconds: int = 180
+    lease_seconds: int = 300
+    faults: FaultPoints = NO_FAULTS
+
+    @property
+    def compensator(self) -> Compensator:
+        return Compensator(self.bookings, self.holds, self.connectors, self.gateways)
+
+    async def price(self, cmd: CheckoutCommand) -> Quote:
+        """Everything that can refuse a checkout without side effects: degraded mode, stock, price."""
+        refusal = await self.gate.write_refusal(cmd.vendor, cmd.hotel_id)
+        if refusal:
+            raise DomainError(ErrorCode.SERVICE_DEGRADED, message=refusal)
+        quote = await self.pricer.quote(cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay, cmd.adults, cmd.children)
+        if cmd.adults + cmd.children > quote.max_occupancy:
+            raise DomainError(ErrorCode.VALIDATION_ERROR, f"최대 {quote.max_occupancy}명까지 투숙할 수 있습니다")
+        short = quote.first_short_night
+        if short is not None:
+            raise DomainError(ErrorCode.INVENTORY_UNAVAILABLE, short.isoformat())
+        if cmd.amount.currency != quote.total.currency or cmd.amount != quote.total:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR,
+                f"결제 금액이 일치하지 않습니다 (요청 {cmd.amount.minor} {cmd.amount.currency}, "
+                f"실제 {quote.total.minor} {quote.total.currency})",
+            )
+        return quote
+
+    async def run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
+        """Run every step; on failure compensate in reverse and raise `SagaFailed`."""
+        booking = await self._record_pending(cmd, quote, booking_id)
+        try:
+            await self._hold(cmd, booking)
+            await self.faults.hit("after_hold")
+            authorization = await self._authorize(cmd, booking)
+            await self.faults.hit("after_authorize")
+            reservation = await self._reserve(cmd, quote, booking)
+            await self.faults.hit("after_pms_confirm")
+            await self._capture(booking, authorization)
+            await self.faults.hit("after_capture")
+        except SagaFailed as failure:
+            await self._compensate(booking_id, failure)
+            CHECKOUTS.labels(failure.code.value).inc()
+            raise
+        await self._confirm(booking, reservation)
+        CHECKOUTS.labels("confirmed").inc()
+        return CheckoutResult(booking_id, confirmation_of(reservation))
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    async def _record_pending(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> Booking:
+        booking = Booking(
+            booking_id=booking_id, vendor=cmd.vendor, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
+            check_in=cmd.stay.check_in, check_out=cmd.stay.check_out, adults=cmd.adults, children=cmd.children,
+            status=BookingStatus.PENDING.value, total_price=quote.total.amount, total_minor=quote.total.minor,
+            currency=quote.total.currency, payment_provider=cmd.provider,
+            guest_first_name=cmd.guest.first_name, guest_last_name=cmd.guest.last_name,
+            guest_email=cmd.guest.email, guest_phone=cmd.guest.phone,
+            lease_owner="saga", lease_until=utcnow() + timedelta(seconds=self.lease_seconds),
+        )
+        return await self.bookings.create(booking, detail={"amount": quote.total.minor, "currency": quote.total.currency})
+
+    async def _hold(self, cmd: CheckoutCommand, booking: Booking) -> None:
+        hold_id = hold_id_for(booking.booking_id)
+        nights = list(cmd.stay.nights())
+        try:
+            outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
+            if outcome.missing_nights:  # the cached count expired between pricing and holding
+                await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay)
+                outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
+        except PMSError as exc:
+            raise SagaFailed(ErrorCode.HOLD_FAILED, "PMS 재고를 확인할 수 없습니다", booking.booking_id) from exc
+        except Exception as exc:
+            log.warning("hold_error", booking_id=booking.booking_id, error=type(exc).__name__)
+            raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id) from exc
+        if not outcome.ok:
+            if outcome.short_night is not None:
+                raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, outcome.short_night.isoformat(), booking.booking_id)
+            raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id)
+        await self.bookings.transition(
+            booking.booking_id, BookingStatus.PENDING, BookingStatus.HELD, event="hold_created",
+            detail={"holdId": hold_id, "nights": len(nights)}, hold_id=hold_id,
+        )
+
+    async def _authorize(self, cmd: CheckoutCommand, booking: Booking) -> Authorization:
+        gateway = self.gateways(cmd.provider)
+        try:
+            authorization = await gateway.authorize(booking.booking_id, cmd.amount, cmd.source)
+        except PaymentDeclined as exc:
+            raise SagaFailed(ErrorCode.PAYMENT_PREAUTH_FAILED, exc.code or None, booking.booking_id) from exc
+        except PaymentError as exc:
+            raise SagaFailed(ErrorCode.PAYMENT_PREAUTH_FAILED, None, booking.booking_id) from exc
+        await self.bookings.transition(
+            booking.booking_id, BookingStatus.HELD, BookingStatus.AUTHORIZED, event="payment_authorized",
+            detail={"provider": authorization.provider, "amount": authorization.amount.minor},
+            payment_auth_id=authorization.authorization_id, payment_status=PaymentStatus.AUTHORIZED.value,
+        )
+        return authorization
+
+    async def _reserve(self, cmd: CheckoutCommand, quote: Quote, booking: Booking) -> Reservation:
+        connector = await self.connectors(cmd.vendor, cmd.hotel_id)
+        request = ReservationRequest(
+            external_id=booking.booking_id, room_type_id=cmd.room_type_id, check_in=cmd.stay.check_in,
+            check_out=cmd.stay.check_out, adults=cmd.adults, children=cmd.children, guest=cmd.guest,
+            total=quote.total, rate_plan_id=quote.rate_plan_id, hold_seconds=self.hold_seconds,
+        )
+        try:
+            reservation = await connector.create_reservation(request)
+            if reservation.status is ReservationStatus.TENTATIVE:
+                reservation = await connector.confirm_reservation(reservation.reservation_id)
+        except PMSSoldOut as exc:
+            raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, "PMS에 남은 객실이 없습니다", booking.booking_id) from exc
+        except PMSError as exc:
+            raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
+        await self.bookings.transition(
+            booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
+            detail={"reservationId": reservation.reservation_id, "status": reservation.status.value},
+            pms_reservation_id=reservation.reservation_id, confirmation_number=confirmation_of(reservation),
+        )
+        return reservation
+
+    async def _capture(self, booking: Booking, authorization: Authorization) -> None:
+        gateway = self.gateways(authorization.provider)
+        try:
+            await gateway.capture(authorization, booking.booking_id)
+        except PaymentError as exc:
+            # The outcome may be unknown (timeout): trust the provider's own view before compensating.
+            if await _status_or_unknown(gateway, authorization.authorization_id) is not PaymentStatus.CAPTURED:
+                raise SagaFailed(ErrorCode.PAYMENT_CAPTURE_FAILED, None, booking.booking_id) from exc
+
+    async def _confirm(self, booking: Booking, reservation: Reservation) -> None:
+        await self.bookings.transition(
+            booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
+            payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
+        )
+        try:
+            await self.holds.convert(booking.hotel_id, hold_id_for(booking.booking_id))
+        except Exception as exc:  # the booking stands; the hold expires and the next PMS read corrects the count
+            log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)
+
+    async def _compensate(self, booking_id: str, failure: SagaFailed) -> None:
+        booking = await self.bookings.get(booking_id)
+        try:
+            await self.compensator.compensate(booking, error_code=failure.code.value, error_message=failure.user_message)
+        except CompensationIncomplete:
+            # Left open with an expiring lease: the recovery job retries the compensation.
+            log.warning("compensation_incomplete", booking_id=booking_id)
+            await self.bookings.record(
+                booking_id, BookingStatus(booking.status), event="compensation_deferred",
+                detail={"errorCode": failure.code.value}, error_code=failure.code.value, lease_until=utcnow(),
+            )
+
+
+async def _status_or_unknown(gateway, authorization_id: str) -> PaymentStatus:  # type: ignore[no-untyped-def]
+    try:
+        return await gateway.get_status(authorization_id)
+    except PaymentError:
+        return PaymentStatus.UNKNOWN
+
+
+def confirmation_of(reservation: Reservation) -> str:
+    return reservation.confirmation_number or reservation.reservation_id

@@ -1,0 +1,109 @@
+"""Undo a booking's side effects in reverse order; every step checks before acting, so reruns are harmless."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from roomgate.domain.booking import BookingStatus
+from roomgate.ledger.bookings import BookingRepository, StaleBookingState
+from roomgate.ledger.models import Booking
+from roomgate.logging import get_logger
+from roomgate.metrics import COMPENSATIONS
+from roomgate.payments.base import PaymentError, PaymentStatus
+from roomgate.pms.errors import PMSError, PMSNotFound
+from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger
+
+log = get_logger(__name__)
+
+
+def hold_id_for(booking_id: str) -> str:
+    """Deterministic, so a crash before the hold id was recorded still lets recovery release it."""
+    return f"h_{booking_id}"
+
+
+class CompensationIncomplete(RuntimeError):
+    """A compensation step failed; the booking stays open for the recovery job to retry."""
+
+
+@dataclass
+class Compensator:
+    bookings: BookingRepository
+    holds: HoldLedger
+    connectors: ConnectorProvider
+    gateways: GatewayProvider
+
+    async def compensate(self, booking: Booking, *, error_code: str, error_message: str) -> None:
+        """Cancel the PMS reservation, void/refund the payment, release the hold, mark the booking failed."""
+        status = BookingStatus(booking.status)
+        await self.cancel_pms(booking, lookup=status in {BookingStatus.AUTHORIZED, BookingStatus.RESERVED})
+        await self.release_payment(booking)
+        await self.release_hold(booking)
+        try:
+            await self.bookings.transition(
+                booking.booking_id, status, BookingStatus.FAILED, event="failed",
+                detail={"errorCode": error_code}, error_code=error_code, error_message=error_message[:500],
+                lease_owner=None, lease_until=None,
+            )
+        except StaleBookingState:
+            log.info("compensation_raced", booking_id=booking.booking_id)
+
+    async def cancel_pms(self, booking: Booking, *, lookup: bool) -> None:
+        connector = await self.connectors(booking.vendor, booking.hotel_id)
+        reservation_id = booking.pms_reservation_id
+        try:
+            if reservation_id is None and lookup:
+                # The reservation may exist although we never learned its id (timeout, crash).
+                found = await connector.find_reservation_by_external_id(booking.booking_id)
+                reservation_id = found.reservation_id if found else None
+            if reservation_id is None:
+                return
+            await connector.cancel_reservation(reservation_id)
+        except PMSNotFound:
+            return
+        except PMSError as exc:
+            COMPENSATIONS.labels("pms_cancel", "error").inc()
+            await self.bookings.add_event(booking.booking_id, "compensation_failed", {"step": "pms_cancel", "error": type(exc).__name__})
+            raise CompensationIncomplete("PMS cancel failed") from exc
+        COMPENSATIONS.labels("pms_cancel", "ok").inc()
+        await self.bookings.add_event(booking.booking_id, "pms_cancelled", {"reservationId": reservation_id})
+
+    async def release_payment(self, booking: Booking) -> None:
+        gateway = self.gateways(booking.payment_provider or "sandbox")
+        auth_id = booking.payment_auth_id
+        try:
+            if auth_id is None:
+                found = await gateway.find_by_booking(booking.booking_id)
+                if found is None:
+                    return
+                auth_id = found.authorization_id
+            state = await gateway.get_status(auth_id)
+            if state is PaymentStatus.AUTHORIZED:
+                await gateway.void(auth_id, booking.booking_id)
+                step = "payment_voided"
+            elif state is PaymentStatus.CAPTURED:
+                amount = booking_amount(booking)
+                await gateway.refund(auth_id, booking.booking_id, amount, "booking failed")
+                step = "payment_refunded"
+            else:
+                return
+        except PaymentError as exc:
+            COMPENSATIONS.labels("payment", "error").inc()
+            await self.bookings.add_event(booking.booking_id, "compensation_failed", {"step": "payment", "error": type(exc).__name__})
+            raise CompensationIncomplete("payment release failed") from exc
+        COMPENSATIONS.labels("payment", "ok").inc()
+        await self.bookings.add_event(booking.booking_id, step, {"authorizationId": auth_id})
+
+    async def release_hold(self, booking: Booking) -> None:
+        try:
+            await self.holds.release(booking.hotel_id, booking.hold_id or hold_id_for(booking.booking_id))
+        except Exception as exc:  # Redis down: the hold expires by itself within its TTL
+            COMPENSATIONS.labels("hold", "error").inc()
+            log.warning("hold_release_failed", booking_id=booking.booking_id, error=type(exc).__name__)
+            return
+        COMPENSATIONS.labels("hold", "ok").inc()
+
+
+def booking_amount(booking: Booking):  # type: ignore[no-untyped-def]
+    from roomgate.domain.money import Money
+
+    return Money.from_minor(booking.total_minor or 0, booking.currency)

@@ -1,0 +1,53 @@
+"""Debug fault points for crash and race tests: `ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`.
+
+Off unless the setting is present; settings refuse it when ROOMGATE_ENV=production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass, field
+
+FAULT_POINTS = ("after_hold", "after_authorize", "after_pms_confirm", "after_capture")
+
+
+class FaultSpecError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FaultPoints:
+    actions: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, spec: str) -> FaultPoints:
+        actions: dict[str, tuple[str, float]] = {}
+        for item in filter(None, (part.strip() for part in spec.split(","))):
+            point, _, action = item.partition("=")
+            if point not in FAULT_POINTS:
+                raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: unknown point {point!r}; use {', '.join(FAULT_POINTS)}")
+            kind, _, arg = action.partition(":")
+            if kind == "crash":
+                actions[point] = ("crash", 0.0)
+            elif kind == "sleep":
+                try:
+                    actions[point] = ("sleep", float(arg))
+                except ValueError:
+                    raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: {point}=sleep needs seconds, e.g. sleep:2.0") from None
+            else:
+                raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: {point} action must be crash or sleep:<seconds>")
+        return cls(actions)
+
+    async def hit(self, point: str) -> None:
+        action = self.actions.get(point)
+        if action is None:
+            return
+        kind, seconds = action
+        if kind == "sleep":
+            await asyncio.sleep(seconds)
+        else:
+            os._exit(137)  # abrupt, like a kill -9: no cleanup, no finally blocks
+
+
+NO_FAULTS = FaultPoints()

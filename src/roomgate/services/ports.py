@@ -1,0 +1,87 @@
+"""The small interfaces the checkout saga needs from adapters (cache, pricing, resilience, vendors)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from roomgate.domain.money import Money
+from roomgate.domain.stay import Stay
+from roomgate.payments.base import PaymentGateway
+from roomgate.pms.base import PMSConnector
+
+
+@dataclass(frozen=True, slots=True)
+class HoldOutcome:
+    ok: bool
+    short_night: date | None = None  # first night without enough rooms for sale
+    missing_nights: tuple[date, ...] = ()  # nights with no cached PMS count (fill, then retry)
+
+
+class HoldLedger(Protocol):
+    """Atomic all-nights-or-none holds (Redis Lua); idempotent by hold id."""
+
+    async def create(
+        self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, hold_id: str
+    ) -> HoldOutcome: ...
+
+    async def release(self, hotel_id: str, hold_id: str) -> None: ...
+
+    async def convert(self, hotel_id: str, hold_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NightQuote:
+    night: date
+    price: Money
+    for_sale: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    room_type_id: str
+    max_occupancy: int
+    nights: tuple[NightQuote, ...]
+    total: Money
+    rate_plan_id: str | None = None
+
+    @property
+    def first_short_night(self) -> date | None:
+        return next((n.night for n in self.nights if n.for_sale < 1), None)
+
+
+class Pricer(Protocol):
+    async def quote(
+        self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int
+    ) -> Quote:
+        """Server-side price and availability of a stay (cache first, PMS on a miss)."""
+        ...
+
+    async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
+        """Make sure every night of the stay has a cached PMS count (before a hold)."""
+        ...
+
+    async def after_cancellation(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int) -> None:
+        """Give a cancelled booking's nights back to the cached count."""
+        ...
+
+
+class WriteGate(Protocol):
+    async def write_refusal(self, vendor: str, hotel_id: str) -> str | None:
+        """None when bookings are allowed; else the degraded-mode message."""
+        ...
+
+
+class ConnectorProvider(Protocol):
+    async def __call__(self, vendor: str, hotel_id: str) -> PMSConnector: ...
+
+
+class GatewayProvider(Protocol):
+    def __call__(self, provider: str) -> PaymentGateway: ...
+
+
+class AllowAllWrites:
+    async def write_refusal(self, vendor: str, hotel_id: str) -> str | None:
+        return None

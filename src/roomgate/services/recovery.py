@@ -1,0 +1,124 @@
+"""Finish or compensate bookings a crash or a stuck step left unfinished (DESIGN §5, step 5).
+
+Whatever the crash point, a booking ends confirmed (PMS reservation + captured payment) or failed
+(no reservation, authorisation voided, hold released). Forward when the PMS reservation exists and
+the money can be captured; otherwise backward.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from roomgate.domain.booking import BookingStatus
+from roomgate.domain.errors import ErrorCode
+from roomgate.ledger.bookings import BookingRepository, StaleBookingState
+from roomgate.ledger.models import Booking
+from roomgate.ledger.types import utcnow
+from roomgate.logging import get_logger
+from roomgate.metrics import RECOVERIES
+from roomgate.payments.base import Authorization, PaymentError, PaymentStatus
+from roomgate.pms.errors import PMSError
+from roomgate.services.checkout import confirmation_of
+from roomgate.services.compensation import CompensationIncomplete, Compensator, booking_amount, hold_id_for
+
+log = get_logger(__name__)
+
+RECOVERY_MESSAGE = "예약 처리가 중단되어 자동으로 취소되었습니다"
+
+
+@dataclass
+class RecoveryReport:
+    confirmed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Recovery:
+    bookings: BookingRepository
+    compensator: Compensator
+    after_seconds: int
+    owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    async def run_once(self, limit: int = 100) -> RecoveryReport:
+        """Claim every stale unfinished booking and settle it."""
+        report = RecoveryReport()
+        cutoff = utcnow() - timedelta(seconds=self.after_seconds)
+        claimed = await self.bookings.claim_stale(owner=self.owner, older_than=cutoff, lease_seconds=120, limit=limit)
+        for booking_id in claimed:
+            booking = await self.bookings.get(booking_id)
+            try:
+                outcome = await self.settle(booking)
+            except (CompensationIncomplete, PMSError, PaymentError) as exc:
+                log.warning("recovery_deferred", booking_id=booking_id, error=type(exc).__name__)
+                await self.bookings.release_lease(booking_id, self.owner)
+                report.deferred.append(booking_id)
+                RECOVERIES.labels("deferred").inc()
+                continue
+            (report.confirmed if outcome == "confirmed" else report.failed).append(booking_id)
+            RECOVERIES.labels(outcome).inc()
+            log.info("booking_recovered", booking_id=booking_id, outcome=outcome)
+        return report
+
+    async def settle(self, booking: Booking) -> str:
+        status = BookingStatus(booking.status)
+        await self.bookings.add_event(booking.booking_id, "recovery_started", {"status": status.value})
+        if status is BookingStatus.AUTHORIZED:
+            booking = await self._adopt_pms_reservation(booking)
+            status = BookingStatus(booking.status)
+        if status is BookingStatus.RESERVED and await self._capture(booking):
+            await self._confirm(booking)
+            return "confirmed"
+        code = booking.error_code or ErrorCode.INTERNAL_ERROR.value
+        await self.compensator.compensate(booking, error_code=code, error_message=booking.error_message or RECOVERY_MESSAGE)
+        return "failed"
+
+    async def _adopt_pms_reservation(self, booking: Booking) -> Booking:
+        """A crash after the PMS call but before recording it: find the reservation by our booking id."""
+        if booking.error_code:  # the saga already decided to compensate
+            return booking
+        connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
+        found = await connector.find_reservation_by_external_id(booking.booking_id)
+        if found is None:
+            return booking
+        try:
+            await self.bookings.transition(
+                booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
+                detail={"reservationId": found.reservation_id, "recovered": True},
+                pms_reservation_id=found.reservation_id, confirmation_number=confirmation_of(found),
+            )
+        except StaleBookingState:
+            pass
+        return await self.bookings.get(booking.booking_id)
+
+    async def _capture(self, booking: Booking) -> bool:
+        if booking.error_code or not booking.payment_auth_id:
+            return False
+        gateway = self.compensator.gateways(booking.payment_provider or "sandbox")
+        state = await gateway.get_status(booking.payment_auth_id)
+        if state is PaymentStatus.CAPTURED:
+            return True
+        if state is not PaymentStatus.AUTHORIZED:
+            return False
+        authorization = Authorization(
+            provider=booking.payment_provider or "sandbox", authorization_id=booking.payment_auth_id,
+            amount=booking_amount(booking),
+        )
+        try:
+            await gateway.capture(authorization, booking.booking_id)
+        except PaymentError:
+            return await gateway.get_status(booking.payment_auth_id) is PaymentStatus.CAPTURED
+        return True
+
+    async def _confirm(self, booking: Booking) -> None:
+        await self.bookings.transition(
+            booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
+            detail={"recovered": True}, payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
+        )
+        try:
+            await self.compensator.holds.convert(booking.hotel_id, booking.hold_id or hold_id_for(booking.booking_id))
+        except Exception as exc:
+            log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)

@@ -1,0 +1,132 @@
+"""In-memory fakes of the saga's ports (cache, pricing, PMS, payments) for fast unit tests.
+
+They fake adapters, never our own services; the same flows run against the real simulators in tests/e2e.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from roomgate.domain.money import Money
+from roomgate.domain.stay import Stay
+from roomgate.payments.base import Authorization, PaymentDeclined, PaymentSource, PaymentStatus, PaymentTimeout
+from roomgate.pms.errors import PMSSoldOut, PMSTimeout
+from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
+from roomgate.services.ports import HoldOutcome, NightQuote, Quote
+
+PRICE = Money.from_minor(125000, "KRW")
+
+
+@dataclass
+class FakeHolds:
+    rooms: int = 5
+    active: dict[str, tuple[str, tuple[date, ...]]] = field(default_factory=dict)
+    converted: set[str] = field(default_factory=set)
+    released: set[str] = field(default_factory=set)
+
+    async def create(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, hold_id: str) -> HoldOutcome:
+        if hold_id in self.active:
+            return HoldOutcome(True)
+        for night in nights:
+            used = sum(1 for _, ns in self.active.values() if night in ns)
+            if used + quantity > self.rooms:
+                return HoldOutcome(False, short_night=night)
+        self.active[hold_id] = (room_type_id, tuple(nights))
+        return HoldOutcome(True)
+
+    async def release(self, hotel_id: str, hold_id: str) -> None:
+        if self.active.pop(hold_id, None) is not None:
+            self.released.add(hold_id)
+
+    async def convert(self, hotel_id: str, hold_id: str) -> None:
+        if self.active.pop(hold_id, None) is not None:
+            self.converted.add(hold_id)
+
+
+@dataclass
+class FakePricer:
+    price: Money = PRICE
+    for_sale: int = 5
+    cancelled_nights: list[date] = field(default_factory=list)
+
+    async def quote(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int) -> Quote:
+        nights = tuple(NightQuote(n, self.price, self.for_sale) for n in stay.nights())
+        return Quote(room_type_id, 4, nights, self.price * len(nights), "rate_1")
+
+    async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
+        return None
+
+    async def after_cancellation(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int) -> None:
+        self.cancelled_nights.extend(nights)
+
+
+@dataclass
+class FakeConnector:
+    vendor: str = "cloudbeds"
+    hotel_id: str = "hotel_123"
+    reservations: dict[str, Reservation] = field(default_factory=dict)
+    fail_create: str | None = None  # "sold_out" | "timeout_after_create" | "timeout_before_create"
+
+    async def create_reservation(self, request: ReservationRequest) -> Reservation:
+        if self.fail_create == "sold_out":
+            raise PMSSoldOut("no rooms", vendor=self.vendor, hotel_id=self.hotel_id)
+        if self.fail_create == "timeout_before_create":
+            raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
+        reservation = Reservation(f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id)
+        self.reservations[reservation.reservation_id] = reservation
+        if self.fail_create == "timeout_after_create":
+            raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
+        return reservation
+
+    async def confirm_reservation(self, reservation_id: str) -> Reservation:
+        return self.reservations[reservation_id]
+
+    async def cancel_reservation(self, reservation_id: str) -> None:
+        old = self.reservations[reservation_id]
+        self.reservations[reservation_id] = Reservation(old.reservation_id, ReservationStatus.CANCELLED, external_id=old.external_id)
+
+    async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
+        return next((r for r in self.reservations.values() if r.external_id == external_id), None)
+
+    def active(self) -> list[Reservation]:
+        return [r for r in self.reservations.values() if r.status is ReservationStatus.CONFIRMED]
+
+
+@dataclass
+class FakeGateway:
+    name: str = "sandbox"
+    payments: dict[str, tuple[str, PaymentStatus]] = field(default_factory=dict)
+    fail_capture: bool = False
+
+    async def authorize(self, booking_id: str, amount: Money, source: PaymentSource) -> Authorization:
+        if source.card_token == "tok_decline":
+            raise PaymentDeclined("declined", provider=self.name, code="CARD_DECLINED")
+        auth_id = f"pa_{booking_id}"
+        self.payments.setdefault(auth_id, (booking_id, PaymentStatus.AUTHORIZED))
+        if source.card_token == "tok_timeout":
+            raise PaymentTimeout("timeout", provider=self.name)
+        return Authorization(self.name, auth_id, amount)
+
+    async def capture(self, authorization: Authorization, booking_id: str) -> None:
+        if self.fail_capture:
+            raise PaymentDeclined("capture refused", provider=self.name)
+        self._move(authorization.authorization_id, PaymentStatus.CAPTURED)
+
+    async def void(self, authorization_id: str, booking_id: str) -> None:
+        self._move(authorization_id, PaymentStatus.VOIDED)
+
+    async def refund(self, authorization_id: str, booking_id: str, amount: Money, reason: str) -> None:
+        self._move(authorization_id, PaymentStatus.REFUNDED)
+
+    async def get_status(self, authorization_id: str) -> PaymentStatus:
+        return self.payments[authorization_id][1]
+
+    async def find_by_booking(self, booking_id: str) -> Authorization | None:
+        auth_id = f"pa_{booking_id}"
+        return Authorization(self.name, auth_id, PRICE) if auth_id in self.payments else None
+
+    def _move(self, authorization_id: str, status: PaymentStatus) -> None:
+        booking_id, _ = self.payments[authorization_id]
+        self.payments[authorization_id] = (booking_id, status)

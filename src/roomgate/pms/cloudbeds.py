@@ -1,0 +1,299 @@
+"""Cloudbeds PMS connector, API v1.3: `x-api-key`, GET query strings, form-encoded POST/PUT, JSON answers.
+
+Availability and prices both come from `getRatePlans` with `detailedRates=true`: it lists every rate
+plan with per-night `roomsAvailable` and keeps sold-out nights (zeros) instead of dropping room types
+as `getAvailableRoomTypes` does. The hotel id is the Cloudbeds `propertyID`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx2
+
+from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.domain.money import Money
+from roomgate.pms import cloudbeds_parse as parse
+from roomgate.pms.errors import PMSBadRequest, PMSError, PMSTransientError
+from roomgate.pms.phpform import php_form
+from roomgate.pms.transport import CallContext, send
+from roomgate.pms.types import (
+    HotelDetails,
+    NightInventory,
+    NightRate,
+    Reservation,
+    ReservationRequest,
+    ReservationStatus,
+    RoomType,
+)
+
+MAX_PAGE_SIZE = 100  # getReservations: "Max = 100"
+MAX_PAGES = 1000  # a server that ignores pageNumber must not keep us looping
+
+
+class CloudbedsConnector:
+    """One Cloudbeds property; no retries here (the resilience wrapper owns them)."""
+
+    vendor = "cloudbeds"
+
+    def __init__(
+        self,
+        *,
+        hotel_id: str,
+        api_key: str,
+        http: httpx2.AsyncClient,
+        base_url: str,
+        timeout: float,
+        clock: Clock = SYSTEM_CLOCK,
+        page_size: int = MAX_PAGE_SIZE,
+        lookup_days: int = 30,
+        payment_method: str = "credit",
+    ) -> None:
+        self.hotel_id = hotel_id
+        self._api_key = api_key
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+        self._clock = clock
+        self._page_size = min(page_size, MAX_PAGE_SIZE)
+        self._lookup_days = lookup_days
+        self._payment_method = payment_method
+        self._ctx = CallContext(self.vendor, hotel_id, timeout, (api_key,))
+        self._currency: str | None = None
+
+    def __repr__(self) -> str:
+        return f"CloudbedsConnector(hotel_id={self.hotel_id!r}, base_url={self._base_url!r})"
+
+    # -- transport ---------------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        return {"x-api-key": self._api_key, "X-PROPERTY-ID": self.hotel_id, "Accept": "application/json"}
+
+    async def _get(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        query = {key: value for key, value in params.items() if value is not None}
+        response = await send(
+            self._http,
+            self._ctx,
+            method,
+            "GET",
+            f"{self._base_url}/{method}",
+            params=query,
+            headers=self._headers(),
+        )
+        return parse.checked_body(self._ctx, method, response, self._clock.now())
+
+    async def _send_form(self, http_method: str, method: str, fields: dict[str, Any]) -> dict[str, Any]:
+        headers = {**self._headers(), "Content-Type": "application/x-www-form-urlencoded"}
+        body = urlencode(php_form(fields))
+        response = await send(
+            self._http,
+            self._ctx,
+            method,
+            http_method,
+            f"{self._base_url}/{method}",
+            content=body,
+            headers=headers,
+        )
+        return parse.checked_body(self._ctx, method, response, self._clock.now())
+
+    def _unexpected(self, method: str, what: str) -> PMSError:
+        return self._ctx.error(PMSTransientError, method, f"unexpected answer: {what}")
+
+    # -- property ----------------------------------------------------------------------------------
+    async def get_hotel_details(self) -> HotelDetails:
+        """`getHotelDetails`, plus `getHotels` for the time zone (only that list carries it)."""
+        details = (await self._get("getHotelDetails", {"propertyID": self.hotel_id})).get("data")
+        if not isinstance(details, dict):
+            raise self._unexpected("getHotelDetails", "no data object")
+        hotels = (await self._get("getHotels", {"propertyIDs": self.hotel_id})).get("data") or []
+        timezone = next(
+            (
+                str(h["propertyTimezone"])
+                for h in hotels
+                if str(h.get("propertyID")) == self.hotel_id and h.get("propertyTimezone")
+            ),
+            None,
+        )
+        hotel = parse.parse_hotel(self.hotel_id, details, timezone)
+        self._currency = hotel.currency or self._currency
+        return hotel
+
+    async def _currency_code(self) -> str:
+        if self._currency is None:
+            await self.get_hotel_details()
+        return self._currency or ""
+
+    async def get_room_types(self) -> list[RoomType]:
+        """Every room type, page by page (`pageNumber`/`pageSize`) until a short page."""
+        room_types: list[RoomType] = []
+        for page in range(1, MAX_PAGES + 1):
+            params = {"propertyIDs": self.hotel_id, "pageNumber": page, "pageSize": self._page_size}
+            items = (await self._get("getRoomTypes", params)).get("data") or []
+            room_types.extend(parse.parse_room_type(item) for item in items)
+            if len(items) < self._page_size:
+                break
+        return room_types
+
+    # -- availability and rates ----------------------------------------------------------------------
+    async def _base_plans(
+        self,
+        room_type_ids: Sequence[str] | None,
+        start: date,
+        end: date,
+        adults: int | None,
+        children: int | None,
+    ) -> dict[str, dict[str, Any]]:
+        """One rate plan per room type: the base rate (not derived, no plan, no promo) where there is one."""
+        params = {
+            "propertyIDs": self.hotel_id,
+            "roomTypeID": ",".join(room_type_ids) if room_type_ids else None,
+            "startDate": start.isoformat(),
+            "endDate": end.isoformat(),
+            "adults": adults,
+            "children": children,
+            "detailedRates": "true",
+        }
+        plans: dict[str, dict[str, Any]] = {}
+        for item in (await self._get("getRatePlans", params)).get("data") or []:
+            room_type = str(item.get("roomTypeID") or "")
+            if not room_type or (room_type_ids and room_type not in room_type_ids):
+                continue
+            current = plans.get(room_type)
+            if current is None or _plan_rank(item) < _plan_rank(current):
+                plans[room_type] = item
+        return plans
+
+    def _nights(self, plan: dict[str, Any], start: date, end: date) -> list[tuple[date, dict[str, Any]]]:
+        detailed = plan.get("roomRateDetailed")
+        if not isinstance(detailed, list):
+            raise self._unexpected("getRatePlans", "no roomRateDetailed")
+        nights = [(date.fromisoformat(str(night["date"])[:10]), night) for night in detailed]
+        return [(day, night) for day, night in nights if start <= day < end]
+
+    async def get_inventory(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date
+    ) -> list[NightInventory]:
+        plans = await self._base_plans(room_type_ids, start, end, None, None)
+        return [
+            NightInventory(room_type, day, max(0, int(night.get("roomsAvailable") or 0)))
+            for room_type, plan in plans.items()
+            for day, night in self._nights(plan, start, end)
+        ]
+
+    async def get_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> list[NightRate]:
+        plans = await self._base_plans(room_type_ids, start, end, adults, children)
+        currency = await self._currency_code() if plans else ""
+        rates: list[NightRate] = []
+        for room_type, plan in plans.items():
+            for day, night in self._nights(plan, start, end):
+                amount = night.get("totalRate", night.get("rateBase"))
+                if amount is None:
+                    continue
+                price = Money.of(parse.to_decimal(amount), currency)
+                rates.append(NightRate(room_type, day, price, str(plan.get("rateID") or "")))
+        return rates
+
+    # -- reservations --------------------------------------------------------------------------------
+    async def create_reservation(self, request: ReservationRequest) -> Reservation:
+        """`postReservation`, with our booking id as `thirdPartyIdentifier` for lookups after a timeout."""
+        guest = request.guest
+        room = {"roomTypeID": request.room_type_id, "quantity": 1, "roomRateID": request.rate_plan_id}
+        fields: dict[str, Any] = {
+            "propertyID": self.hotel_id,
+            "startDate": request.check_in.isoformat(),
+            "endDate": request.check_out.isoformat(),
+            "guestFirstName": guest.first_name,
+            "guestLastName": guest.last_name,
+            "guestCountry": guest.country,
+            "guestZip": guest.zip_code,
+            "guestEmail": guest.email,
+            "guestPhone": guest.phone or None,
+            "rooms": [room],
+            "adults": [{"roomTypeID": request.room_type_id, "quantity": request.adults}],
+            "children": [{"roomTypeID": request.room_type_id, "quantity": request.children}],
+            "paymentMethod": self._payment_method,
+            "thirdPartyIdentifier": request.external_id,
+            "sendEmailConfirmation": False,
+        }
+        body = await self._send_form("POST", "postReservation", fields)
+        if not body.get("reservationID"):
+            raise self._unexpected("postReservation", "no reservationID")
+        currency = request.total.currency if request.total else await self._currency_code()
+        return parse.parse_created(body, request.external_id, request.room_type_id, currency)
+
+    async def _put_status(self, reservation_id: str, status: str) -> dict[str, Any]:
+        fields = {
+            "propertyID": self.hotel_id,
+            "reservationID": reservation_id,
+            "status": status,
+            "sendStatusChangeEmail": False,
+        }
+        return await self._send_form("PUT", "putReservation", fields)
+
+    async def confirm_reservation(self, reservation_id: str) -> Reservation:
+        """`putReservation status=confirmed` when the reservation is `not_confirmed`; no-op when confirmed."""
+        current = await self.get_reservation(reservation_id)
+        if current.status is ReservationStatus.CONFIRMED:
+            return current
+        if current.status is not ReservationStatus.TENTATIVE:
+            raise self._ctx.error(
+                PMSBadRequest, "putReservation", f"cannot confirm a {current.raw_status} reservation"
+            )
+        data = (await self._put_status(reservation_id, "confirmed")).get("data")
+        if isinstance(data, dict) and data.get("reservationID"):
+            return parse.parse_reservation(data, await self._currency_code())
+        return await self.get_reservation(reservation_id)
+
+    async def cancel_reservation(self, reservation_id: str) -> None:
+        """`putReservation status=canceled`; a refusal for an already-cancelled reservation counts as done."""
+        try:
+            await self._put_status(reservation_id, "canceled")
+        except PMSBadRequest:
+            if (await self.get_reservation(reservation_id)).status is not ReservationStatus.CANCELLED:
+                raise
+
+    async def get_reservation(self, reservation_id: str) -> Reservation:
+        body = await self._get(
+            "getReservation", {"propertyID": self.hotel_id, "reservationID": reservation_id}
+        )
+        data = body.get("data")
+        if not isinstance(data, dict) or not data.get("reservationID"):
+            raise self._unexpected("getReservation", "no reservation data")
+        return parse.parse_reservation(data, await self._currency_code())
+
+    async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
+        """Page through reservations booked in the last `lookup_days` and match `thirdPartyIdentifier`.
+
+        getReservations has no filter for it (v1.3 spec), so the booking date bounds the scan.
+        A live match wins over a cancelled duplicate.
+        """
+        since = datetime.fromtimestamp(self._clock.now(), UTC) - timedelta(days=self._lookup_days)
+        cancelled: str | None = None
+        for page in range(1, MAX_PAGES + 1):
+            params = {
+                "propertyID": self.hotel_id,
+                "resultsFrom": since.strftime("%Y-%m-%d %H:%M:%S"),
+                "pageNumber": page,
+                "pageSize": self._page_size,
+            }
+            items = (await self._get("getReservations", params)).get("data") or []
+            for item in items:
+                if str(item.get("thirdPartyIdentifier") or "") != external_id:
+                    continue
+                if item.get("status") != "canceled":
+                    return await self.get_reservation(str(item["reservationID"]))
+                cancelled = cancelled or str(item["reservationID"])
+            if len(items) < self._page_size:
+                break
+        return await self.get_reservation(cancelled) if cancelled else None
+
+
+def _plan_rank(plan: dict[str, Any]) -> tuple[bool, bool, bool]:
+    return (
+        bool(plan.get("isDerived")),
+        plan.get("ratePlanID") is not None,
+        plan.get("promoCode") is not None,
+    )

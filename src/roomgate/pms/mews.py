@@ -1,0 +1,275 @@
+"""Mews Connector API connector: the native hold is a reservation in state `Optional` with `ReleasedUtc`.
+
+Our booking id travels in `ChannelNumber` (also sent as the per-request `Identifier`): it is a
+reservation parameter that `reservations/getAll/2023-06-06` can filter on (`ChannelNumbers`), so a
+retry after a timeout finds the reservation with one call. `Identifier` is only echoed within one
+request and `Notes` cannot be searched, which rules both out as the lookup key.
+The hotel id is the Mews `EnterpriseId` (sent where an operation accepts it, as portfolio tokens require).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx2
+
+from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.domain.money import Money
+from roomgate.pms import mews_parse as parse
+from roomgate.pms.errors import PMSBadRequest, PMSNotFound, PMSTransientError
+from roomgate.pms.mews_client import MewsClient
+from roomgate.pms.mews_setup import MewsSetup, load_setup
+from roomgate.pms.mews_time import format_utc, local_date, local_midnight
+from roomgate.pms.transport import CallContext
+from roomgate.pms.types import (
+    HotelDetails,
+    NightInventory,
+    NightRate,
+    Reservation,
+    ReservationRequest,
+    ReservationStatus,
+    RoomType,
+)
+
+MAX_UNITS = 367  # longest interval getAvailability / getPricing accept for daily services
+CANCEL_NOTE = "Cancelled by roomgate"
+
+
+class MewsConnector:
+    """One Mews enterprise; no retries here (the resilience wrapper owns them)."""
+
+    vendor = "mews"
+
+    def __init__(
+        self,
+        *,
+        hotel_id: str,
+        access_token: str,
+        client_token: str,
+        http: httpx2.AsyncClient,
+        base_url: str,
+        timeout: float,
+        clock: Clock = SYSTEM_CLOCK,
+        client_name: str = "roomgate 0.1.0",
+        enterprise_id: str | None = None,
+    ) -> None:
+        self.hotel_id = hotel_id
+        self._clock = clock
+        self._enterprise_id = enterprise_id
+        ctx = CallContext(self.vendor, hotel_id, timeout, (access_token, client_token))
+        self._api = MewsClient(
+            http=http,
+            base_url=base_url,
+            client_token=client_token,
+            access_token=access_token,
+            client_name=client_name,
+            ctx=ctx,
+            clock=clock,
+        )
+        self._setup: MewsSetup | None = None
+        self._setup_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"MewsConnector(hotel_id={self.hotel_id!r})"
+
+    # -- setup -----------------------------------------------------------------------------------------
+    def _scope(self, plural: bool = False) -> dict[str, Any]:
+        if self._enterprise_id is None:
+            return {}
+        return {"EnterpriseIds": [self._enterprise_id]} if plural else {"EnterpriseId": self._enterprise_id}
+
+    async def setup(self) -> MewsSetup:
+        """Enterprise, bookable service, age categories and default rate (four calls, then cached)."""
+        if self._setup is None:
+            async with self._setup_lock:
+                if self._setup is None:
+                    self._setup = await load_setup(self._api, self._scope(), self._scope(plural=True))
+        return self._setup
+
+    def _interval(self, setup: MewsSetup, start: date, end: date, operation: str) -> dict[str, str]:
+        nights = (end - start).days
+        if nights < 1 or nights > MAX_UNITS:
+            raise self._api.ctx.error(
+                PMSBadRequest, operation, f"date range must cover 1..{MAX_UNITS} nights"
+            )
+        return {
+            "FirstTimeUnitStartUtc": format_utc(local_midnight(start, setup.zone)),
+            "LastTimeUnitStartUtc": format_utc(local_midnight(end - timedelta(days=1), setup.zone)),
+        }
+
+    # -- property ----------------------------------------------------------------------------------------
+    async def get_hotel_details(self) -> HotelDetails:
+        return parse.parse_hotel(self.hotel_id, (await self.setup()).enterprise)
+
+    async def get_room_types(self) -> list[RoomType]:
+        setup = await self.setup()
+        payload = {**self._scope(plural=True), "ServiceIds": [setup.service_id], "ActivityStates": ["Active"]}
+        categories = await self._api.get_all("resourceCategories/getAll", payload, "ResourceCategories")
+        return [parse.parse_room_type(c) for c in categories if c.get("IsActive", True)]
+
+    async def get_inventory(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date
+    ) -> list[NightInventory]:
+        """`services/getAvailability`: absolute availability per resource category and time unit."""
+        setup = await self.setup()
+        payload = {
+            "ServiceId": setup.service_id,
+            **self._interval(setup, start, end, "services/getAvailability"),
+        }
+        answer = await self._api.call("services/getAvailability", payload)
+        days = [local_date(str(moment), setup.zone) for moment in answer.get("TimeUnitStartsUtc") or []]
+        result: list[NightInventory] = []
+        for category in answer.get("CategoryAvailabilities") or []:
+            category_id = str(category.get("CategoryId"))
+            if room_type_ids and category_id not in room_type_ids:
+                continue
+            for day, available in zip(days, category.get("Availabilities") or [], strict=False):
+                if start <= day < end:
+                    result.append(NightInventory(category_id, day, max(0, int(available))))
+        return result
+
+    async def get_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> list[NightRate]:
+        """`rates/getPricing` of the default rate: gross price per category and night.
+
+        Occupancy adjustments (extra adults/children) are not applied; Mews prices the exact
+        occupancy only in `reservations/price`.
+        """
+        setup = await self.setup()
+        payload = {"RateId": setup.default_rate_id, **self._interval(setup, start, end, "rates/getPricing")}
+        answer = await self._api.call("rates/getPricing", payload)
+        days = [local_date(str(moment), setup.zone) for moment in answer.get("TimeUnitStartsUtc") or []]
+        result: list[NightRate] = []
+        for category in answer.get("CategoryPrices") or []:
+            category_id = str(category.get("CategoryId"))
+            if room_type_ids and category_id not in room_type_ids:
+                continue
+            for day, amount in zip(days, category.get("AmountPrices") or [], strict=False):
+                if start <= day < end and amount.get("GrossValue") is not None:
+                    currency = str(amount.get("Currency") or answer.get("Currency") or setup.currency)
+                    price = Money.of(amount["GrossValue"], currency)
+                    result.append(NightRate(category_id, day, price, setup.default_rate_id))
+        return result
+
+    # -- reservations ----------------------------------------------------------------------------------
+    async def create_reservation(self, request: ReservationRequest) -> Reservation:
+        """`customers/add` + `reservations/add`; `Optional` until `ReleasedUtc` if `hold_seconds` is set."""
+        setup = await self.setup()
+        guest = request.guest
+        customer = await self._api.call(
+            "customers/add",
+            {
+                "FirstName": guest.first_name,
+                "LastName": guest.last_name,
+                "Email": guest.email,
+                "Phone": guest.phone or None,
+                "NationalityCode": guest.country or None,
+                "OverwriteExisting": True,
+            },
+        )
+        counts = [{"AgeCategoryId": setup.adult_category_id, "Count": request.adults}]
+        if request.children and setup.child_category_id:
+            counts.append({"AgeCategoryId": setup.child_category_id, "Count": request.children})
+        now = datetime.fromtimestamp(self._clock.now(), UTC)
+        hold = request.hold_seconds is not None
+        reservation = {
+            "Identifier": request.external_id,
+            "ChannelNumber": request.external_id,
+            "State": "Optional" if hold else "Confirmed",
+            "StartUtc": format_utc(local_midnight(request.check_in, setup.zone) + setup.start_offset),
+            "EndUtc": format_utc(local_midnight(request.check_out, setup.zone) + setup.end_offset),
+            "ReleasedUtc": format_utc(now + timedelta(seconds=request.hold_seconds or 0)) if hold else None,
+            "CustomerId": customer.get("Id"),
+            "RequestedCategoryId": request.room_type_id,
+            "RateId": request.rate_plan_id or setup.default_rate_id,
+            "PersonCounts": counts,
+            "Notes": f"roomgate booking {request.external_id}",
+        }
+        answer = await self._api.call(
+            "reservations/add",
+            {
+                **self._scope(),
+                "ServiceId": setup.service_id,
+                "SendConfirmationEmail": False,
+                "CheckOverbooking": True,
+                "Reservations": [reservation],
+            },
+        )
+        added = answer.get("Reservations") or []
+        if not added or not isinstance(added[0].get("Reservation"), dict):
+            raise self._api.ctx.error(
+                PMSTransientError, "reservations/add", "unexpected answer: no reservation"
+            )
+        created = parse.parse_reservation(added[0]["Reservation"], setup.zone)
+        # The 2017-04-12 shape of this answer has no ChannelNumber field; we know what we sent.
+        return _with(created, external_id=request.external_id, total=request.total)
+
+    async def confirm_reservation(self, reservation_id: str) -> Reservation:
+        """`reservations/confirm` (only `Optional` ones can be); already confirmed counts as done."""
+        try:
+            await self._api.call(
+                "reservations/confirm",
+                {
+                    **self._scope(),
+                    "ReservationIds": [reservation_id],
+                    "SendConfirmationEmail": False,
+                },
+            )
+        except PMSBadRequest:
+            current = await self.get_reservation(reservation_id)
+            if current.status is ReservationStatus.CONFIRMED:
+                return current
+            raise
+        return await self.get_reservation(reservation_id)
+
+    async def cancel_reservation(self, reservation_id: str) -> None:
+        """`reservations/cancel` (Notes are required); already cancelled counts as done."""
+        try:
+            await self._api.call(
+                "reservations/cancel",
+                {
+                    **self._scope(),
+                    "ReservationIds": [reservation_id],
+                    "Notes": CANCEL_NOTE,
+                    "PostCancellationFee": False,
+                    "SendEmail": False,
+                },
+            )
+        except PMSBadRequest:
+            if (await self.get_reservation(reservation_id)).status is not ReservationStatus.CANCELLED:
+                raise
+
+    async def _find(self, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        payload = {**self._scope(plural=True), **filters}
+        return await self._api.get_all("reservations/getAll/2023-06-06", payload, "Reservations")
+
+    async def get_reservation(self, reservation_id: str) -> Reservation:
+        setup = await self.setup()
+        found = [
+            r
+            for r in await self._find({"ReservationIds": [reservation_id]})
+            if str(r.get("Id")) == reservation_id
+        ]
+        if not found:
+            raise self._api.ctx.error(PMSNotFound, "reservations/getAll", "reservation not found")
+        return parse.parse_reservation(found[0], setup.zone)
+
+    async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
+        """`ChannelNumbers` filter; a live match wins over a cancelled one."""
+        setup = await self.setup()
+        found = [
+            r
+            for r in await self._find({"ChannelNumbers": [external_id]})
+            if r.get("ChannelNumber") == external_id
+        ]
+        found.sort(key=lambda r: r.get("State") == "Canceled")
+        return parse.parse_reservation(found[0], setup.zone) if found else None
+
+
+def _with(reservation: Reservation, **changes: Any) -> Reservation:
+    return replace(reservation, **{k: v for k, v in changes.items() if v is not None})

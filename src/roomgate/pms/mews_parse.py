@@ -1,0 +1,82 @@
+"""Mews Connector API objects read into our vendor-neutral types."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from roomgate.pms.mews_time import local_date
+from roomgate.pms.types import HotelDetails, Reservation, ReservationStatus, RoomType
+
+# Service order states; Optional is the enterprise holding the room (our tentative hold).
+STATES = {
+    "Optional": ReservationStatus.TENTATIVE,
+    "Confirmed": ReservationStatus.CONFIRMED,
+    "Canceled": ReservationStatus.CANCELLED,
+}
+_LANGUAGES = ("en-US", "en-GB", "ko-KR")
+
+
+def localized(texts: Any) -> str:
+    """One text out of a Mews localized-text dictionary: English or Korean first, else any."""
+    if not isinstance(texts, dict) or not texts:
+        return ""
+    for language in _LANGUAGES:
+        if texts.get(language):
+            return str(texts[language])
+    return str(next(iter(texts.values())) or "")
+
+
+def default_currency(enterprise: dict[str, Any]) -> str:
+    currencies = enterprise.get("Currencies") or []
+    chosen = next((c for c in currencies if c.get("IsDefault")), currencies[0] if currencies else {})
+    return str(chosen.get("Currency") or "").upper()
+
+
+def parse_hotel(hotel_id: str, enterprise: dict[str, Any]) -> HotelDetails:
+    address = enterprise.get("Address") or {}
+    line = ", ".join(part for part in (address.get("Line1"), address.get("Line2")) if part)
+    return HotelDetails(
+        hotel_id=hotel_id,
+        name=str(enterprise.get("Name") or ""),
+        currency=default_currency(enterprise),
+        timezone=enterprise.get("TimeZoneIdentifier") or None,
+        address=line,
+        city=str(address.get("City") or ""),
+        country=str(address.get("CountryCode") or ""),
+        latitude=_coordinate(address.get("Latitude")),
+        longitude=_coordinate(address.get("Longitude")),
+    )
+
+
+def _coordinate(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def parse_room_type(category: dict[str, Any]) -> RoomType:
+    return RoomType(
+        room_type_id=str(category["Id"]),
+        name=localized(category.get("Names")),
+        max_occupancy=int(category.get("Capacity") or 0),
+        description=localized(category.get("Descriptions")),
+    )
+
+
+def parse_reservation(item: dict[str, Any], zone: ZoneInfo) -> Reservation:
+    """A reservation in either shape: `reservations/add` (ver 2017-04-12) or `getAll/2023-06-06`."""
+    start = item.get("ScheduledStartUtc") or item.get("StartUtc")
+    end = item.get("ScheduledEndUtc") or item.get("EndUtc")
+    category = item.get("RequestedResourceCategoryId") or item.get("RequestedCategoryId")
+    raw_state = str(item.get("State") or "")
+    extra = {"release_utc": str(item["ReleasedUtc"])} if item.get("ReleasedUtc") else {}
+    return Reservation(
+        reservation_id=str(item["Id"]),
+        status=STATES.get(raw_state, ReservationStatus.OTHER),
+        external_id=item.get("ChannelNumber") or None,
+        room_type_id=str(category) if category else None,
+        check_in=local_date(str(start), zone) if start else None,
+        check_out=local_date(str(end), zone) if end else None,
+        confirmation_number=str(item.get("Number") or "") or None,
+        raw_status=raw_state,
+        extra=extra,
+    )

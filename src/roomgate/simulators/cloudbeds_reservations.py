@@ -1,0 +1,187 @@
+"""Cloudbeds simulator reservations: `postReservation`, `putReservation`, lookups and searches."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from roomgate.clock import Clock
+from roomgate.simulators import cloudbeds_views as views
+from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
+
+STATUSES = ("not_confirmed", "confirmed", "canceled", "checked_in", "checked_out", "no_show")
+PAYMENT_METHODS = ("cash", "credit", "ebanking", "pay_pal")
+REQUIRED = (
+    "startDate",
+    "endDate",
+    "guestFirstName",
+    "guestLastName",
+    "guestCountry",
+    "guestEmail",
+    "paymentMethod",
+)
+
+
+class Refusal(Exception):
+    """A refused request: HTTP 200 business error by default, 400 for bad parameters."""
+
+    def __init__(self, message: str, status: int = 200) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Refusal(f"Parameter {name} must be an integer", 400) from None
+
+
+def _date(value: Any, name: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Refusal(f"Parameter {name} must be a date (YYYY-MM-DD)", 400) from None
+
+
+class CloudbedsReservations:
+    def __init__(self, state: PmsSimState, clock: Clock) -> None:
+        self.state = state
+        self.clock = clock
+
+    def find(self, reservation_id: str, property_id: str | None = None) -> SimReservation | None:
+        res = self.state.reservations.get(reservation_id)
+        if res is None or (property_id and res.property_id != property_id):
+            return None
+        return res
+
+    def data(self, res: SimReservation) -> dict[str, Any]:
+        book = self.state.properties[res.property_id]
+        name = book.room_types[res.room_type_id].name if res.room_type_id in book.room_types else ""
+        return views.reservation_data(res, name)
+
+    def search(self, property_ids: set[str], q: dict[str, Any]) -> list[SimReservation]:
+        """`getReservations` filters: status, booking date (resultsFrom/To), check-in dates, room type."""
+
+        def stamp(name: str) -> float | None:
+            raw = q.get(name)
+            if not raw:
+                return None
+            try:
+                return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC).timestamp()
+            except ValueError:
+                raise ValueError(f"Parameter {name} must be a datetime (YYYY-MM-DD HH:MM:SS)") from None
+
+        since, until = stamp("resultsFrom"), stamp("resultsTo")
+        rows = [
+            r
+            for r in self.state.reservations.values()
+            if r.property_id in property_ids
+            and (not q.get("status") or r.status == q["status"])
+            and (since is None or r.created >= since)
+            and (until is None or r.created <= until)
+            and (not q.get("checkInFrom") or r.check_in >= date.fromisoformat(q["checkInFrom"]))
+            and (not q.get("checkInTo") or r.check_in <= date.fromisoformat(q["checkInTo"]))
+            and (not q.get("roomTypeID") or r.room_type_id == q["roomTypeID"])
+        ]
+        recent_first = str(q.get("sortByRecent", "")).lower() in ("true", "1")
+        return sorted(rows, key=lambda r: (r.created, r.reservation_id), reverse=recent_first)
+
+    def create(self, form: dict[str, Any]) -> dict[str, Any]:
+        """Validate, take the inventory for every night or refuse, record the reservation."""
+        missing = [name for name in REQUIRED if not form.get(name)]
+        if missing:
+            raise Refusal(f"Parameter {missing[0]} is required", 400)
+        if form["paymentMethod"] not in PAYMENT_METHODS:
+            raise Refusal("Invalid paymentMethod", 400)
+        if "@" not in str(form["guestEmail"]):
+            raise Refusal("Invalid guestEmail", 400)
+        book = self.state.properties.get(str(form.get("propertyID") or ""))
+        if book is None:
+            raise Refusal(views.PROPERTY_MISMATCH)
+        start, end = _date(form["startDate"], "startDate"), _date(form["endDate"], "endDate")
+        if end <= start:
+            raise Refusal("endDate must be after startDate", 400)
+        rooms, adults, children = (form.get(k) for k in ("rooms", "adults", "children"))
+        if not isinstance(rooms, list) or len(rooms) != 1 or not isinstance(adults, list):
+            raise Refusal(
+                "Parameters rooms and adults must be arrays (one room type per reservation here)", 400
+            )
+        room_type_id = str(rooms[0].get("roomTypeID") or "")
+        room_type = book.room_types.get(room_type_id)
+        if room_type is None:
+            raise Refusal(f"Invalid roomTypeID {room_type_id}", 400)
+        if rooms[0].get("roomRateID") and rooms[0]["roomRateID"] != room_type.rate_plan_id():
+            raise Refusal(f"Invalid roomRateID for room type {room_type_id}", 400)
+        quantity = _int(rooms[0].get("quantity", 1), "rooms[0][quantity]")
+        guests_adults = sum(
+            _int(a.get("quantity"), "adults[][quantity]")
+            for a in adults
+            if a.get("roomTypeID") == room_type_id
+        )
+        guests_children = sum(
+            _int(c.get("quantity"), "children[][quantity]")
+            for c in children or []
+            if c.get("roomTypeID") == room_type_id
+        )
+        if quantity != 1 or guests_adults < 1:
+            raise Refusal("One room with at least one adult is supported", 400)
+        if guests_adults + guests_children > room_type.max_guests:
+            raise Refusal(f"Guests exceed maxGuests ({room_type.max_guests}) for room type {room_type_id}")
+        stay = nights(start, end)
+        short = book.try_take(room_type_id, stay)
+        if short is not None:
+            raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
+        now = self.clock.now()
+        res = SimReservation(
+            reservation_id=self._new_id(),
+            property_id=book.property_id,
+            room_type_id=room_type_id,
+            check_in=start,
+            check_out=end,
+            adults=guests_adults,
+            children=guests_children,
+            status=book.seed.reservation_status,
+            external_id=form.get("thirdPartyIdentifier") or None,
+            guest={
+                "first": form["guestFirstName"],
+                "last": form["guestLastName"],
+                "email": form["guestEmail"],
+                "phone": form.get("guestPhone", ""),
+                "country": form["guestCountry"],
+                "zip": form.get("guestZip", ""),
+            },
+            created=now,
+            modified=now,
+            currency=book.seed.currency,
+            nightly=[(day, book.rate(room_type_id, day)) for day in stay],
+            extra={"guestID": self.state.new_digits(8)},
+        )
+        self.state.reservations[res.reservation_id] = res
+        return views.created_body(res, room_type.name)
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = self.state.new_digits(13)
+            if candidate not in self.state.reservations:
+                return candidate
+
+    def update(self, form: dict[str, Any]) -> dict[str, Any]:
+        """`putReservation`: status changes; cancelling gives the rooms back and is idempotent."""
+        res = self.find(str(form.get("reservationID") or ""), form.get("propertyID"))
+        if not form.get("reservationID"):
+            raise Refusal("Parameter reservationID is required", 400)
+        if res is None:
+            raise Refusal("Reservation not found")
+        status = form.get("status")
+        if status is not None and status != res.status:
+            if status not in STATUSES:
+                raise Refusal("Invalid status", 400)
+            if res.status == "canceled":
+                raise Refusal(f"Reservation status cannot be changed from canceled to {status}")
+            if status == "canceled":
+                self.state.release(res)
+            res.status = status
+            res.modified = self.clock.now()
+        return self.data(res)

@@ -1,0 +1,189 @@
+"""Mews simulator reservations: add (Optional holds with `ReleasedUtc`), confirm, cancel, getAll.
+
+An `Optional` reservation whose `ReleasedUtc` has passed is released lazily (on the next call):
+it becomes `Canceled` with reason `ConfirmationMissed` and its rooms return to availability.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roomgate.clock import Clock
+from roomgate.simulators import mews_views as views
+from roomgate.simulators.mews_catalog import MewsCatalog, MewsRefusal, parse_utc, required
+from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
+
+CREATE_STATES = ("Optional", "Enquired", "Confirmed")
+CANCELLABLE = ("Optional", "Confirmed", "Inquired", "Enquired", "Requested")
+
+
+class MewsReservations:
+    def __init__(self, state: PmsSimState, catalog: MewsCatalog, clock: Clock) -> None:
+        self.state = state
+        self.catalog = catalog
+        self.clock = clock
+
+    def sweep(self) -> None:
+        """Release every Optional reservation past its `ReleasedUtc`."""
+        now = self.clock.now()
+        for res in self.state.reservations.values():
+            released = res.extra.get("ReleasedUtc")
+            if res.status == "Optional" and released is not None and released <= now:
+                self._cancel(res, "ConfirmationMissed", when=released)
+
+    def _cancel(self, res: SimReservation, reason: str, when: float) -> None:
+        self.state.release(res)
+        res.status = "Canceled"
+        res.modified = when
+        res.extra.update(CancellationReason=reason, CancelledUtc=when)
+
+    def add(self, body: dict[str, Any], customers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """All reservations of the request are added, or none (rooms taken are handed back)."""
+        required(body, "ServiceId", "Reservations")
+        book = self.catalog.by_service(body["ServiceId"])
+        taken: list[SimReservation] = []
+        try:
+            for params in body["Reservations"]:
+                taken.append(self._add_one(book, body["ServiceId"], params, customers))
+        except MewsRefusal:
+            for res in taken:
+                self.state.release(res)
+            raise
+        for res in taken:
+            self.state.reservations[res.reservation_id] = res
+        return {
+            "Reservations": [
+                {"Identifier": res.extra.get("Identifier"), "Reservation": views.reservation_2017(res)}
+                for res in taken
+            ]
+        }
+
+    def _add_one(
+        self, book: Any, service_id: str, params: dict[str, Any], customers: dict[str, Any]
+    ) -> SimReservation:
+        required(params, "StartUtc", "EndUtc", "CustomerId", "RequestedCategoryId", "RateId", "PersonCounts")
+        pid, zone = book.property_id, self.catalog.zone(book)
+        state = params.get("State") or "Confirmed"
+        if state not in CREATE_STATES:
+            raise MewsRefusal(400, f"Invalid State {state}.")
+        if params["CustomerId"] not in customers:
+            raise MewsRefusal(400, "Invalid CustomerId.")
+        category = params["RequestedCategoryId"]
+        if category not in book.room_types:
+            raise MewsRefusal(400, "Invalid RequestedCategoryId.")
+        if params["RateId"] != self.catalog.rate_id(pid):
+            raise MewsRefusal(400, "Invalid RateId.")
+        ages = {self.catalog.age_category_id(pid, "Adult"), self.catalog.age_category_id(pid, "Child")}
+        counts = params["PersonCounts"]
+        if any(c.get("AgeCategoryId") not in ages or int(c.get("Count") or 0) < 1 for c in counts):
+            raise MewsRefusal(400, "Invalid PersonCounts.")
+        persons = sum(int(c["Count"]) for c in counts)
+        if persons > book.room_types[category].max_guests:
+            raise MewsRefusal(
+                403, "The number of persons exceeds the maximum occupancy of the resource category."
+            )
+        start, end = parse_utc(params["StartUtc"], "StartUtc"), parse_utc(params["EndUtc"], "EndUtc")
+        check_in, check_out = start.astimezone(zone).date(), end.astimezone(zone).date()
+        if check_out <= check_in:
+            raise MewsRefusal(400, "Invalid EndUtc: the reservation must last at least one time unit.")
+        released = (
+            parse_utc(params["ReleasedUtc"], "ReleasedUtc").timestamp() if params.get("ReleasedUtc") else None
+        )
+        stay = nights(check_in, check_out)
+        short = book.try_take(category, stay)
+        if short is not None:
+            raise MewsRefusal(
+                403,
+                f"The reservation cannot be created: no availability in the requested resource category on "
+                f"{short.isoformat()} (overbooking is not allowed).",
+            )
+        adult = self.catalog.age_category_id(pid, "Adult")
+        now = self.clock.now()
+        return SimReservation(
+            reservation_id=self.state.new_uuid(),
+            property_id=pid,
+            room_type_id=category,
+            check_in=check_in,
+            check_out=check_out,
+            adults=sum(int(c["Count"]) for c in counts if c["AgeCategoryId"] == adult),
+            children=sum(int(c["Count"]) for c in counts if c["AgeCategoryId"] != adult),
+            status=state,
+            external_id=params.get("ChannelNumber") or None,
+            guest=dict(customers[params["CustomerId"]]["guest"]),
+            created=now,
+            modified=now,
+            currency=book.seed.currency,
+            nightly=[(day, book.rate(category, day)) for day in stay],
+            extra={
+                "Identifier": params.get("Identifier"),
+                "ServiceId": service_id,
+                "RateId": params["RateId"],
+                "CustomerId": params["CustomerId"],
+                "GroupId": self.state.new_uuid(),
+                "Number": self.state.new_digits(6),
+                "ProfileId": views.derived_id(0, "connector-profile"),
+                "StartUtc": params["StartUtc"],
+                "EndUtc": params["EndUtc"],
+                "ReleasedUtc": released if state == "Optional" else None,
+                "PersonCounts": [
+                    {"AgeCategoryId": c["AgeCategoryId"], "Count": int(c["Count"])} for c in counts
+                ],
+                "Notes": params.get("Notes"),
+            },
+        )
+
+    def _existing(self, body: dict[str, Any]) -> list[SimReservation]:
+        required(body, "ReservationIds")
+        found = [self.state.reservations.get(str(rid)) for rid in body["ReservationIds"]]
+        if any(res is None for res in found):
+            raise MewsRefusal(400, "Invalid ReservationIds.")
+        return [res for res in found if res is not None]
+
+    def confirm(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Optional → Confirmed; refused (403) for any other state, all or nothing."""
+        found = self._existing(body)
+        for res in found:
+            if res.status != "Optional":
+                raise MewsRefusal(
+                    403, f"Reservation {res.extra['Number']} cannot be confirmed in state {res.status}."
+                )
+        for res in found:
+            res.status, res.modified = "Confirmed", self.clock.now()
+            res.extra["ReleasedUtc"] = None
+        return {"ReservationIds": [res.reservation_id for res in found]}
+
+    def cancel(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Cancel and hand the rooms back; `Notes` are required; a cancelled one is refused (403)."""
+        found = self._existing(body)
+        required(body, "Notes")
+        for res in found:
+            if res.status not in CANCELLABLE:
+                raise MewsRefusal(
+                    403, f"Reservation {res.extra['Number']} cannot be canceled in state {res.status}."
+                )
+        for res in found:
+            self._cancel(res, "Other", when=self.clock.now())
+        return {"ReservationIds": [res.reservation_id for res in found]}
+
+    def search(self, body: dict[str, Any], property_ids: set[str]) -> list[dict[str, Any]]:
+        """`reservations/getAll/2023-06-06` filters: ids, numbers, channel numbers, states, services."""
+
+        def allowed(name: str) -> set[str] | None:
+            values = body.get(name)
+            return {str(v) for v in values} if values else None
+
+        ids, numbers, channel, states, services = (
+            allowed(n) for n in ("ReservationIds", "Numbers", "ChannelNumbers", "States", "ServiceIds")
+        )
+        rows = [
+            res
+            for res in self.state.reservations.values()
+            if res.property_id in property_ids
+            and (ids is None or res.reservation_id in ids)
+            and (numbers is None or res.extra["Number"] in numbers)
+            and (channel is None or (res.external_id or "") in channel)
+            and (states is None or res.status in states)
+            and (services is None or res.extra["ServiceId"] in services)
+        ]
+        rows.sort(key=lambda res: (res.created, res.reservation_id), reverse=True)
+        return [views.reservation_2023(res) for res in rows]

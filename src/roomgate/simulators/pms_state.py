@@ -1,0 +1,140 @@
+"""In-memory PMS ledger shared by the PMS simulators: properties, nightly inventory, reservations.
+
+Inventory per (room type, night) = capacity − rooms held by live reservations. Capacity is the
+room type's `totalRooms` on every date unless `/_sim/.../inventory` overrode it. A reservation
+takes every night of its stay or none, and gives them back when cancelled.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from roomgate.simulators.seed import PropertySeed, RoomTypeSeed, demo_properties
+
+
+def nights(check_in: date, check_out: date) -> list[date]:
+    return [check_in + timedelta(days=i) for i in range((check_out - check_in).days)]
+
+
+@dataclass
+class SimReservation:
+    reservation_id: str
+    property_id: str
+    room_type_id: str
+    check_in: date
+    check_out: date
+    adults: int
+    children: int
+    status: str  # the vendor's own word: "confirmed", "Optional", ...
+    external_id: str | None
+    guest: dict[str, str]
+    created: float
+    modified: float
+    currency: str
+    nightly: list[tuple[date, Decimal]]
+    holds_inventory: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((rate for _, rate in self.nightly), Decimal(0))
+
+    def summary(self) -> dict[str, Any]:
+        """For `GET /_sim/state`: no guest contact details."""
+        return {
+            "reservationId": self.reservation_id,
+            "propertyId": self.property_id,
+            "roomTypeId": self.room_type_id,
+            "checkIn": self.check_in.isoformat(),
+            "checkOut": self.check_out.isoformat(),
+            "status": self.status,
+            "externalId": self.external_id,
+            "holdsInventory": self.holds_inventory,
+            "total": str(self.total),
+            "currency": self.currency,
+        }
+
+
+class PropertyBook:
+    """One property's room types and the rooms its reservations hold, per night."""
+
+    def __init__(self, property_id: str, seed: PropertySeed) -> None:
+        self.property_id = property_id
+        self.seed = seed
+        self.room_types: dict[str, RoomTypeSeed] = {rt.id: rt for rt in seed.room_types}
+        self._capacity: dict[tuple[str, date], int] = {}
+        self._held: Counter[tuple[str, date]] = Counter()
+
+    def capacity(self, room_type_id: str, day: date) -> int:
+        return self._capacity.get((room_type_id, day), self.room_types[room_type_id].total_rooms)
+
+    def available(self, room_type_id: str, day: date) -> int:
+        return max(0, self.capacity(room_type_id, day) - self._held[(room_type_id, day)])
+
+    def set_available(self, room_type_id: str, start: date, end: date, available: int) -> None:
+        """Make `available` rooms free on each night in [start, end), whatever is already held."""
+        for day in nights(start, end):
+            self._capacity[(room_type_id, day)] = available + self._held[(room_type_id, day)]
+
+    def try_take(self, room_type_id: str, stay: list[date], quantity: int = 1) -> date | None:
+        """Hold `quantity` rooms on every night, or nothing; returns the first short night, if any."""
+        short = next((day for day in stay if self.available(room_type_id, day) < quantity), None)
+        if short is None:
+            for day in stay:
+                self._held[(room_type_id, day)] += quantity
+        return short
+
+    def give_back(self, room_type_id: str, stay: list[date], quantity: int = 1) -> None:
+        for day in stay:
+            self._held[(room_type_id, day)] -= quantity
+
+    def rate(self, room_type_id: str, day: date) -> Decimal:
+        return self.room_types[room_type_id].nightly_rate
+
+
+class PmsSimState:
+    """All properties and reservations of one simulator instance; ids come from a seeded RNG."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        self.rng = random.Random(f"pms-sim-{self.seed}")
+        self.properties: dict[str, PropertyBook] = {
+            pid: PropertyBook(pid, seed) for pid, seed in demo_properties().items()
+        }
+        self.reservations: dict[str, SimReservation] = {}
+
+    def upsert_property(self, property_id: str, seed: PropertySeed) -> PropertyBook:
+        """Replace a property's definition; rooms held by its live reservations stay held."""
+        book = PropertyBook(property_id, seed)
+        for res in self.reservations.values():
+            if res.property_id == property_id and res.holds_inventory and res.room_type_id in book.room_types:
+                book.try_take(res.room_type_id, nights(res.check_in, res.check_out))
+        self.properties[property_id] = book
+        return book
+
+    def new_digits(self, length: int) -> str:
+        return str(self.rng.randrange(10 ** (length - 1), 10**length))
+
+    def new_uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def release(self, res: SimReservation) -> None:
+        """Give a reservation's rooms back (once)."""
+        if res.holds_inventory:
+            self.properties[res.property_id].give_back(res.room_type_id, nights(res.check_in, res.check_out))
+            res.holds_inventory = False
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "properties": sorted(self.properties),
+            "reservations": [res.summary() for res in self.reservations.values()],
+        }

@@ -1,0 +1,146 @@
+"""Demo properties shared by the Cloudbeds and Mews simulators (the spec's `hotel_123` / `room_456`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RoomTypeSeed(BaseModel):
+    """One room type as `PUT /_sim/properties/{id}` accepts it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str
+    short_name: str = Field(default="", alias="shortName")
+    description: str = ""
+    max_guests: int = Field(default=2, ge=1, le=20, alias="maxGuests")
+    total_rooms: int = Field(default=5, ge=0, le=10_000, alias="totalRooms")
+    nightly_rate: Decimal = Field(gt=0, max_digits=14, decimal_places=2, alias="nightlyRate")
+    rate_id: str = Field(default="", alias="rateId")
+
+    def rate_plan_id(self) -> str:
+        """The Cloudbeds rateID of this room type's base rate."""
+        return self.rate_id or f"rate_{self.id}"
+
+
+class AddressSeed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = "KR"
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+class PropertySeed(BaseModel):
+    """A property: body of `PUT /_sim/properties/{propertyId}` (camelCase accepted)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    name: str
+    currency: str = Field(default="KRW", pattern="^[A-Z]{3}$")
+    timezone: str = "Asia/Seoul"
+    address: AddressSeed = Field(default_factory=AddressSeed)
+    room_types: list[RoomTypeSeed] = Field(default_factory=list, alias="roomTypes")
+    # Cloudbeds property policy: new reservations start `confirmed` or `not_confirmed`.
+    reservation_status: str = Field(
+        default="confirmed", pattern="^(confirmed|not_confirmed)$", alias="reservationStatus"
+    )
+
+
+# The same shape `PUT /_sim/properties/{propertyId}` takes.
+DEMO_PROPERTIES: dict[str, dict[str, Any]] = {
+    "hotel_123": {
+        "name": "Roomgate Demo Hotel Seoul",
+        "currency": "KRW",
+        "timezone": "Asia/Seoul",
+        "address": {
+            "line1": "110 Sejong-daero",
+            "line2": "Jung-gu",
+            "city": "Seoul",
+            "zip": "04524",
+            "country": "KR",
+            "latitude": "37.5663",
+            "longitude": "126.9779",
+        },
+        "roomTypes": [
+            {
+                "id": "room_456",
+                "name": "Deluxe Double",
+                "shortName": "DLX",
+                "maxGuests": 2,
+                "totalRooms": 5,
+                "nightlyRate": "125000",
+                "description": "Queen bed, city view, 28 m²",
+            },
+            {
+                "id": "room_457",
+                "name": "Standard Twin",
+                "shortName": "STW",
+                "maxGuests": 2,
+                "totalRooms": 8,
+                "nightlyRate": "98000",
+                "description": "Two single beds, 22 m²",
+            },
+            {
+                "id": "room_458",
+                "name": "Family Suite",
+                "shortName": "FST",
+                "maxGuests": 4,
+                "totalRooms": 2,
+                "nightlyRate": "210000",
+                "description": "Two rooms, sofa bed, 45 m²",
+            },
+        ],
+        "reservationStatus": "confirmed",
+    },
+    "hotel_777": {
+        "name": "Roomgate Demo Hotel Busan",
+        "currency": "KRW",
+        "timezone": "Asia/Seoul",
+        "address": {
+            "line1": "264 Haeundaehaebyeon-ro",
+            "line2": "Haeundae-gu",
+            "city": "Busan",
+            "zip": "48099",
+            "country": "KR",
+            "latitude": "35.1587",
+            "longitude": "129.1604",
+        },
+        "roomTypes": [
+            {
+                "id": "room_771",
+                "name": "Ocean View Double",
+                "shortName": "OVD",
+                "maxGuests": 2,
+                "totalRooms": 4,
+                "nightlyRate": "150000",
+                "description": "Sea view, balcony",
+            },
+            {
+                "id": "room_772",
+                "name": "Standard Double",
+                "shortName": "SDB",
+                "maxGuests": 2,
+                "totalRooms": 6,
+                "nightlyRate": "89000",
+                "description": "Double bed, 20 m²",
+            },
+        ],
+        # Busan's policy leaves new Cloudbeds reservations pending, so the confirm step is exercised too.
+        "reservationStatus": "not_confirmed",
+    },
+}
+
+
+def demo_properties() -> dict[str, PropertySeed]:
+    """Fresh copies of the demo data: Seoul `hotel_123` (room_456 = 125,000 KRW) and Busan `hotel_777`."""
+    return {pid: PropertySeed.model_validate(data) for pid, data in DEMO_PROPERTIES.items()}

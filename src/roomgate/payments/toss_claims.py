@@ -1,0 +1,71 @@
+"""What we decided about each Toss payment, in Redis, shared by every process.
+
+A claim (`pay:toss:claim:<paymentKey>` = `capture:<bookingId>` or `void:<bookingId>`) is set once,
+first writer wins: a void that wins means no capture will ever approve that payment; a capture that
+wins means a void must wait until Toss says how the approval ended. The booking index
+(`pay:toss:booking:<bookingId>` = paymentKey) lets recovery find a payment whose key went unrecorded.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+TTL_SECONDS = 15 * 24 * 3600  # as long as Toss keeps an Idempotency-Key
+
+
+class TossClaims:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def claim(self, payment_key: str, operation: str, booking_id: str) -> str:
+        """Record `operation` unless another is recorded; return the operation that holds the claim."""
+        if await self._redis.set(
+            _claim_key(payment_key), f"{operation}:{booking_id}", nx=True, ex=TTL_SECONDS
+        ):
+            return operation
+        claim = await self.claim_of(payment_key)
+        return claim[0] if claim else operation
+
+    async def claim_of(self, payment_key: str) -> tuple[str, str] | None:
+        """(operation, booking id) of the recorded claim, if any."""
+        raw = await self._redis.get(_claim_key(payment_key))
+        if raw is None:
+            return None
+        operation, _, booking_id = _text(raw).partition(":")
+        return operation, booking_id
+
+    async def release(self, payment_key: str, operation: str, booking_id: str) -> None:
+        """Drop our own claim (only if it is still ours), e.g. after Toss definitively refused an approval."""
+        key = _claim_key(payment_key)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                current = await pipe.get(key)
+                if current is None or _text(current) != f"{operation}:{booking_id}":
+                    return
+                pipe.multi()  # type: ignore[no-untyped-call]
+                pipe.delete(key)
+                await pipe.execute()
+            except WatchError:  # someone changed it meanwhile: theirs now, leave it
+                return
+
+    async def remember_booking(self, booking_id: str, payment_key: str) -> None:
+        """Index the payment under its booking (the latest authorisation wins)."""
+        await self._redis.set(_booking_key(booking_id), payment_key, ex=TTL_SECONDS)
+
+    async def payment_key_for(self, booking_id: str) -> str | None:
+        raw = await self._redis.get(_booking_key(booking_id))
+        return None if raw is None else _text(raw)
+
+
+def _claim_key(payment_key: str) -> str:
+    return f"pay:toss:claim:{payment_key}"
+
+
+def _booking_key(booking_id: str) -> str:
+    return f"pay:toss:booking:{booking_id}"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,87 @@
+"""Availability and prices, from the cache first (falling back to last-known-good data when the PMS fails)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from roomgate.api.deps import ContainerDep
+from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.stay import Stay, parse_date
+from roomgate.pms.base import SUPPORTED_VENDORS
+from roomgate.services.availability_models import NightAvailability
+
+router = APIRouter(prefix="/api/hotels", tags=["availability"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 404, 503)}
+PathId = Annotated[str, Path(pattern=ID_PATTERN)]
+Vendor = Annotated[str, Query(description="PMS vendor: cloudbeds or mews")]
+
+
+def _vendor(vendor: str) -> str:
+    if vendor not in SUPPORTED_VENDORS:
+        raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {vendor[:20]}")
+    return vendor
+
+
+def _night(night: NightAvailability) -> dict[str, Any]:
+    return {
+        "date": night.date.isoformat(),
+        "available": night.available,
+        "price": night.price.minor if night.price else None,
+        "currency": night.currency,
+    }
+
+
+@router.get("/{hotel_id}/room-types/{room_type_id}/inventory", responses=_ERRORS)
+async def room_type_inventory(
+    hotel_id: PathId,
+    room_type_id: PathId,
+    container: ContainerDep,
+    vendor: Vendor,
+    from_: Annotated[str, Query(alias="from", description="first night, YYYY-MM-DD")],
+    to: Annotated[str, Query(description="day after the last night, YYYY-MM-DD")],
+) -> dict[str, Any]:
+    """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
+    start, end = parse_date(from_, "from"), parse_date(to, "to")
+    result = await container.availability.room_type_inventory(
+        _vendor(vendor), hotel_id, room_type_id, start, end, fallback=True
+    )
+    return {
+        "success": True, "hotelId": hotel_id, "roomTypeId": room_type_id, "vendor": vendor,
+        "source": result.source, "ageSeconds": round(result.age_seconds, 1),
+        "nights": [_night(n) for n in result.nights],
+    }
+
+
+@router.get("/{hotel_id}/availability", responses=_ERRORS)
+async def stay_availability(
+    hotel_id: PathId,
+    container: ContainerDep,
+    vendor: Vendor,
+    check_in: Annotated[str, Query(alias="checkIn")],
+    check_out: Annotated[str, Query(alias="checkOut")],
+    adults: Annotated[int, Query(ge=1, le=20)] = 2,
+    children: Annotated[int, Query(ge=0, le=20)] = 0,
+) -> dict[str, Any]:
+    """Room types bookable for every night of the stay, with nightly prices and the total."""
+    stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
+    result = await container.availability.stay_availability(
+        _vendor(vendor), hotel_id, stay, adults, children, fallback=True
+    )
+    return {
+        "success": True, "hotelId": hotel_id, "vendor": vendor,
+        "checkIn": stay.check_in.isoformat(), "checkOut": stay.check_out.isoformat(), "nights": stay.night_count,
+        "adults": adults, "children": children, "source": result.source, "ageSeconds": round(result.age_seconds, 1),
+        "roomTypes": [
+            {
+                "roomTypeId": option.room_type.room_type_id, "name": option.room_type.name,
+                "maxOccupancy": option.room_type.max_occupancy, "available": option.available,
+                "nights": [_night(n) for n in option.nights],
+                "total": option.total.minor, "currency": option.total.currency,
+            }
+            for option in result.options
+        ],
+    }

@@ -12,7 +12,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from roomgate import __version__
-from roomgate.api import availability, booking, ops
+from roomgate.api import admin, availability, booking, ops
 from roomgate.api.errors import install_error_handlers
 from roomgate.config import Settings, load_settings
 from roomgate.container import Container, build_container
@@ -55,6 +55,7 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(availability.router)
     app.include_router(booking.router)
+    app.include_router(admin.router)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

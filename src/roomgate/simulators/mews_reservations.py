@@ -121,7 +121,6 @@ class MewsReservations:
                 "CustomerId": params["CustomerId"],
                 "GroupId": self.state.new_uuid(),
                 "Number": self.state.new_digits(6),
-                "ProfileId": views.derived_id(0, "connector-profile"),
                 "StartUtc": params["StartUtc"],
                 "EndUtc": params["EndUtc"],
                 "ReleasedUtc": released if state == "Optional" else None,

@@ -12,6 +12,7 @@ from roomgate.simulators.pms_state import PropertyBook, SimReservation
 
 _NAMESPACE = uuid.UUID("6f0d0c1e-5a55-4d1b-9e57-6d6577730000")
 CHAIN_ID = str(uuid.uuid5(_NAMESPACE, "chain"))
+CONNECTOR_PROFILE_ID = str(uuid.uuid5(_NAMESPACE, "connector-profile"))
 
 
 def derived_id(seed: int, *parts: str) -> str:
@@ -52,9 +53,9 @@ def configuration(book: PropertyBook, now: float) -> dict[str, Any]:
         "Name": seed.name,
         "TimeZoneIdentifier": seed.timezone,
         "LegalEnvironmentCode": seed.address.country or "KR",
-        "AccommodationEnvironmentCode": None,
-        "AccountingEnvironmentCode": None,
-        "TaxEnvironmentCode": None,
+        "AccommodationEnvironmentCode": seed.address.country or "KR",
+        "AccountingEnvironmentCode": seed.address.country or "KR",
+        "TaxEnvironmentCode": seed.address.country or "KR",
         "DefaultLanguageCode": "ko-KR",
         "AccountingEditableHistoryInterval": "P0M7DT0H0M0S",
         "OperationalEditableHistoryInterval": "P0M5DT0H0M0S",
@@ -141,6 +142,7 @@ def resource_category(
         "ServiceId": service_id,
         "IsActive": True,
         "Type": "Room",
+        "Classification": "DoubleBed" if rt.max_guests <= 2 else "RollawayBed",
         "Names": {"en-US": rt.name},
         "ShortNames": {"en-US": rt.short_name or rt.name[:3].upper()},
         "Descriptions": {"en-US": rt.description} if rt.description else {},
@@ -197,6 +199,9 @@ def customer(customer_id: str, number: str, body: dict[str, Any], now: float) ->
         "Classifications": [],
         "Options": [],
         "IsActive": True,
+        "PreferredSpaceFeatures": [],
+        "CreatorProfileId": CONNECTOR_PROFILE_ID,
+        "UpdaterProfileId": CONNECTOR_PROFILE_ID,
     }
 
 
@@ -229,6 +234,10 @@ def reservation_2017(res: SimReservation) -> dict[str, Any]:
         "AvailabilityBlockId": None,
         "RateId": x["RateId"],
         "VoucherId": None,
+        "OwnerId": x["CustomerId"],
+        "PersonCounts": x["PersonCounts"],
+        "Options": {"OwnerCheckedIn": False, "AllCompanionsCheckedIn": False, "AnyCompanionCheckedIn": False},
+        # Deprecated, but still in the docs' example answer.
         "CustomerId": x["CustomerId"],
         "CompanionIds": [],
     }
@@ -242,8 +251,8 @@ def reservation_2023(res: SimReservation) -> dict[str, Any]:
         "ServiceId": x["ServiceId"],
         "AccountId": x["CustomerId"],
         "AccountType": "Customer",
-        "CreatorProfileId": x["ProfileId"],
-        "UpdaterProfileId": x["ProfileId"],
+        "CreatorProfileId": CONNECTOR_PROFILE_ID,
+        "UpdaterProfileId": CONNECTOR_PROFILE_ID,
         "BookerId": None,
         "Number": x["Number"],
         "State": res.status,

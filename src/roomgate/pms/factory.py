@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
 
 import httpx2
 
@@ -21,10 +20,6 @@ class UnknownVendorError(ValueError):
     def __init__(self, vendor: str) -> None:
         super().__init__(f"unknown PMS vendor {vendor!r}; supported: {', '.join(SUPPORTED_VENDORS)}")
         self.vendor = vendor
-
-
-class DescribesSource(Protocol):
-    def source_hint(self, hotel_id: str) -> str: ...
 
 
 class EnvCredentials:

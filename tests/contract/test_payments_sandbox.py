@@ -294,11 +294,12 @@ async def test_racing_capture_and_void_end_in_one_consistent_state(any_redis: Re
 
     # when capture and void race, both reading "authorized" first
     results = await asyncio.gather(
-        racer.capture(authorization, "bk-cv"), racer.void(authorization.authorization_id, "bk-cv"),
+        racer.capture(authorization, "bk-cv"),
+        racer.void(authorization.authorization_id, "bk-cv"),
         return_exceptions=True,
-    )  # fmt: skip
+    )
 
-    # then either the void won (capture refused, nothing collected) or the capture won and the void refunded it
+    # then either the void won (capture refused, nothing collected) or the capture won and void refunded it
     record = await any_redis.hgetall(KEY_PREFIX + authorization.authorization_id)
     if record["status"] == PaymentStatus.VOIDED:
         assert isinstance(results[0], PaymentDeclined) and record["captured"] == "0"

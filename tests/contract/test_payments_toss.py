@@ -49,7 +49,9 @@ def toss(sim: Sim, redis: Redis, *, secret: str = SECRET, timeout: float = 5.0) 
     return TossGateway(sim.client, redis, secret_key=secret, base_url=sim.base_url, timeout_seconds=timeout)
 
 
-async def widget(sim: Sim, order_id: str = "order-000001", amount: int = 250_000, **extra: Any) -> PaymentSource:
+async def widget(
+    sim: Sim, order_id: str = "order-000001", amount: int = 250_000, **extra: Any
+) -> PaymentSource:
     """What the checkout receives after the payment widget's authentication."""
     response = await sim.client.post(
         f"{sim.base_url}/_sim/payments", json={"orderId": order_id, "amount": amount, **extra}
@@ -104,7 +106,9 @@ async def test_capture_after_an_approval_whose_answer_was_lost_is_a_no_op(sim: S
     authorization = await gateway.authorize("bk-lost", KRW, source)
     body = {"paymentKey": source.payment_key, "orderId": source.order_id, "amount": 250_000}
     headers = {"Authorization": "Basic " + base64.b64encode(f"{SECRET}:".encode()).decode()}
-    assert (await sim.client.post(f"{sim.base_url}/v1/payments/confirm", json=body, headers=headers)).is_success
+    assert (
+        await sim.client.post(f"{sim.base_url}/v1/payments/confirm", json=body, headers=headers)
+    ).is_success
 
     # when the saga captures again
     await gateway.capture(authorization, "bk-lost")
@@ -114,7 +118,9 @@ async def test_capture_after_an_approval_whose_answer_was_lost_is_a_no_op(sim: S
     assert await gateway.get_status(authorization.authorization_id) is PaymentStatus.CAPTURED
 
 
-async def test_void_before_capture_abandons_the_authentication_until_it_expires(sim: Sim, redis: Redis) -> None:
+async def test_void_before_capture_abandons_the_authentication_until_it_expires(
+    sim: Sim, redis: Redis
+) -> None:
     # given
     gateway, source = toss(sim, redis), await widget(sim)
     authorization = await gateway.authorize("bk-void", KRW, source)
@@ -218,7 +224,9 @@ async def test_card_company_refusal_at_capture_is_a_decline_and_leaves_nothing_t
 ) -> None:
     # given a card the card company will refuse at approval
     gateway = toss(sim, redis)
-    authorization = await gateway.authorize("bk-rej", KRW, await widget(sim, rejectCode="REJECT_CARD_PAYMENT"))
+    authorization = await gateway.authorize(
+        "bk-rej", KRW, await widget(sim, rejectCode="REJECT_CARD_PAYMENT")
+    )
 
     # when
     with pytest.raises(PaymentDeclined) as declined:
@@ -250,7 +258,9 @@ async def test_wrong_secret_key_is_a_configuration_error_without_the_key(redis: 
 async def test_unknown_payment_key_is_not_found(sim: Sim, redis: Redis) -> None:
     gateway = toss(sim, redis)
     with pytest.raises(PaymentNotFound) as missing:
-        await gateway.authorize("bk-404", KRW, PaymentSource(payment_key="tgen_doesNotExist", order_id="order-404404"))
+        await gateway.authorize(
+            "bk-404", KRW, PaymentSource(payment_key="tgen_doesNotExist", order_id="order-404404")
+        )
     assert missing.value.code == "NOT_FOUND_PAYMENT"
     assert "tgen_doesNotExist" not in str(missing.value)
     with pytest.raises(PaymentNotFound):

@@ -154,22 +154,14 @@ class CloudbedsConnector:
             "children": children,
             "detailedRates": "true",
         }
-        plans: dict[str, dict[str, Any]] = {}
-        for item in (await self._get("getRatePlans", params)).get("data") or []:
-            room_type = str(item.get("roomTypeID") or "")
-            if not room_type or (room_type_ids and room_type not in room_type_ids):
-                continue
-            current = plans.get(room_type)
-            if current is None or _plan_rank(item) < _plan_rank(current):
-                plans[room_type] = item
-        return plans
+        items = (await self._get("getRatePlans", params)).get("data") or []
+        return parse.base_plans(items, room_type_ids)
 
     def _nights(self, plan: dict[str, Any], start: date, end: date) -> list[tuple[date, dict[str, Any]]]:
-        detailed = plan.get("roomRateDetailed")
-        if not isinstance(detailed, list):
+        nights = parse.plan_nights(plan, start, end)
+        if nights is None:
             raise self._unexpected("getRatePlans", "no roomRateDetailed")
-        nights = [(date.fromisoformat(str(night["date"])[:10]), night) for night in detailed]
-        return [(day, night) for day, night in nights if start <= day < end]
+        return nights
 
     async def get_inventory(
         self, room_type_ids: Sequence[str] | None, start: date, end: date
@@ -289,11 +281,3 @@ class CloudbedsConnector:
             if len(items) < self._page_size:
                 break
         return await self.get_reservation(cancelled) if cancelled else None
-
-
-def _plan_rank(plan: dict[str, Any]) -> tuple[bool, bool, bool]:
-    return (
-        bool(plan.get("isDerived")),
-        plan.get("ratePlanID") is not None,
-        plan.get("promoCode") is not None,
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -161,3 +162,33 @@ def parse_created(body: dict[str, Any], external_id: str, room_type_id: str, cur
 
 def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def base_plans(items: list[dict[str, Any]], room_type_ids: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """One `getRatePlans` entry per room type: the base rate (not derived, no plan, no promo) if any."""
+    plans: dict[str, dict[str, Any]] = {}
+    for item in items:
+        room_type = str(item.get("roomTypeID") or "")
+        if not room_type or (room_type_ids and room_type not in room_type_ids):
+            continue
+        current = plans.get(room_type)
+        if current is None or _plan_rank(item) < _plan_rank(current):
+            plans[room_type] = item
+    return plans
+
+
+def _plan_rank(plan: dict[str, Any]) -> tuple[bool, bool, bool]:
+    return (
+        bool(plan.get("isDerived")),
+        plan.get("ratePlanID") is not None,
+        plan.get("promoCode") is not None,
+    )
+
+
+def plan_nights(plan: dict[str, Any], start: date, end: date) -> list[tuple[date, dict[str, Any]]] | None:
+    """The plan's `roomRateDetailed` nights in [start, end); None when the answer has no detail."""
+    detailed = plan.get("roomRateDetailed")
+    if not isinstance(detailed, list):
+        return None
+    nights = [(date.fromisoformat(str(night["date"])[:10]), night) for night in detailed]
+    return [(day, night) for day, night in nights if start <= day < end]

@@ -23,7 +23,7 @@ from roomgate.pms import mews_parse as parse
 from roomgate.pms.errors import PMSBadRequest, PMSNotFound, PMSTransientError
 from roomgate.pms.mews_client import MewsClient
 from roomgate.pms.mews_setup import MewsSetup, load_setup
-from roomgate.pms.mews_time import format_utc, local_date, local_midnight
+from roomgate.pms.mews_time import format_utc, local_date, local_midnight, unit_interval
 from roomgate.pms.transport import CallContext
 from roomgate.pms.types import (
     HotelDetails,
@@ -91,15 +91,10 @@ class MewsConnector:
         return self._setup
 
     def _interval(self, setup: MewsSetup, start: date, end: date, operation: str) -> dict[str, str]:
-        nights = (end - start).days
-        if nights < 1 or nights > MAX_UNITS:
-            raise self._api.ctx.error(
-                PMSBadRequest, operation, f"date range must cover 1..{MAX_UNITS} nights"
-            )
-        return {
-            "FirstTimeUnitStartUtc": format_utc(local_midnight(start, setup.zone)),
-            "LastTimeUnitStartUtc": format_utc(local_midnight(end - timedelta(days=1), setup.zone)),
-        }
+        try:
+            return unit_interval(start, end, setup.zone, MAX_UNITS)
+        except ValueError as exc:
+            raise self._api.ctx.error(PMSBadRequest, operation, str(exc)) from None
 
     # -- property ----------------------------------------------------------------------------------------
     async def get_hotel_details(self) -> HotelDetails:

@@ -45,3 +45,14 @@ def parse_utc(value: str) -> datetime:
 def local_date(value: str, zone: ZoneInfo) -> date:
     """The enterprise-local calendar date of a UTC timestamp."""
     return parse_utc(value).astimezone(zone).date()
+
+
+def unit_interval(start: date, end: date, zone: ZoneInfo, max_units: int) -> dict[str, str]:
+    """`FirstTimeUnitStartUtc`/`LastTimeUnitStartUtc` for the nights [start, end) of a daily service."""
+    nights = (end - start).days
+    if not 1 <= nights <= max_units:
+        raise ValueError(f"date range must cover 1..{max_units} nights")
+    return {
+        "FirstTimeUnitStartUtc": format_utc(local_midnight(start, zone)),
+        "LastTimeUnitStartUtc": format_utc(local_midnight(end - timedelta(days=1), zone)),
+    }

@@ -46,7 +46,9 @@ async def put_snapshot(
     inventory = [NightInventory(room, n, counts[n]) for n in night_list]
     rates = [NightRate(room, n, Money(Decimal(price), "KRW"), "rp_std") for n in night_list]
     started = cache.clock.now() if read_started_at is None else read_started_at
-    return await cache.store_snapshot(hotel, [room], list(night_list), inventory, rates, read_started_at=started)
+    return await cache.store_snapshot(
+        hotel, [room], list(night_list), inventory, rates, read_started_at=started
+    )
 
 
 class CommandCounter:

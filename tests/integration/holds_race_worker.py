@@ -45,13 +45,15 @@ async def main(url: str, hotel: str, mode: str, worker: str, attempts: int, expe
     async def attempt(index: int) -> str | None:
         hold_id = f"{worker}-{index}"
         if mode == "unsafe":
-            outcome = await ledger.unsafe_create_hold(hotel, ROOM, NIGHTS, 1, hold_id, after_check=after_check)
+            outcome = await ledger.unsafe_create_hold(
+                hotel, ROOM, NIGHTS, 1, hold_id, after_check=after_check
+            )
         else:
             outcome = await ledger.create_hold(hotel, ROOM, NIGHTS, 1, hold_id)
         return hold_id if outcome.ok else None
 
     async def go() -> bool:
-        return await redis.get(f"race:{hotel}:go") == "1"
+        return bool(await redis.get(f"race:{hotel}:go") == "1")
 
     await redis.incr(f"race:{hotel}:ready")
     await wait_for(go, "the start signal")

@@ -49,7 +49,9 @@ async def test_prices_keep_their_decimal_exactly(any_redis: Any) -> None:
     clock = FakeClock()
     cache = make_cache(any_redis, clock)
     rate = NightRate(ROOM, NOV_1, Money(Decimal("129.95"), "USD"), "bar")
-    await cache.store_snapshot(HOTEL, [ROOM], [NOV_1], [NightInventory(ROOM, NOV_1, 2)], [rate], read_started_at=clock.now())
+    await cache.store_snapshot(
+        HOTEL, [ROOM], [NOV_1], [NightInventory(ROOM, NOV_1, 2)], [rate], read_started_at=clock.now()
+    )
     # when
     night = await cache.get(HOTEL, ROOM, NOV_1)
     # then
@@ -62,7 +64,9 @@ async def test_nights_the_pms_left_out_are_cached_as_not_for_sale(any_redis: Any
     clock = FakeClock()
     cache = make_cache(any_redis, clock)
     stay = nights(2)
-    await cache.store_snapshot(HOTEL, [ROOM], stay, [NightInventory(ROOM, stay[0], 3)], [], read_started_at=clock.now())
+    await cache.store_snapshot(
+        HOTEL, [ROOM], stay, [NightInventory(ROOM, stay[0], 3)], [], read_started_at=clock.now()
+    )
     # when
     first, second = await cache.get_range(HOTEL, ROOM, stay)
     # then both nights are cached (no refetch storm), the gap as 0 rooms and no price
@@ -72,7 +76,9 @@ async def test_nights_the_pms_left_out_are_cached_as_not_for_sale(any_redis: Any
 
 
 @pytest.mark.parametrize("night_count", [1, 7, 90])
-async def test_get_range_is_one_round_trip_whatever_the_number_of_nights(any_redis: Any, night_count: int) -> None:
+async def test_get_range_is_one_round_trip_whatever_the_number_of_nights(
+    any_redis: Any, night_count: int
+) -> None:
     # given scripts loaded at start-up and a counted client
     clock = FakeClock()
     cache = make_cache(any_redis, clock)

@@ -25,9 +25,15 @@ def test_every_key_of_a_hotel_lands_on_the_same_cluster_slot() -> None:
     # given every kind of key of one hotel
     hotel, room = "hotel_123", "room_456"
     names = [
-        keys.inv(hotel, room, NIGHT), keys.rate(hotel, room, NIGHT), keys.lkg_inv(hotel, room, NIGHT),
-        keys.lkg_rate(hotel, room, NIGHT), keys.mutation(hotel, room, NIGHT), keys.night_holds(hotel, room, NIGHT),
-        keys.hold(hotel, "any"), keys.rooms(hotel), keys.lkg_rooms(hotel),
+        keys.inv(hotel, room, NIGHT),
+        keys.rate(hotel, room, NIGHT),
+        keys.lkg_inv(hotel, room, NIGHT),
+        keys.lkg_rate(hotel, room, NIGHT),
+        keys.mutation(hotel, room, NIGHT),
+        keys.night_holds(hotel, room, NIGHT),
+        keys.hold(hotel, "any"),
+        keys.rooms(hotel),
+        keys.lkg_rooms(hotel),
         keys.fill_lease(hotel, "cloudbeds", [room], NIGHT, date(2025, 11, 3)),
     ]
     # when

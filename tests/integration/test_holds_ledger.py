@@ -13,7 +13,9 @@ from roomgate.clock import FakeClock
 from tests.integration.cache_support import HOTEL, NOV_1, ROOM, make_cache, nights, put_snapshot
 
 
-async def setup(redis: Any, available: int | dict[Any, int] = 2, night_count: int = 3) -> tuple[FakeClock, InventoryCache, HoldLedger]:
+async def setup(
+    redis: Any, available: int | dict[Any, int] = 2, night_count: int = 3
+) -> tuple[FakeClock, InventoryCache, HoldLedger]:
     clock = FakeClock()
     cache = make_cache(redis, clock)
     await put_snapshot(cache, available, nights(night_count))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,17 @@ async def race(redis: Any, url: str, hotel: str, mode: str) -> list[str]:
     cache = InventoryCache(redis, settings(), SystemClock())
     await put_snapshot(cache, LAST_ROOMS, nights(2), hotel=hotel)
     total = ATTEMPTS_PER_PROCESS * PROCESSES
+    args = [url, hotel, mode]
     workers = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), url, hotel, mode, f"p{n}", str(ATTEMPTS_PER_PROCESS), str(total)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(WORKER),
+            *args,
+            f"p{n}",
+            str(ATTEMPTS_PER_PROCESS),
+            str(total),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         for n in range(PROCESSES)
     ]
@@ -42,13 +48,14 @@ async def race(redis: Any, url: str, hotel: str, mode: str) -> list[str]:
                 break
             await asyncio.sleep(0.01)
         await redis.set(f"race:{hotel}:go", "1")
-        outputs = [w.communicate(timeout=60) for w in workers]
+        outputs = [await asyncio.wait_for(w.communicate(), timeout=60) for w in workers]
     finally:
         for w in workers:
-            if w.poll() is None:
+            if w.returncode is None:
                 w.kill()
+                await w.wait()
     for w, (_, err) in zip(workers, outputs, strict=True):
-        assert w.returncode == 0, err
+        assert w.returncode == 0, err.decode()
     return [hold_id for out, _ in outputs for hold_id in json.loads(out)]
 
 
@@ -57,7 +64,9 @@ async def held_per_night(redis: Any, hotel: str) -> list[int]:
     return [n.held for n in await cache.get_range(hotel, ROOM, nights(2))]
 
 
-async def test_two_processes_racing_for_the_last_rooms_exactly_n_win(real_redis: Any, real_redis_url: str) -> None:
+async def test_two_processes_racing_for_the_last_rooms_exactly_n_win(
+    real_redis: Any, real_redis_url: str
+) -> None:
     # given 3 rooms left and 50 contenders in 2 processes
     hotel = "race_safe"
     # when

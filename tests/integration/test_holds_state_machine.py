@@ -73,7 +73,9 @@ class HoldLedgerMachine(RuleBasedStateMachine):
 
     def store(self, counts: dict[date, int], read_started_at: float) -> None:
         inventory = [NightInventory(ROOM, night, count) for night, count in counts.items()]
-        result = self.run(self.cache.store_snapshot(HOTEL, [ROOM], NIGHTS, inventory, [], read_started_at=read_started_at))
+        result = self.run(
+            self.cache.store_snapshot(HOTEL, [ROOM], NIGHTS, inventory, [], read_started_at=read_started_at)
+        )
         for _, night in result.stored:
             self.fresh_until[night] = self.clock.now() + INV_TTL
 
@@ -110,7 +112,11 @@ class HoldLedgerMachine(RuleBasedStateMachine):
         if hold is None:
             return  # the first attempt was refused: nothing is remembered, a retry re-evaluates
         outcome = self.run(self.ledger.create_hold(HOTEL, ROOM, hold.nights, hold.quantity, hold_id))
-        expected = {"released": HoldStatus.RELEASED, "converted": HoldStatus.CONVERTED, "expired": HoldStatus.EXPIRED}
+        expected = {
+            "released": HoldStatus.RELEASED,
+            "converted": HoldStatus.CONVERTED,
+            "expired": HoldStatus.EXPIRED,
+        }
         if hold.active(self.clock.now()):
             assert outcome.status is HoldStatus.REPLAYED
         else:
@@ -172,7 +178,9 @@ class HoldLedgerMachine(RuleBasedStateMachine):
     def never_oversold_and_never_undone(self) -> None:
         now = self.clock.now()
         for row in self.run(self.cache.get_range(HOTEL, ROOM, NIGHTS)):
-            assert row.held == self.held(row.night), "active holds in Redis match the model (expiry frees rooms)"
+            assert row.held == self.held(row.night), (
+                "active holds in Redis match the model (expiry frees rooms)"
+            )
             assert row.held + self.booked[row.night] <= CAPACITY, f"oversold {row.night}"
             if self.fresh_until[row.night] > now:
                 assert row.available == CAPACITY - self.booked[row.night], "an older read undid a booking"

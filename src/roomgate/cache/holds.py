@@ -60,7 +60,10 @@ class HoldLedger:
         ttl_ms = to_ms(ttl_seconds or self.default_ttl_seconds)
         key_list = [keys.hold(hotel_id, hold_id)]
         for night in ordered:
-            key_list += [keys.inv(hotel_id, room_type_id, night), keys.night_holds(hotel_id, room_type_id, night)]
+            key_list += [
+                keys.inv(hotel_id, room_type_id, night),
+                keys.night_holds(hotel_id, room_type_id, night),
+            ]
         at = self.clock.now() if now is None else now
         args = [to_ms(at), ttl_ms, quantity, hold_id, room_type_id, _csv(ordered), self._record_ms(ttl_ms)]
         status, first, second = await self._create(keys=key_list, args=args)
@@ -79,7 +82,9 @@ class HoldLedger:
         else:
             key_list = [keys.hold(hotel_id, hold_id)]
             key_list += [keys.night_holds(hotel_id, record.room_type_id, night) for night in record.nights]
-            result = ReleaseResult(await self._release(keys=key_list, args=[to_ms(self.clock.now()), hold_id]))
+            result = ReleaseResult(
+                await self._release(keys=key_list, args=[to_ms(self.clock.now()), hold_id])
+            )
         HOLD_OUTCOMES.labels(operation="release", outcome=result.value).inc()
         return result
 
@@ -103,9 +108,10 @@ class HoldLedger:
 
     async def get(self, hotel_id: str, hold_id: str) -> HoldRecord | None:
         """The stored hold record (kept for a day after the hold ends), or None."""
-        raw = await self.redis.hgetall(keys.hold(hotel_id, hold_id))
-        if not raw:
+        stored = await self.redis.hgetall(keys.hold(hotel_id, hold_id))
+        if not stored:
             return None
+        raw = {_text(k): _text(v) for k, v in stored.items()}
         return HoldRecord(
             hold_id=hold_id,
             room_type_id=raw["rt"],
@@ -129,7 +135,9 @@ class HoldLedger:
         """TEST-ONLY negative control: check in one round trip, write in another (oversells under races).
         `after_check` runs between the two, to widen the window deterministically."""
         if not self._allow_unsafe:
-            raise RuntimeError("unsafe_create_hold is a test hook; build the ledger with allow_unsafe_debug=True")
+            raise RuntimeError(
+                "unsafe_create_hold is a test hook; build the ledger with allow_unsafe_debug=True"
+            )
         ordered = _validated(nights, quantity)
         now_ms = to_ms(self.clock.now())
         read_keys = [
@@ -145,7 +153,9 @@ class HoldLedger:
         ]
         reply = await scripts.register(self.redis, "read_range")(keys=read_keys, args=[now_ms])
         for index, night in enumerate(ordered):
-            cached = parse_night(room_type_id, night, reply[index * READ_WIDTH : (index + 1) * READ_WIDTH], mode="fresh")
+            cached = parse_night(
+                room_type_id, night, reply[index * READ_WIDTH : (index + 1) * READ_WIDTH], mode="fresh"
+            )
             if cached.available is None:
                 return HoldOutcome(HoldStatus.MISSING, hold_id, night=night, for_sale=0)
             if cached.for_sale < quantity:
@@ -153,8 +163,18 @@ class HoldLedger:
         if after_check is not None:
             await after_check()
         ttl_ms = to_ms(self.default_ttl_seconds)
-        key_list = [keys.hold(hotel_id, hold_id)] + [keys.night_holds(hotel_id, room_type_id, n) for n in ordered]
-        args = [now_ms + ttl_ms, quantity, hold_id, room_type_id, _csv(ordered), self._record_ms(ttl_ms), now_ms]
+        key_list = [keys.hold(hotel_id, hold_id)] + [
+            keys.night_holds(hotel_id, room_type_id, n) for n in ordered
+        ]
+        args = [
+            now_ms + ttl_ms,
+            quantity,
+            hold_id,
+            room_type_id,
+            _csv(ordered),
+            self._record_ms(ttl_ms),
+            now_ms,
+        ]
         await scripts.register(self.redis, "hold_unchecked_write")(keys=key_list, args=args)
         return HoldOutcome(HoldStatus.HELD, hold_id, expires_at=(now_ms + ttl_ms) / 1000)
 
@@ -173,3 +193,7 @@ def _validated(nights: Sequence[date], quantity: int) -> list[date]:
 
 def _csv(nights: Sequence[date]) -> str:
     return ",".join(n.isoformat() for n in nights)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import date
 
 import redis.asyncio as aioredis
@@ -27,7 +27,12 @@ class InventoryCache:
     """`inv:` / `rate:` keys plus last-known-good copies; freshness follows the injected clock."""
 
     def __init__(
-        self, redis: aioredis.Redis, settings: Settings, clock: Clock = SYSTEM_CLOCK, *, rng: random.Random | None = None
+        self,
+        redis: aioredis.Redis,
+        settings: Settings,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        rng: random.Random | None = None,
     ) -> None:
         self.redis = redis
         self.settings = settings
@@ -42,7 +47,9 @@ class InventoryCache:
         """Load the Lua scripts at start-up so every later call is exactly one round trip."""
         await scripts.preload(self.redis, SCRIPT_NAMES)
 
-    async def get(self, hotel_id: str, room_type_id: str, night: date, *, allow_stale: bool = False) -> CachedNight:
+    async def get(
+        self, hotel_id: str, room_type_id: str, night: date, *, allow_stale: bool = False
+    ) -> CachedNight:
         """One night (the spec's `getInventory(hotel, roomType, date)`)."""
         return (await self.get_range(hotel_id, room_type_id, [night], allow_stale=allow_stale))[0]
 
@@ -53,7 +60,12 @@ class InventoryCache:
         return (await self.get_many(hotel_id, [room_type_id], nights, allow_stale=allow_stale))[room_type_id]
 
     async def get_many(
-        self, hotel_id: str, room_type_ids: Sequence[str], nights: Sequence[date], *, allow_stale: bool = False
+        self,
+        hotel_id: str,
+        room_type_ids: Sequence[str],
+        nights: Sequence[date],
+        *,
+        allow_stale: bool = False,
     ) -> dict[str, list[CachedNight]]:
         """Nights of several room types, still in ONE round trip (one read-only script call)."""
         return await self._read_grid(hotel_id, room_type_ids, nights, "fallback" if allow_stale else "fresh")
@@ -111,21 +123,18 @@ class InventoryCache:
         counts = {(i.room_type_id, i.date): i.available for i in inventory}
         prices = {(r.room_type_id, r.date): r for r in rates}
         grid = list(dict.fromkeys([(r, n) for r in room_type_ids for n in nights] + [*counts, *prices]))
-        ttl = self.settings
+        cfg = self.settings
+        lkg_ms = to_ms(cfg.lkg_ttl_seconds)
         key_list: list[str] = []
         args: list[str | int] = [to_ms(self.clock.now()), to_ms(read_started_at)]
-        lkg_ms = to_ms(ttl.lkg_ttl_seconds)
         for room, night in grid:
-            inv_ms = jittered_ms(ttl.inv_ttl_seconds, ttl.ttl_jitter_ratio, self._rng)
-            key_list += [keys.inv(hotel_id, room, night), keys.lkg_inv(hotel_id, room, night)]
-            key_list.append(keys.mutation(hotel_id, room, night))
-            args += [1, inv_ms, lkg_ms, 1, "a", max(0, counts.get((room, night), 0))]
-            rate = prices.get((room, night))
-            rate_fields = [rate.price.amount, rate.price.currency, rate.rate_plan_id] if rate else ["", "", ""]
-            rate_ms = jittered_ms(ttl.rate_ttl_seconds, ttl.ttl_jitter_ratio, self._rng)
-            key_list += [keys.rate(hotel_id, room, night), keys.lkg_rate(hotel_id, room, night)]
-            key_list.append(keys.mutation(hotel_id, room, night))
-            args += [0, rate_ms, lkg_ms, 3, "p", str(rate_fields[0]), "c", rate_fields[1], "rp", rate_fields[2]]
+            mark = keys.mutation(hotel_id, room, night)
+            key_list += [keys.inv(hotel_id, room, night), keys.lkg_inv(hotel_id, room, night), mark]
+            inv_ms = jittered_ms(cfg.inv_ttl_seconds, cfg.ttl_jitter_ratio, self._rng)
+            args += _entry(True, inv_ms, lkg_ms, {"a": max(0, counts.get((room, night), 0))})
+            key_list += [keys.rate(hotel_id, room, night), keys.lkg_rate(hotel_id, room, night), mark]
+            rate_ms = jittered_ms(cfg.rate_ttl_seconds, cfg.ttl_jitter_ratio, self._rng)
+            args += _entry(False, rate_ms, lkg_ms, _rate_fields(prices.get((room, night))))
         reply = await self._store(keys=key_list, args=args)
         result = StoreResult()
         for (room, night), status in zip(grid, reply[0::2], strict=True):
@@ -137,22 +146,37 @@ class InventoryCache:
         return result
 
     async def decrement_inventory(
-        self, hotel_id: str, room_type_id: str, nights: date | Sequence[date], quantity: int = 1,
-        *, pms_changed_at: float | None = None,
+        self,
+        hotel_id: str,
+        room_type_id: str,
+        nights: date | Sequence[date],
+        quantity: int = 1,
+        *,
+        pms_changed_at: float | None = None,
     ) -> list[int | None]:
         """A booking took rooms: lower the cached counts and mark the nights as locally mutated.
         `pms_changed_at`: when the PMS booked it; copies read after that already count it."""
         return await self._apply(hotel_id, room_type_id, nights, -quantity, pms_changed_at)
 
     async def increment_inventory(
-        self, hotel_id: str, room_type_id: str, nights: date | Sequence[date], quantity: int = 1,
-        *, pms_changed_at: float | None = None,
+        self,
+        hotel_id: str,
+        room_type_id: str,
+        nights: date | Sequence[date],
+        quantity: int = 1,
+        *,
+        pms_changed_at: float | None = None,
     ) -> list[int | None]:
         """A cancellation freed rooms: raise the cached counts (same rules as `decrement_inventory`)."""
         return await self._apply(hotel_id, room_type_id, nights, quantity, pms_changed_at)
 
     async def _apply(
-        self, hotel_id: str, room_type_id: str, nights: date | Sequence[date], delta: int, changed_at: float | None
+        self,
+        hotel_id: str,
+        room_type_id: str,
+        nights: date | Sequence[date],
+        delta: int,
+        changed_at: float | None,
     ) -> list[int | None]:
         if delta == 0 or abs(delta) > 10_000:
             raise ValueError("quantity must be a positive room count")
@@ -181,6 +205,20 @@ class InventoryCache:
         """The hotel's cached room types (`hotel:{h}:rooms`), or last-known-good when allowed."""
         return await self.room_types.get(hotel_id, allow_stale=allow_stale)
 
-    async def put_room_types(self, hotel_id: str, room_types: Sequence[RoomType], *, read_started_at: float) -> None:
+    async def put_room_types(
+        self, hotel_id: str, room_types: Sequence[RoomType], *, read_started_at: float
+    ) -> None:
         """Cache the room-type list (and its last-known-good copy)."""
         await self.room_types.put(hotel_id, room_types, read_started_at=read_started_at)
+
+
+def _entry(guarded: bool, ttl_ms: int, lkg_ms: int, fields: dict[str, str | int]) -> list[str | int]:
+    """One entry of lua/store_snapshot.lua's ARGV: guard flag, TTLs, field count, field/value pairs."""
+    return [int(guarded), ttl_ms, lkg_ms, len(fields), *[x for pair in fields.items() for x in pair]]
+
+
+def _rate_fields(rate: NightRate | None) -> dict[str, str | int]:
+    # A night without a rate is cached as "no price" so it is not asked for again and again.
+    if rate is None:
+        return {"p": "", "c": "", "rp": ""}
+    return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id}

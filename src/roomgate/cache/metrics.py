@@ -21,7 +21,7 @@ HOLD_OUTCOMES = Counter(
 )
 INVENTORY_FILLS = Counter(
     "roomgate_inventory_fills_total",
-    "Cache fills: pms (PMS read), recheck_hit (another caller or process had filled it), fallback_lkg, failed",
+    "Cache fills: pms (PMS read), recheck_hit (another caller/process filled it), fallback_lkg, failed",
     ["outcome"],
 )
 

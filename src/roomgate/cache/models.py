@@ -67,7 +67,15 @@ def _price(amount: str | int, currency: str | int) -> Money | None:
 
 def parse_night(room_type_id: str, night: date, row: Sequence[str | int], *, mode: str) -> CachedNight:
     """Build a night from one 13-value group; mode is 'fresh', 'fallback' (fresh else lkg) or 'lkg'."""
-    avail, inv_read, held, price, cur, plan, rate_read = row[0], row[1], row[2], row[3], row[4], row[5], row[6]
+    avail, inv_read, held, price, cur, plan, rate_read = (
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+    )
     stale = False
     if mode == "lkg" or (mode == "fallback" and avail == ""):
         avail, inv_read = row[7], row[8]

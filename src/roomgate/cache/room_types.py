@@ -57,12 +57,18 @@ class RoomTypeCache:
         rooms = [asdict(rt) for rt in room_types]
         read_ms = to_ms(read_started_at)
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(keys.rooms(hotel_id), json.dumps({"r": read_ms, "e": now_ms + ttl_ms, "rooms": rooms}), px=ttl_ms)
-        pipe.set(keys.lkg_rooms(hotel_id), json.dumps({"r": read_ms, "e": now_ms + lkg_ms, "rooms": rooms}), px=lkg_ms)
+        pipe.set(
+            keys.rooms(hotel_id), json.dumps({"r": read_ms, "e": now_ms + ttl_ms, "rooms": rooms}), px=ttl_ms
+        )
+        pipe.set(
+            keys.lkg_rooms(hotel_id),
+            json.dumps({"r": read_ms, "e": now_ms + lkg_ms, "rooms": rooms}),
+            px=lkg_ms,
+        )
         await pipe.execute()
 
 
-def _decode(raw: str | None, now_ms: int, *, stale: bool = False) -> CachedRoomTypes | None:
+def _decode(raw: str | bytes | None, now_ms: int, *, stale: bool = False) -> CachedRoomTypes | None:
     if raw is None:
         return None
     envelope = json.loads(raw)

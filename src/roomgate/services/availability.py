@@ -1,0 +1,184 @@
+"""Availability: cache first, one PMS fill on a miss, last-known-good data when the PMS fails."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+
+from roomgate.cache.fill_lease import FillLease
+from roomgate.cache.inventory import InventoryCache
+from roomgate.cache.metrics import INVENTORY_FILLS
+from roomgate.cache.models import CachedNight
+from roomgate.cache.room_types import CachedRoomTypes
+from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.config import Settings
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.money import Money, MoneyError, total
+from roomgate.domain.stay import Stay, date_range
+from roomgate.pms.base import PMSConnector
+from roomgate.pms.errors import PMSError
+from roomgate.pms.types import RoomType
+from roomgate.services.availability_models import (
+    NightAvailability,
+    RoomTypeInventory,
+    StayAvailability,
+    StayOption,
+)
+from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
+from roomgate.services.single_flight import SingleFlight
+
+ConnectorProvider = Callable[[str, str], PMSConnector | Awaitable[PMSConnector]]
+
+
+class AvailabilityService:
+    """Answers 'which rooms are free, at what price' for a hotel; PMS failures raise `PMSError`
+    unless `fallback=True`, which serves last-known-good data (source "cache") instead."""
+
+    def __init__(
+        self,
+        cache: InventoryCache,
+        connector_provider: ConnectorProvider,
+        settings: Settings,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        filler: InventoryFiller | None = None,
+    ) -> None:
+        self.cache = cache
+        self.connector_provider = connector_provider
+        self.settings = settings
+        self.clock = clock
+        self.filler = filler or InventoryFiller(
+            cache,
+            FillLease(cache.redis),
+            clock,
+            lease_seconds=settings.pms_timeout_seconds,
+            wait_seconds=settings.pms_timeout_seconds,
+        )
+        self._room_flights: SingleFlight[CachedRoomTypes] = SingleFlight()
+
+    async def room_type_inventory(
+        self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date, *, fallback: bool = False
+    ) -> RoomTypeInventory:
+        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age."""
+        self._check_range(start, end)
+        await self._room_type(vendor, hotel_id, room_type_id, fallback)
+        filled = await self._load(vendor, hotel_id, [room_type_id], start, end, fallback)
+        rows = filled.rows[room_type_id]
+        return RoomTypeInventory(
+            hotel_id, room_type_id, [_night(n) for n in rows], filled.source, self._age(rows)
+        )
+
+    async def stay_availability(
+        self, vendor: str, hotel_id: str, stay: Stay, adults: int, children: int, *, fallback: bool = False
+    ) -> StayAvailability:
+        """Room types bookable on every night of the stay for this party, with nightly prices and total."""
+        if adults < 1 or children < 0:
+            raise DomainError(ErrorCode.VALIDATION_ERROR, "성인은 1명 이상, 아동은 0명 이상이어야 합니다")
+        if stay.night_count > self.settings.max_stay_nights:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR, f"최대 {self.settings.max_stay_nights}박까지 예약할 수 있습니다"
+            )
+        room_types = await self._room_types(vendor, hotel_id, fallback)
+        fitting = [rt for rt in room_types.room_types if rt.max_occupancy >= adults + children]
+        if not fitting:
+            return StayAvailability(hotel_id, stay, adults, children, [], "cache", 0.0)
+        ids = [rt.room_type_id for rt in fitting]
+        filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback)
+        options = [opt for rt in fitting if (opt := _option(rt, filled.rows[rt.room_type_id])) is not None]
+        used = [night for rows in filled.rows.values() for night in rows]
+        return StayAvailability(hotel_id, stay, adults, children, options, filled.source, self._age(used))
+
+    async def ensure_cached(
+        self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date
+    ) -> list[CachedNight]:
+        """Make sure the range is freshly cached (the checkout calls this before a hold, and again
+        when the hold script reports a night MISSING); returns the cached nights."""
+        self._check_range(start, end)
+        await self._room_type(vendor, hotel_id, room_type_id, fallback=False)
+        return (await self._load(vendor, hotel_id, [room_type_id], start, end, False)).rows[room_type_id]
+
+    # -- internals --------------------------------------------------------------------------------
+    async def _load(
+        self, vendor: str, hotel_id: str, room_type_ids: Sequence[str], start: date, end: date, fallback: bool
+    ) -> Filled:
+        rows = await self.cache.get_many(hotel_id, room_type_ids, date_range(start, end))
+        if complete(rows):
+            return Filled(rows, "cache")
+        try:
+            connector = await self._connector(vendor, hotel_id)
+            return await self.filler.fill(connector, hotel_id, room_type_ids, start, end)
+        except PMSError as exc:
+            if not fallback:
+                raise
+            stale = await self.cache.get_many(
+                hotel_id, room_type_ids, date_range(start, end), allow_stale=True
+            )
+            if not complete(stale):
+                raise DomainError(ErrorCode.PMS_UNAVAILABLE) from exc
+            INVENTORY_FILLS.labels(outcome="fallback_lkg").inc()
+            return Filled(stale, "cache")
+
+    async def _room_type(self, vendor: str, hotel_id: str, room_type_id: str, fallback: bool) -> RoomType:
+        room_type = (await self._room_types(vendor, hotel_id, fallback)).find(room_type_id)
+        if room_type is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
+        return room_type
+
+    async def _room_types(self, vendor: str, hotel_id: str, fallback: bool) -> CachedRoomTypes:
+        cached = await self.cache.get_room_types(hotel_id)
+        if cached is not None:
+            return cached
+        try:
+            return await self._room_flights.run(
+                (vendor, hotel_id), lambda: self._fetch_room_types(vendor, hotel_id)
+            )
+        except PMSError as exc:
+            stale = await self.cache.get_room_types(hotel_id, allow_stale=True) if fallback else None
+            if stale is None:
+                if fallback:
+                    raise DomainError(ErrorCode.PMS_UNAVAILABLE) from exc
+                raise
+            return stale
+
+    async def _fetch_room_types(self, vendor: str, hotel_id: str) -> CachedRoomTypes:
+        # Re-check: a flight that finished just before this one began may have filled it.
+        cached = await self.cache.get_room_types(hotel_id)
+        if cached is not None:
+            return cached
+        read_started_at = self.clock.now()
+        room_types = await (await self._connector(vendor, hotel_id)).get_room_types()
+        await self.cache.put_room_types(hotel_id, room_types, read_started_at=read_started_at)
+        return CachedRoomTypes(room_types, read_started_at)
+
+    async def _connector(self, vendor: str, hotel_id: str) -> PMSConnector:
+        connector = self.connector_provider(vendor, hotel_id)
+        return await connector if inspect.isawaitable(connector) else connector
+
+    def _check_range(self, start: date, end: date) -> None:
+        if end <= start:
+            raise DomainError(ErrorCode.VALIDATION_ERROR, "종료일은 시작일 이후여야 합니다")
+        if (end - start).days > self.settings.max_range_days:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR, f"최대 {self.settings.max_range_days}일까지 조회할 수 있습니다"
+            )
+
+    def _age(self, nights: Sequence[CachedNight]) -> float:
+        ages = [age for n in nights if (age := n.age(self.clock.now())) is not None]
+        return max(ages, default=0.0)
+
+
+def _night(cached: CachedNight) -> NightAvailability:
+    return NightAvailability(cached.night, cached.for_sale, cached.price, cached.rate_plan_id)
+
+
+def _option(room_type: RoomType, rows: list[CachedNight]) -> StayOption | None:
+    """A room type is bookable when every night has a room for sale and a price, in one currency."""
+    if not rows or any(n.for_sale < 1 or n.price is None for n in rows):
+        return None
+    prices: list[Money] = [n.price for n in rows if n.price is not None]
+    try:
+        amount = total(prices, prices[0].currency)
+    except MoneyError:
+        return None
+    return StayOption(room_type, min(n.for_sale for n in rows), [_night(n) for n in rows], amount)

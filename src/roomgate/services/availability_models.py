@@ -1,0 +1,53 @@
+"""Results of the availability service (plain data; the API layer maps them to JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from roomgate.domain.money import Money
+from roomgate.domain.stay import Stay
+from roomgate.pms.types import RoomType
+
+Source = Literal["cache", "pms"]
+
+
+@dataclass(frozen=True, slots=True)
+class NightAvailability:
+    date: date
+    available: int  # for sale: PMS available minus active holds
+    price: Money | None  # None: the PMS offers no price that night (not bookable)
+    rate_plan_id: str | None = None
+
+    @property
+    def currency(self) -> str | None:
+        return self.price.currency if self.price else None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTypeInventory:
+    hotel_id: str
+    room_type_id: str
+    nights: list[NightAvailability]
+    source: Source  # "pms": read from the PMS for this request; "cache": served from Redis
+    age_seconds: float  # age of the oldest data used
+
+
+@dataclass(frozen=True, slots=True)
+class StayOption:
+    room_type: RoomType
+    available: int  # rooms for sale on every night (the minimum over the stay)
+    nights: list[NightAvailability]
+    total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class StayAvailability:
+    hotel_id: str
+    stay: Stay
+    adults: int
+    children: int
+    options: list[StayOption]
+    source: Source
+    age_seconds: float

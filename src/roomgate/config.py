@@ -185,7 +185,7 @@ def _env_name(field_name: str) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Build settings, turning validation failures into one message that names each variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -193,3 +193,11 @@ def load_settings(**overrides: Any) -> Settings:
             name = _env_name(str(loc[0])) if loc and loc[0] else "settings"
             problems.append(f"{name}: {error['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+    if settings.debug_faults:
+        from roomgate.services.faults import FaultPoints, FaultSpecError
+
+        try:
+            FaultPoints.parse(settings.debug_faults)
+        except FaultSpecError as exc:
+            raise SettingsError(f"invalid configuration: {exc}") from None
+    return settings

@@ -135,6 +135,11 @@ class CheckoutSaga:
     async def _hold(self, cmd: CheckoutCommand, booking: Booking) -> None:
         hold_id = hold_id_for(booking.booking_id)
         nights = list(cmd.stay.nights())
+        if self.faults.skips("hold"):
+            await self.bookings.transition(
+                booking.booking_id, BookingStatus.PENDING, BookingStatus.HELD, event="hold_skipped_debug", hold_id=hold_id
+            )
+            return
         try:
             outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
             if outcome.missing_nights:  # the cached count expired between pricing and holding

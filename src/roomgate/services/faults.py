@@ -10,6 +10,9 @@ import os
 from dataclasses import dataclass, field
 
 FAULT_POINTS = ("after_hold", "after_authorize", "after_pms_confirm", "after_capture")
+# Negative controls only: `hold=skip` runs the saga without the Redis hold, so a race test can show
+# what the holds prevent.
+SKIPPABLE = ("hold",)
 
 
 class FaultSpecError(ValueError):
@@ -25,6 +28,9 @@ class FaultPoints:
         actions: dict[str, tuple[str, float]] = {}
         for item in filter(None, (part.strip() for part in spec.split(","))):
             point, _, action = item.partition("=")
+            if point in SKIPPABLE and action == "skip":
+                actions[point] = ("skip", 0.0)
+                continue
             if point not in FAULT_POINTS:
                 raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: unknown point {point!r}; use {', '.join(FAULT_POINTS)}")
             kind, _, arg = action.partition(":")
@@ -38,6 +44,9 @@ class FaultPoints:
             else:
                 raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: {point} action must be crash or sleep:<seconds>")
         return cls(actions)
+
+    def skips(self, step: str) -> bool:
+        return self.actions.get(step, ("", 0.0))[0] == "skip"
 
     async def hit(self, point: str) -> None:
         action = self.actions.get(point)

@@ -1,0 +1,106 @@
+"""A real server process killed at each saga fault point; `roomgate worker --once` settles the booking.
+
+Allowed end states only: confirmed (PMS reservation + captured payment) or failed (no reservation,
+authorisation voided, hold released).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import pytest
+
+from roomgate.cache.client import create_redis
+from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.db import create_engine, session_factory
+from roomgate.ledger.migrate import upgrade
+from roomgate.payments.base import PaymentStatus
+from roomgate.payments.sandbox import SandboxGateway
+from roomgate.simulators.registry import create_simulator
+from roomgate.simulators.server import ServerThread
+from tests.e2e.processes import run_worker_once, serve
+from tests.e2e.stack import HOTEL, KEY, checkout_body, stay_dates
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis]
+
+EXPECTED = {
+    "after_hold": "failed",
+    "after_authorize": "failed",
+    "after_pms_confirm": "confirmed",
+    "after_capture": "confirmed",
+}
+
+
+@pytest.fixture
+def cloudbeds() -> Iterator[str]:
+    with ServerThread(create_simulator("cloudbeds")) as sim:
+        yield sim.url
+
+
+async def _ledger_and_payments(db_url: str, redis_url: str) -> list[dict[str, Any]]:
+    engine = create_engine(db_url)
+    redis = create_redis(redis_url)
+    try:
+        repo = BookingRepository(session_factory(engine))
+        from sqlalchemy import select
+
+        from roomgate.ledger.models import Booking
+
+        async with session_factory(engine)() as session:
+            ids = list(await session.scalars(select(Booking.booking_id)))
+        rows = []
+        gateway = SandboxGateway(redis)
+        for booking_id in ids:
+            booking = await repo.get(booking_id)
+            auth = await gateway.find_by_booking(booking_id)
+            payment = await gateway.get_status(auth.authorization_id) if auth else None
+            hold = await redis.hgetall(f"hold:{{{HOTEL}}}:h_{booking_id}")
+            rows.append({"booking": booking, "payment": payment, "hold_state": hold.get("s")})
+        return rows
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("point", list(EXPECTED))
+def test_killed_at_each_point_then_recovered(point: str, tmp_path, real_redis_url: str, cloudbeds: str) -> None:  # type: ignore[no-untyped-def]
+    # given a server that dies abruptly at `point`, sharing SQLite and real Redis with the worker
+    db_url = f"sqlite:///{tmp_path}/crash.db"
+    upgrade(db_url)
+    asyncio.run(_flush(real_redis_url))
+    env = {
+        "DATABASE_URL": db_url, "REDIS_URL": real_redis_url, "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
+        f"PMS_{HOTEL}_API_KEY": KEY, "PAYMENT_PROVIDER": "sandbox", "ROOMGATE_RECOVERY_AFTER_SECONDS": "1",
+    }
+    start, end = stay_dates(offset_days=50)
+    with serve({**env, "ROOMGATE_DEBUG_FAULTS": f"{point}=crash"}) as (url, proc):
+        # when a checkout reaches the fault point
+        with pytest.raises(httpx2.HTTPError):
+            httpx2.post(f"{url}/api/booking/checkout", json=checkout_body(start, end), timeout=30)
+        assert proc.wait(timeout=10) == 137  # it really died there
+    # and recovery runs once the saga's lease has expired
+    time.sleep(1.5)
+    result = run_worker_once(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # then the booking reached exactly the allowed end state for that point
+    [row] = asyncio.run(_ledger_and_payments(db_url, real_redis_url))
+    booking = row["booking"]
+    live = [r for r in httpx2.get(f"{cloudbeds}/_sim/state").json()["reservations"]
+            if r["externalId"] == booking.booking_id and r["status"] == "confirmed"]
+    assert booking.status == EXPECTED[point]
+    if booking.status == "confirmed":
+        assert len(live) == 1 and row["payment"] is PaymentStatus.CAPTURED
+    else:
+        assert live == []
+        assert row["payment"] in {None, PaymentStatus.VOIDED}
+        assert row["hold_state"] in {None, "released", "expired"}
+
+
+async def _flush(url: str) -> None:
+    redis = create_redis(url)
+    await redis.flushdb()
+    await redis.aclose()

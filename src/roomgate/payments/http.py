@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -99,3 +100,8 @@ def json_body(response: httpx2.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def basic_auth(secret_key: str) -> dict[str, str]:
+    """`Authorization: Basic base64(secretKey + ":")`: the secret as user name, an empty password."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{secret_key}:".encode()).decode()}

@@ -34,6 +34,8 @@ return 1
 
 
 class SandboxStore:
+    """Needs a `decode_responses=True` client (as `create_redis` makes)."""
+
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._compare_and_set = redis.register_script(_COMPARE_AND_SET)
@@ -41,7 +43,7 @@ class SandboxStore:
     async def load(self, payment_id: str) -> dict[str, str]:
         """The payment's fields, `{}` when there is no such payment."""
         raw = await self._redis.hgetall(KEY_PREFIX + payment_id)
-        return {_text(key): _text(value) for key, value in raw.items()}
+        return {str(key): str(value) for key, value in raw.items()}
 
     async def compare_and_set(
         self,
@@ -56,7 +58,3 @@ class SandboxStore:
         for field, value in [*expected.items(), *changes.items()]:
             args += [field, value]
         return bool(await self._compare_and_set(keys=[KEY_PREFIX + payment_id], args=args))
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

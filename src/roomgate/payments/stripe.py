@@ -9,7 +9,6 @@ operation has its own name.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -26,7 +25,7 @@ from roomgate.payments.base import (
     PaymentSource,
     PaymentStatus,
 )
-from roomgate.payments.http import VendorHttp, json_body
+from roomgate.payments.http import VendorHttp, basic_auth, json_body
 from roomgate.payments.redaction import mask
 from roomgate.payments.stripe_mapping import PROVIDER, fully_refunded, stripe_error, stripe_status
 
@@ -45,13 +44,12 @@ class StripeGateway:
     def __init__(
         self, client: httpx2.AsyncClient, *, secret_key: str, base_url: str, timeout_seconds: float
     ) -> None:
-        token = base64.b64encode(f"{secret_key}:".encode()).decode()
         self._secret = secret_key
         self._http = VendorHttp(
             client,
             provider=PROVIDER,
             base_url=base_url,
-            headers={"Authorization": f"Basic {token}"},
+            headers=basic_auth(secret_key),
             timeout_seconds=timeout_seconds,
         )
 

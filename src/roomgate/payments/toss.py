@@ -16,7 +16,6 @@ so a void racing a capture from another process can never leave an approved paym
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -35,7 +34,7 @@ from roomgate.payments.base import (
     PaymentSource,
     PaymentStatus,
 )
-from roomgate.payments.http import VendorHttp, json_body
+from roomgate.payments.http import VendorHttp, basic_auth, json_body
 from roomgate.payments.redaction import mask
 from roomgate.payments.toss_claims import TossClaims
 from roomgate.payments.toss_mapping import AUTHENTICATED, PROVIDER, toss_error, toss_status
@@ -58,14 +57,13 @@ class TossGateway:
         base_url: str,
         timeout_seconds: float,
     ) -> None:
-        token = base64.b64encode(f"{secret_key}:".encode()).decode()  # the trailing colon is required
         self._secret = secret_key
         self._claims = TossClaims(redis)
         self._http = VendorHttp(
             client,
             provider=PROVIDER,
             base_url=base_url,
-            headers={"Authorization": f"Basic {token}"},
+            headers=basic_auth(secret_key),
             timeout_seconds=timeout_seconds,
         )
 

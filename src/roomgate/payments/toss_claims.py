@@ -15,6 +15,8 @@ TTL_SECONDS = 15 * 24 * 3600  # as long as Toss keeps an Idempotency-Key
 
 
 class TossClaims:
+    """Needs a `decode_responses=True` client (as `create_redis` makes)."""
+
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
@@ -32,7 +34,7 @@ class TossClaims:
         raw = await self._redis.get(_claim_key(payment_key))
         if raw is None:
             return None
-        operation, _, booking_id = _text(raw).partition(":")
+        operation, _, booking_id = str(raw).partition(":")
         return operation, booking_id
 
     async def release(self, payment_key: str, operation: str, booking_id: str) -> None:
@@ -42,7 +44,7 @@ class TossClaims:
             try:
                 await pipe.watch(key)
                 current = await pipe.get(key)
-                if current is None or _text(current) != f"{operation}:{booking_id}":
+                if current != f"{operation}:{booking_id}":
                     return
                 pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.delete(key)
@@ -56,7 +58,7 @@ class TossClaims:
 
     async def payment_key_for(self, booking_id: str) -> str | None:
         raw = await self._redis.get(_booking_key(booking_id))
-        return None if raw is None else _text(raw)
+        return None if raw is None else str(raw)
 
 
 def _claim_key(payment_key: str) -> str:
@@ -65,7 +67,3 @@ def _claim_key(payment_key: str) -> str:
 
 def _booking_key(booking_id: str) -> str:
     return f"pay:toss:booking:{booking_id}"
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -77,10 +77,16 @@ class CloudbedsSimulator:
             if request.method != verb:
                 return refuse(f"{method} requires HTTP {verb}", 405)
             if verb == "GET":
-                return await handler(dict(request.query_params))
-            if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                params = dict(request.query_params)
+            elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                params = views.decode_php_form(await request.body())
+            else:
                 return refuse("Content-Type must be application/x-www-form-urlencoded", 400)
-            return await handler(views.decode_php_form(await request.body()))
+            try:
+                return await handler(params)
+            except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError):
+                # Malformed input is the caller's fault: a 400, never a simulator crash.
+                return refuse(f"Invalid parameters for {method}", 400)
 
         return await run_faulted(self.core, method, answer)
 

@@ -108,6 +108,9 @@ class MewsSimulator:
                 return self.respond(handler(body))
             except MewsRefusal as exc:
                 return self.respond(exc.message, exc.status)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                # Malformed input is the caller's fault: a 400, never a simulator crash.
+                return self.respond(f"Invalid request for {operation}.", 400)
 
         return await run_faulted(self.core, operation, answer)
 

@@ -12,6 +12,20 @@ from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
 from roomgate.simulators.seed import PropertySeed
 
 STAY = nights(date(2026, 5, 1), date(2026, 5, 4))
+FORM = {
+    "propertyID": "hotel_123",
+    "startDate": "2026-05-01",
+    "endDate": "2026-05-02",
+    "guestFirstName": "A",
+    "guestLastName": "B",
+    "guestCountry": "KR",
+    "guestEmail": "a@b.kr",
+    "paymentMethod": "cash",
+    "rooms[0][roomTypeID]": "room_456",
+    "rooms[0][quantity]": "1",
+    "adults[0][roomTypeID]": "room_456",
+    "adults[0][quantity]": "1",
+}
 
 
 def test_a_stay_takes_every_night_or_none() -> None:
@@ -83,22 +97,8 @@ async def test_ids_depend_only_on_the_seed() -> None:
     async def first_reservation_id(seed: int) -> str:
         app = cloudbeds_sim.create_app(seed=seed)
         async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://cb") as http:
-            form = {
-                "propertyID": "hotel_123",
-                "startDate": "2026-05-01",
-                "endDate": "2026-05-02",
-                "guestFirstName": "A",
-                "guestLastName": "B",
-                "guestCountry": "KR",
-                "guestEmail": "a@b.kr",
-                "paymentMethod": "cash",
-                "rooms[0][roomTypeID]": "room_456",
-                "rooms[0][quantity]": "1",
-                "adults[0][roomTypeID]": "room_456",
-                "adults[0][quantity]": "1",
-            }
             response = await http.post(
-                "/api/v1.3/postReservation", data=form, headers={"x-api-key": "cbat_x"}
+                "/api/v1.3/postReservation", data=FORM, headers={"x-api-key": "cbat_x"}
             )
             return str(response.json()["reservationID"])
 
@@ -133,3 +133,31 @@ async def test_reset_restores_the_seed_sequence_and_the_demo_data() -> None:
     # then
     assert first == again
     assert state["reservations"] == [] and state["calls"] == {"customers/add": 1}
+
+
+async def test_malformed_requests_get_a_400_not_a_crash() -> None:
+    # given both simulators
+    cloudbeds_app, mews_app = cloudbeds_sim.create_app(), mews_sim.create_app()
+    tokens = {"ClientToken": "c", "AccessToken": "a", "Client": "t 1.0"}
+    async with (
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=cloudbeds_app), base_url="http://cb") as cb,
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=mews_app), base_url="http://mews") as mews,
+    ):
+        # when
+        answers = [
+            await cb.get(
+                "/api/v1.3/getRoomTypes", params={"pageNumber": "abc"}, headers={"x-api-key": "cbat_x"}
+            ),
+            await cb.post(
+                "/api/v1.3/postReservation",
+                data={**FORM, "adults[0]": "x"},
+                headers={"x-api-key": "cbat_x"},
+            ),
+            await mews.post("/api/connector/v1/reservations/confirm", json={**tokens, "ReservationIds": 5}),
+            await mews.post(
+                "/api/connector/v1/services/getAll", json={**tokens, "Limitation": {"Count": "ten"}}
+            ),
+            await mews.post("/api/connector/v1/configuration/get", content=b"not json"),
+        ]
+    # then
+    assert [a.status_code for a in answers] == [400, 400, 400, 400, 400]

@@ -167,6 +167,20 @@ async def test_an_expired_hold_cannot_be_converted_or_released(any_redis: Any) -
     assert record is not None and record.state == "expired" and not record.active(clock.now())
 
 
+async def test_a_booking_the_pms_accepted_after_the_hold_lapsed_can_still_be_counted(any_redis: Any) -> None:
+    # given a hold that lapsed while the payment was slow, and a fresh count
+    clock, cache, ledger = await setup(any_redis)
+    await ledger.create_hold(HOTEL, ROOM, nights(3), 1, "h1")
+    clock.advance(181)
+    await put_snapshot(cache, 2, nights(3))
+    # when the saga, holding the PMS's confirmation, converts with count_if_expired
+    late = await ledger.convert(HOTEL, "h1", count_if_expired=True)
+    again = await ledger.convert(HOTEL, "h1", count_if_expired=True)
+    # then the room is counted once
+    assert (late, again) == (ConvertResult.CONVERTED_LATE, ConvertResult.ALREADY_CONVERTED)
+    assert [(n.available, n.held) for n in await cache.get_range(HOTEL, ROOM, nights(3))] == [(1, 0)] * 3
+
+
 async def test_unknown_holds_are_reported_as_such(any_redis: Any) -> None:
     # given
     clock, cache, ledger = await setup(any_redis)

@@ -168,3 +168,14 @@ async def test_an_async_connector_provider_is_awaited() -> None:
     result = await service.room_type_inventory(VENDOR, HOTEL, DOUBLE.room_type_id, NOV_1, NOV_3)
     # then
     assert result.source == "pms" and len(result.nights) == 2
+
+
+async def test_room_type_returns_the_hotels_room_type_from_the_cached_list() -> None:
+    # given
+    world = build_world()
+    # when
+    first = await world.service.room_type(VENDOR, HOTEL, FAMILY.room_type_id)
+    second = await world.service.room_type(VENDOR, HOTEL, FAMILY.room_type_id)
+    # then
+    assert first == second == FAMILY and first.max_occupancy == 4
+    assert world.pms.calls["get_room_types"] == 1

@@ -42,9 +42,10 @@ class ReleaseResult(StrEnum):
 
 class ConvertResult(StrEnum):
     CONVERTED = "converted"
+    CONVERTED_LATE = "converted_late"  # the hold had lapsed; counted because count_if_expired=True
     ALREADY_CONVERTED = "already_converted"
     REFUSED_RELEASED = "refused_released"
-    REFUSED_EXPIRED = "refused_expired"  # lapsed before conversion; the caller decides with the PMS
+    REFUSED_EXPIRED = "refused_expired"  # lapsed before conversion (see count_if_expired)
     UNKNOWN = "unknown"
 
 

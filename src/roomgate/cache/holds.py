@@ -88,9 +88,12 @@ class HoldLedger:
         HOLD_OUTCOMES.labels(operation="release", outcome=result.value).inc()
         return result
 
-    async def convert(self, hotel_id: str, hold_id: str, *, booked_at: float | None = None) -> ConvertResult:
-        """The booking is confirmed: drop the hold and lower the cached count of each night, atomically.
-        `booked_at` (when the PMS booked it) keeps copies read after the booking from counting it twice."""
+    async def convert(
+        self, hotel_id: str, hold_id: str, *, booked_at: float | None = None, count_if_expired: bool = False
+    ) -> ConvertResult:
+        """The booking is confirmed: drop the hold and lower each night's cached count, atomically.
+        `booked_at`: when the PMS confirmation arrived (copies read later already count the booking).
+        `count_if_expired`: the PMS accepted the booking after the hold lapsed; lower the count anyway."""
         record = await self.get(hotel_id, hold_id)
         if record is None:
             result = ConvertResult.UNKNOWN
@@ -101,7 +104,7 @@ class HoldLedger:
                 key_list += [keys.night_holds(hotel_id, room, night), keys.inv(hotel_id, room, night)]
                 key_list += [keys.lkg_inv(hotel_id, room, night), keys.mutation(hotel_id, room, night)]
             booked_ms = -1 if booked_at is None else to_ms(booked_at)
-            args = [to_ms(self.clock.now()), hold_id, booked_ms, MUTATION_MARK_MS]
+            args = [to_ms(self.clock.now()), hold_id, booked_ms, MUTATION_MARK_MS, int(count_if_expired)]
             result = ConvertResult(await self._convert(keys=key_list, args=args))
         HOLD_OUTCOMES.labels(operation="convert", outcome=result.value).inc()
         return result

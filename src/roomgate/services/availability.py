@@ -62,7 +62,7 @@ class AvailabilityService:
     ) -> RoomTypeInventory:
         """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age."""
         self._check_range(start, end)
-        await self._room_type(vendor, hotel_id, room_type_id, fallback)
+        await self.room_type(vendor, hotel_id, room_type_id, fallback=fallback)
         filled = await self._load(vendor, hotel_id, [room_type_id], start, end, fallback)
         rows = filled.rows[room_type_id]
         return RoomTypeInventory(
@@ -95,8 +95,17 @@ class AvailabilityService:
         """Make sure the range is freshly cached (the checkout calls this before a hold, and again
         when the hold script reports a night MISSING); returns the cached nights."""
         self._check_range(start, end)
-        await self._room_type(vendor, hotel_id, room_type_id, fallback=False)
+        await self.room_type(vendor, hotel_id, room_type_id)
         return (await self._load(vendor, hotel_id, [room_type_id], start, end, False)).rows[room_type_id]
+
+    async def room_type(
+        self, vendor: str, hotel_id: str, room_type_id: str, *, fallback: bool = False
+    ) -> RoomType:
+        """The hotel's room type (cached list, PMS on a miss); unknown → DomainError(NOT_FOUND)."""
+        room_type = (await self._room_types(vendor, hotel_id, fallback)).find(room_type_id)
+        if room_type is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
+        return room_type
 
     # -- internals --------------------------------------------------------------------------------
     async def _load(
@@ -120,10 +129,8 @@ class AvailabilityService:
             return Filled(stale, "cache")
 
     async def _room_type(self, vendor: str, hotel_id: str, room_type_id: str, fallback: bool) -> RoomType:
-        room_type = (await self._room_types(vendor, hotel_id, fallback)).find(room_type_id)
-        if room_type is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
-        return room_type
+        # Kept for services/adapters.py until it calls `room_type`.
+        return await self.room_type(vendor, hotel_id, room_type_id, fallback=fallback)
 
     async def _room_types(self, vendor: str, hotel_id: str, fallback: bool) -> CachedRoomTypes:
         cached = await self.cache.get_room_types(hotel_id)

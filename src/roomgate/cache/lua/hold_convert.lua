@@ -1,9 +1,11 @@
 -- Convert a hold once its booking is confirmed: the hold disappears and the cached count of every
 -- night drops by its quantity, atomically; the nights are marked as locally mutated. Idempotent.
 -- KEYS[1]: hold record; then groups of 4 per night: night holds, inv, lkg inv, mutation marker.
--- ARGV: now ms, hold id, when the PMS booked it (ms, -1 unknown), marker ttl ms.
+-- ARGV: now ms, hold id, when the PMS booked it (ms, -1 unknown), marker ttl ms,
+--   count_if_expired ('1': the PMS accepted the booking although the hold lapsed; count it anyway).
 -- A cached copy whose PMS read began at or after the booking already counts it and is not moved.
--- Returns 'converted', 'already_converted', 'refused_released', 'refused_expired' or 'unknown'.
+-- Returns 'converted', 'converted_late', 'already_converted', 'refused_released', 'refused_expired'
+-- or 'unknown'.
 local now = tonumber(ARGV[1])
 local booked_at = tonumber(ARGV[3])
 local record = redis.call('HMGET', KEYS[1], 's', 'e', 'q')
@@ -14,7 +16,8 @@ if record[1] == 'expired' then return 'refused_expired' end
 
 local qty = tonumber(record[3])
 local member = record[3] .. ':' .. ARGV[2]
-if tonumber(record[2]) <= now then
+local late = tonumber(record[2]) <= now
+if late and ARGV[5] ~= '1' then
   -- Its rooms may already be held by someone else: only the saga, with the PMS's answer, may decide.
   for base = 2, #KEYS, 4 do redis.call('ZREM', KEYS[base], member) end
   redis.call('HSET', KEYS[1], 's', 'expired')
@@ -35,4 +38,5 @@ for base = 2, #KEYS, 4 do
   redis.call('SET', KEYS[base + 3], ARGV[1], 'PX', ARGV[4])
 end
 redis.call('HSET', KEYS[1], 's', 'converted')
+if late then return 'converted_late' end
 return 'converted'

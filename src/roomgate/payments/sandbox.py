@@ -10,7 +10,7 @@
 | `tok_capture_fail`       | capture → PaymentDeclined `capture_declined`; the hold stays (void it)  |
 | `tok_capture_timeout`    | capture collects, then raises PaymentTimeout; get_status says captured  |
 | `tok_void_error`         | the first void → PaymentProviderError; the next void succeeds           |
-| anything else            | succeeds (e.g. `tok_visa_1234`)                                         |
+| anything else            | succeeds (e.g. `tok_visa_1234`); no token at all → `missing_token`      |
 
 The authorisation id is derived from the booking id, so authorizing one booking twice returns the
 same authorisation (with a different amount: PaymentDeclined `idempotency_mismatch`).
@@ -72,6 +72,10 @@ class SandboxGateway:
     async def authorize(self, booking_id: str, amount: Money, source: PaymentSource) -> Authorization:
         """Hold `amount` for the booking, or return the hold made earlier for it."""
         token = source.card_token or ""
+        if not token:
+            raise PaymentDeclined(
+                "sandbox: authorize needs a card token", provider=PROVIDER, code="missing_token"
+            )
         if token in _AUTHORIZE_FAILURES:
             raise _AUTHORIZE_FAILURES[token](
                 f"sandbox: authorize failed ({_FAILURE_CODES[token]})",

@@ -32,7 +32,7 @@ class ServerThread:
             log_level=log_level,
             lifespan="auto",
             access_log=False,
-            timeout_graceful_shutdown=graceful_shutdown_seconds,
+            timeout_graceful_shutdown=graceful_shutdown_seconds,  # type: ignore[arg-type]  # annotated int; any number works
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from roomgate.cache import keys
 from roomgate.cache.inventory import InventoryCache
@@ -253,21 +254,43 @@ async def test_room_types_round_trip_expire_by_the_clock_and_keep_a_last_known_g
     assert stale is not None and stale.stale and stale.room_types == rooms
 
 
+def cache_sample(kind: str, result: str) -> float:
+    value = REGISTRY.get_sample_value("roomgate_cache_requests_total", {"kind": kind, "result": result})
+    return value or 0.0
+
+
+def counts(kinds: tuple[str, ...]) -> dict[tuple[str, str], float]:
+    return {(k, r): cache_sample(k, r) for k in kinds for r in ("hit", "miss")}
+
+
 async def test_hit_and_miss_counters_move_per_key_kind(any_redis: Any) -> None:
     # given
-    from prometheus_client import REGISTRY
-
-    def sample(kind: str, result: str) -> float:
-        value = REGISTRY.get_sample_value("roomgate_cache_requests_total", {"kind": kind, "result": result})
-        return value or 0.0
-
     clock = FakeClock()
     cache = make_cache(any_redis, clock)
     await put_snapshot(cache, 1, [NOV_1])
-    before = {(k, r): sample(k, r) for k in ("inv", "rate") for r in ("hit", "miss")}
+    before = counts(("inv", "rate", "lkg_inv"))
     # when one cached night and one uncached night are read
     await cache.get_range(HOTEL, ROOM, [NOV_1, date(2025, 11, 2)])
     # then
+    after = counts(("inv", "rate", "lkg_inv"))
     for kind in ("inv", "rate"):
-        assert sample(kind, "hit") - before[(kind, "hit")] == 1
-        assert sample(kind, "miss") - before[(kind, "miss")] == 1
+        assert (
+            after[(kind, "hit")] - before[(kind, "hit")],
+            after[(kind, "miss")] - before[(kind, "miss")],
+        ) == (1, 1)
+    assert after[("lkg_inv", "hit")] == before[("lkg_inv", "hit")]  # not consulted on a plain read
+
+
+async def test_a_fallback_read_counts_the_fresh_miss_and_the_last_known_good_hit(any_redis: Any) -> None:
+    # given a count past its 90 s
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 1, [NOV_1])
+    clock.advance(100)
+    before = counts(("inv", "lkg_inv"))
+    # when
+    await cache.get(HOTEL, ROOM, NOV_1, allow_stale=True)
+    # then
+    after = counts(("inv", "lkg_inv"))
+    assert after[("inv", "miss")] - before[("inv", "miss")] == 1
+    assert after[("lkg_inv", "hit")] - before[("lkg_inv", "hit")] == 1

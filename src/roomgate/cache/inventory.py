@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 
@@ -92,21 +92,12 @@ class InventoryCache:
                 keys.lkg_rate(hotel_id, room, night),
             ]
         reply = await self._read(keys=key_list, args=[to_ms(self.clock.now())])
+        rows = [reply[i * READ_WIDTH : (i + 1) * READ_WIDTH] for i in range(len(grid))]
         result: dict[str, list[CachedNight]] = {room: [] for room in room_type_ids}
-        for index, (room, night) in enumerate(grid):
-            row = reply[index * READ_WIDTH : (index + 1) * READ_WIDTH]
+        for (room, night), row in zip(grid, rows, strict=True):
             result[room].append(parse_night(room, night, row, mode=mode))
-        self._count(result.values(), mode)
+        _count(rows, mode)
         return result
-
-    @staticmethod
-    def _count(rows: Iterable[list[CachedNight]], mode: str) -> None:
-        flat = [night for row in rows for night in row]
-        inv_hits = sum(n.available is not None for n in flat)
-        rate_hits = sum(n.rate_cached for n in flat)
-        prefix = "lkg_" if mode == "lkg" else ""
-        count_lookups(prefix + "inv", inv_hits, len(flat) - inv_hits)
-        count_lookups(prefix + "rate", rate_hits, len(flat) - rate_hits)
 
     async def store_snapshot(
         self,
@@ -222,3 +213,14 @@ def _rate_fields(rate: NightRate | None) -> dict[str, str | int]:
     if rate is None:
         return {"p": "", "c": "", "rp": ""}
     return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id}
+
+
+def _count(rows: Sequence[Sequence[str | int]], mode: str) -> None:
+    """Hits and misses per key kind: fresh copies on every read, last-known-good ones when consulted."""
+    # Positions in a read_range row: fresh inv read 1, fresh rate read 6, lkg inv read 8, lkg rate read 12.
+    kinds = [("inv", 1), ("rate", 6)] if mode != "lkg" else []
+    if mode != "fresh":
+        kinds += [("lkg_inv", 8), ("lkg_rate", 12)]
+    for kind, position in kinds:
+        hits = sum(row[position] != "" for row in rows)
+        count_lookups(kind, hits, len(rows) - hits)

@@ -294,3 +294,13 @@ async def test_a_fallback_read_counts_the_fresh_miss_and_the_last_known_good_hit
     after = counts(("inv", "lkg_inv"))
     assert after[("inv", "miss")] - before[("inv", "miss")] == 1
     assert after[("lkg_inv", "hit")] - before[("lkg_inv", "hit")] == 1
+
+
+async def test_a_quantity_below_one_is_refused(any_redis: Any) -> None:
+    # given
+    cache = make_cache(any_redis, FakeClock())
+    # when / then (a negative decrement must never turn into an increment)
+    with pytest.raises(ValueError):
+        await cache.decrement_inventory(HOTEL, ROOM, NOV_1, -1)
+    with pytest.raises(ValueError):
+        await cache.increment_inventory(HOTEL, ROOM, NOV_1, 0)

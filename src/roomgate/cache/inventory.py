@@ -147,7 +147,7 @@ class InventoryCache:
     ) -> list[int | None]:
         """A booking took rooms: lower the cached counts and mark the nights as locally mutated.
         `pms_changed_at`: when the PMS booked it; copies read after that already count it."""
-        return await self._apply(hotel_id, room_type_id, nights, -quantity, pms_changed_at)
+        return await self._apply(hotel_id, room_type_id, nights, -_positive(quantity), pms_changed_at)
 
     async def increment_inventory(
         self,
@@ -159,7 +159,7 @@ class InventoryCache:
         pms_changed_at: float | None = None,
     ) -> list[int | None]:
         """A cancellation freed rooms: raise the cached counts (same rules as `decrement_inventory`)."""
-        return await self._apply(hotel_id, room_type_id, nights, quantity, pms_changed_at)
+        return await self._apply(hotel_id, room_type_id, nights, _positive(quantity), pms_changed_at)
 
     async def _apply(
         self,
@@ -169,8 +169,6 @@ class InventoryCache:
         delta: int,
         changed_at: float | None,
     ) -> list[int | None]:
-        if delta == 0 or abs(delta) > 10_000:
-            raise ValueError("quantity must be a positive room count")
         night_list = [nights] if isinstance(nights, date) else list(nights)
         key_list: list[str] = []
         for night in night_list:
@@ -201,6 +199,12 @@ class InventoryCache:
     ) -> None:
         """Cache the room-type list (and its last-known-good copy)."""
         await self.room_types.put(hotel_id, room_types, read_started_at=read_started_at)
+
+
+def _positive(quantity: int) -> int:
+    if quantity < 1:
+        raise ValueError("quantity must be a positive room count")
+    return quantity
 
 
 def _entry(guarded: bool, ttl_ms: int, lkg_ms: int, fields: dict[str, str | int]) -> list[str | int]:

@@ -304,3 +304,17 @@ async def test_a_quantity_below_one_is_refused(any_redis: Any) -> None:
         await cache.decrement_inventory(HOTEL, ROOM, NOV_1, -1)
     with pytest.raises(ValueError):
         await cache.increment_inventory(HOTEL, ROOM, NOV_1, 0)
+
+
+async def test_invalidating_room_types_forces_a_fresh_read_but_keeps_the_fallback_copy(
+    any_redis: Any,
+) -> None:
+    # given
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await cache.put_room_types(HOTEL, [RoomType("room_456", "Deluxe Double", 2)], read_started_at=clock.now())
+    # when
+    await cache.invalidate_room_types(HOTEL)
+    # then
+    assert await cache.get_room_types(HOTEL) is None
+    assert await cache.get_room_types(HOTEL, allow_stale=True) is not None

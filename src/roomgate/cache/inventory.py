@@ -200,6 +200,10 @@ class InventoryCache:
         """Cache the room-type list (and its last-known-good copy)."""
         await self.room_types.put(hotel_id, room_types, read_started_at=read_started_at)
 
+    async def invalidate_room_types(self, hotel_id: str) -> None:
+        """Forget the fresh room-type list so the next read asks the PMS (last-known-good stays)."""
+        await self.room_types.invalidate(hotel_id)
+
 
 def _positive(quantity: int) -> int:
     if quantity < 1:

@@ -67,6 +67,10 @@ class RoomTypeCache:
         )
         await pipe.execute()
 
+    async def invalidate(self, hotel_id: str) -> None:
+        """Drop the fresh list (a room_update webhook); the last-known-good copy stays for fallback."""
+        await self.redis.delete(keys.rooms(hotel_id))
+
 
 def _decode(raw: str | bytes | None, now_ms: int, *, stale: bool = False) -> CachedRoomTypes | None:
     if raw is None:

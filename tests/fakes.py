@@ -40,7 +40,7 @@ class FakeHolds:
         if self.active.pop(hold_id, None) is not None:
             self.released.add(hold_id)
 
-    async def convert(self, hotel_id: str, hold_id: str) -> None:
+    async def convert(self, hotel_id: str, hold_id: str, booked_at: float | None = None) -> None:
         if self.active.pop(hold_id, None) is not None:
             self.converted.add(hold_id)
 
@@ -58,7 +58,9 @@ class FakePricer:
     async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
         return None
 
-    async def after_cancellation(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int) -> None:
+    async def after_cancellation(
+        self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
+    ) -> None:
         self.cancelled_nights.extend(nights)
 
 

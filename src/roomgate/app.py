@@ -41,6 +41,7 @@ def create_app(
         container = (container_factory or build_container)(settings)
         app.state.container = container
         try:
+            await container.start()
             if on_startup is not None:
                 await on_startup(container)
             log.info("roomgate_started", env=settings.env.value, redis="external" if settings.redis_url else "in-process")

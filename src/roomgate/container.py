@@ -18,6 +18,7 @@ from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
+from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentGateway
 from roomgate.payments.factory import create_gateway
 from roomgate.pms.base import CredentialsProvider, PMSConnector
@@ -30,6 +31,8 @@ from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
 from roomgate.services.recovery import Recovery
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -58,12 +61,18 @@ class Container:
         pricer = AvailabilityPricer(self.availability)
         holds = RedisHolds(self.hold_ledger)
         self.checkout = CheckoutSaga(
-            bookings=self.bookings, holds=holds, pricer=pricer, connectors=self.connector, gateways=self.gateway,
-            gate=DegradedGate(self.resilience.degraded), clock=self.clock,
-            hold_seconds=self.settings.hold_ttl_seconds, lease_seconds=self.settings.recovery_after_seconds,
+            bookings=self.bookings,
+            holds=holds,
+            pricer=pricer,
+            connectors=self.connector,
+            gateways=self.gateway,
+            gate=DegradedGate(self.resilience.degraded),
+            clock=self.clock,
+            hold_seconds=self.settings.hold_ttl_seconds,
+            lease_seconds=self.settings.recovery_after_seconds,
             faults=FaultPoints.parse(self.settings.debug_faults),
         )
-        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer)
+        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
         self.recovery = Recovery(self.bookings, compensator, self.settings.recovery_after_seconds)
 
@@ -79,6 +88,14 @@ class Container:
             self._gateways[provider] = create_gateway(provider, self.settings, self.http, self.redis)
         return self._gateways[provider]
 
+    async def start(self) -> None:
+        """Load the Lua scripts once, so every later call is a single round trip."""
+        try:
+            await self.inventory.preload_scripts()
+            await self.hold_ledger.preload_scripts()
+        except Exception as exc:  # Redis down at boot: /readyz says so, scripts load on first use
+            log.warning("lua_preload_failed", error=type(exc).__name__)
+
     def earliest_check_in(self) -> date:
         """Yesterday in UTC: a hotel east of UTC may already be on the next day."""
         return datetime.fromtimestamp(self.clock.now(), UTC).date() - timedelta(days=1)
@@ -90,7 +107,10 @@ class Container:
 
 
 def build_container(
-    settings: Settings, *, clock: Clock = SYSTEM_CLOCK, redis: aioredis.Redis | None = None,
+    settings: Settings,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    redis: aioredis.Redis | None = None,
     credentials: CredentialsProvider | None = None,
 ) -> Container:
     engine = create_engine(settings.async_database_url)
@@ -103,8 +123,17 @@ def build_container(
     )
     credentials = credentials or EnvCredentials(settings)
     return Container(
-        settings=settings, engine=engine, sessions=sessions, redis=redis, http=http, clock=clock,
-        credentials=credentials, bookings=BookingRepository(sessions), idempotency=IdempotencyStore(sessions),
-        inventory=InventoryCache(redis, settings, clock), hold_ledger=HoldLedger(redis, clock, default_ttl_seconds=settings.hold_ttl_seconds),
-        pms=PMSConnectorFactory(settings, http, credentials, clock), resilience=Resilience.create(settings, redis, clock),
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        redis=redis,
+        http=http,
+        clock=clock,
+        credentials=credentials,
+        bookings=BookingRepository(sessions),
+        idempotency=IdempotencyStore(sessions),
+        inventory=InventoryCache(redis, settings, clock),
+        hold_ledger=HoldLedger(redis, clock, default_ttl_seconds=settings.hold_ttl_seconds),
+        pms=PMSConnectorFactory(settings, http, credentials, clock),
+        resilience=Resilience.create(settings, redis, clock),
     )

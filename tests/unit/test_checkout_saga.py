@@ -20,6 +20,7 @@ from roomgate.pms.types import GuestInfo
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutCommand, CheckoutSaga, SagaFailed
 from roomgate.services.compensation import hold_id_for
+from roomgate.services.faults import FaultPoints
 from roomgate.services.recovery import Recovery
 from tests.fakes import FakeConnector, FakeGateway, FakeHolds, FakePricer
 
@@ -203,7 +204,7 @@ class Crash(Exception):
                                    "pms_call_unrecorded"])
 async def test_recovery_settles_a_booking_crashed_at_each_point(world: World, point: str) -> None:
     # given a saga that dies at `point` (the exception stands in for the process dying there)
-    class Dying:
+    class Dying(FaultPoints):
         async def hit(self, name: str) -> None:
             if name == point:
                 raise Crash(name)

@@ -34,8 +34,9 @@ class RedisHolds:
     async def release(self, hotel_id: str, hold_id: str) -> None:
         await self._ledger.release(hotel_id, hold_id)
 
-    async def convert(self, hotel_id: str, hold_id: str) -> None:
-        await self._ledger.convert(hotel_id, hold_id)
+    async def convert(self, hotel_id: str, hold_id: str, booked_at: float | None = None) -> None:
+        # The PMS already confirmed: lower the count even if the hold lapsed during a slow payment.
+        await self._ledger.convert(hotel_id, hold_id, booked_at=booked_at, count_if_expired=True)
 
 
 class AvailabilityPricer:
@@ -45,7 +46,7 @@ class AvailabilityPricer:
         self._availability = availability
 
     async def quote(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int) -> Quote:
-        room_type = await self._availability._room_type(vendor, hotel_id, room_type_id, False)
+        room_type = await self._availability.room_type(vendor, hotel_id, room_type_id)
         inventory = await self._availability.room_type_inventory(vendor, hotel_id, room_type_id, stay.check_in, stay.check_out)
         nights = []
         for night in inventory.nights:
@@ -62,8 +63,12 @@ class AvailabilityPricer:
     async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
         await self._availability.ensure_cached(vendor, hotel_id, room_type_id, stay.check_in, stay.check_out)
 
-    async def after_cancellation(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int) -> None:
-        await self._availability.cache.increment_inventory(hotel_id, room_type_id, list(nights), quantity)
+    async def after_cancellation(
+        self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
+    ) -> None:
+        await self._availability.cache.increment_inventory(
+            hotel_id, room_type_id, list(nights), quantity, pms_changed_at=changed_at
+        )
 
 
 class DegradedGate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay
@@ -25,6 +26,7 @@ class Cancellation:
     connectors: ConnectorProvider
     gateways: GatewayProvider
     pricer: Pricer
+    clock: Clock = SYSTEM_CLOCK
 
     async def cancel(self, booking_id: str, reason: str = "guest request") -> Booking:
         """Cancel; a booking already cancelled is returned as it is (idempotent)."""
@@ -37,6 +39,7 @@ class Cancellation:
         if booking.status != BookingStatus.CONFIRMED.value:
             raise DomainError(ErrorCode.VALIDATION_ERROR, f"확정된 예약만 취소할 수 있습니다 (현재 상태: {booking.status})")
         await self.bookings.add_event(booking_id, "cancel_requested", {"reason": reason[:100]})
+        cancel_sent_at = self.clock.now()
         await self._cancel_at_pms(booking)
         await self._refund(booking)
         try:
@@ -49,7 +52,9 @@ class Cancellation:
         # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
         stay = Stay(booking.check_in, booking.check_out)
         try:
-            await self.pricer.after_cancellation(booking.hotel_id, booking.room_type_id, list(stay.nights()), 1)
+            await self.pricer.after_cancellation(
+                booking.hotel_id, booking.room_type_id, list(stay.nights()), 1, cancel_sent_at
+            )
         except Exception as exc:
             log.warning("cache_increment_failed", booking_id=booking_id, error=type(exc).__name__)
         CHECKOUTS.labels("cancelled").inc()

@@ -108,13 +108,14 @@ class CheckoutSaga:
             await self.faults.hit("after_authorize")
             reservation = await self._reserve(cmd, quote, booking)
             await self.faults.hit("after_pms_confirm")
+            booked_at = self.clock.now()
             await self._capture(booking, authorization)
             await self.faults.hit("after_capture")
         except SagaFailed as failure:
             await self._compensate(booking_id, failure)
             CHECKOUTS.labels(failure.code.value).inc()
             raise
-        await self._confirm(booking, reservation)
+        await self._confirm(booking, booked_at)
         CHECKOUTS.labels("confirmed").inc()
         return CheckoutResult(booking_id, confirmation_of(reservation))
 
@@ -205,13 +206,13 @@ class CheckoutSaga:
             if await _status_or_unknown(gateway, authorization.authorization_id) is not PaymentStatus.CAPTURED:
                 raise SagaFailed(ErrorCode.PAYMENT_CAPTURE_FAILED, None, booking.booking_id) from exc
 
-    async def _confirm(self, booking: Booking, reservation: Reservation) -> None:
+    async def _confirm(self, booking: Booking, booked_at: float) -> None:
         await self.bookings.transition(
             booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
             payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
         )
         try:
-            await self.holds.convert(booking.hotel_id, hold_id_for(booking.booking_id))
+            await self.holds.convert(booking.hotel_id, hold_id_for(booking.booking_id), booked_at)
         except Exception as exc:  # the booking stands; the hold expires and the next PMS read corrects the count
             log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)
 

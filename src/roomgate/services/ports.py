@@ -29,7 +29,9 @@ class HoldLedger(Protocol):
 
     async def release(self, hotel_id: str, hold_id: str) -> None: ...
 
-    async def convert(self, hotel_id: str, hold_id: str) -> None: ...
+    async def convert(self, hotel_id: str, hold_id: str, booked_at: float | None = None) -> None:
+        """The booking is confirmed (`booked_at`: when the PMS confirmed): hold gone, cached count lowered."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,10 @@ class Pricer(Protocol):
         """Make sure every night of the stay has a cached PMS count (before a hold)."""
         ...
 
-    async def after_cancellation(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int) -> None:
-        """Give a cancelled booking's nights back to the cached count."""
+    async def after_cancellation(
+        self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
+    ) -> None:
+        """Give a cancelled booking's nights back to the cached count (`changed_at`: when the PMS cancel was sent)."""
         ...
 
 

@@ -1,0 +1,131 @@
+"""Benchmark: PMS calls per 1,000 availability queries on a skewed (Zipf) mix of hotels and dates.
+
+roomgate (range fill: one PMS read fills every night of a request, single-flight, 90 s / 300 s TTLs)
+against a naive per-night cache-aside baseline (each missing night is read from the PMS on its own),
+on the same query sequence, the same simulated clock and the same Cloudbeds simulator, in one run.
+
+    .venv/bin/python bench/pms_calls.py [--queries 1000] [--hotels 30] [--minutes 10] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx2
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from roomgate.cache.client import fresh_in_process_redis  # noqa: E402
+from roomgate.cache.inventory import InventoryCache  # noqa: E402
+from roomgate.clock import FakeClock  # noqa: E402
+from roomgate.config import load_settings  # noqa: E402
+from roomgate.domain.stay import Stay  # noqa: E402
+from roomgate.pms.factory import PMSConnectorFactory  # noqa: E402
+from roomgate.services.availability import AvailabilityService  # noqa: E402
+from roomgate.simulators.registry import create_simulator  # noqa: E402
+
+KEY = "cbat_bench_key"
+ROOM_TYPES = 3
+
+
+def zipf_index(rng: random.Random, n: int, s: float = 1.1) -> int:
+    weights = [1 / (k**s) for k in range(1, n + 1)]
+    return rng.choices(range(n), weights=weights)[0]
+
+
+def queries(args: argparse.Namespace) -> list[tuple[float, str, date, int]]:
+    rng = random.Random(args.seed)
+    base = date.today() + timedelta(days=7)
+    step = args.minutes * 60 / args.queries
+    return [
+        (i * step, f"bench_{zipf_index(rng, args.hotels)}", base + timedelta(days=zipf_index(rng, 60)), rng.randint(1, 5))
+        for i in range(args.queries)
+    ]
+
+
+async def seed(client: httpx2.AsyncClient, hotels: int) -> None:
+    for h in range(hotels):
+        room_types = [{"id": f"rt_{r}", "name": f"Room {r}", "maxGuests": 2 + r, "description": "", "totalRooms": 5,
+                       "nightlyRate": str(100000 + 10000 * r)} for r in range(ROOM_TYPES)]
+        body = {"name": f"Bench Hotel {h}", "currency": "KRW", "timezone": "Asia/Seoul",
+                "address": {"line1": "1 Jong-ro", "city": "Seoul", "country": "KR"}, "roomTypes": room_types}
+        (await client.put(f"/_sim/properties/bench_{h}", json=body)).raise_for_status()
+
+
+async def pms_calls(client: httpx2.AsyncClient) -> int:
+    calls = (await client.get("/_sim/state")).json()["calls"]
+    return sum(calls.values())
+
+
+async def run_roomgate(http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list, settings) -> int:  # type: ignore[no-untyped-def]
+    clock = FakeClock()
+    start_calls = await pms_calls(sim)
+    cache = InventoryCache(fresh_in_process_redis(), settings, clock)
+    factory = PMSConnectorFactory(settings, http, clock=clock)
+    service = AvailabilityService(cache, factory.get_connector, settings, clock)
+    t0 = clock.now()
+    for at, hotel, check_in, nights in plan:
+        clock.advance(t0 + at - clock.now())
+        await service.stay_availability("cloudbeds", hotel, Stay(check_in, check_in + timedelta(days=nights)), 2, 0)
+    return await pms_calls(sim) - start_calls
+
+
+async def run_naive(http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list, settings) -> int:  # type: ignore[no-untyped-def]
+    """Per-night cache-aside: a dict of (hotel, night) → expiry; each missing night costs one PMS read."""
+    clock = FakeClock()
+    start_calls = await pms_calls(sim)
+    factory = PMSConnectorFactory(settings, http, clock=clock)
+    nights_cached: dict[tuple[str, date], float] = {}
+    rooms_cached: dict[str, float] = {}
+    t0 = clock.now()
+    for at, hotel, check_in, nights in plan:
+        clock.advance(t0 + at - clock.now())
+        connector = await factory.get_connector("cloudbeds", hotel)
+        if rooms_cached.get(hotel, 0) < clock.now():
+            await connector.get_room_types()
+            rooms_cached[hotel] = clock.now() + settings.rooms_ttl_seconds
+        for offset in range(nights):
+            night = check_in + timedelta(days=offset)
+            if nights_cached.get((hotel, night), 0) < clock.now():
+                await connector.get_inventory(None, night, night + timedelta(days=1))  # counts and rates: one read
+                nights_cached[(hotel, night)] = clock.now() + settings.inv_ttl_seconds
+    return await pms_calls(sim) - start_calls
+
+
+async def main(args: argparse.Namespace) -> None:
+    for h in range(args.hotels):
+        os.environ[f"PMS_bench_{h}_API_KEY"] = KEY
+    sim_app = create_simulator("cloudbeds")
+    transport = httpx2.ASGITransport(app=sim_app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://sim") as sim:
+        await seed(sim, args.hotels)
+        settings = load_settings(cloudbeds_base_url="http://sim/api/v1.3")
+        async with httpx2.AsyncClient(transport=transport) as http:
+            plan = queries(args)
+            ours = await run_roomgate(http, sim, plan, settings)
+            naive = await run_naive(http, sim, plan, settings)
+    distinct = Counter(hotel for _, hotel, _, _ in plan)
+    scale = 1000 / args.queries
+    print(f"PMS calls per 1,000 availability queries — {args.queries} queries over {args.minutes} simulated minutes, "
+          f"{args.hotels} hotels (Zipf s=1.1; top hotel {distinct.most_common(1)[0][1]} queries), "
+          f"check-in Zipf over 60 days, 1–5 nights")
+    print(f"{'strategy':<44}{'PMS calls':>12}{'per 1,000':>12}")
+    print(f"{'roomgate range fill + single flight':<44}{ours:>12}{ours * scale:>12.0f}")
+    print(f"{'naive per-night cache-aside':<44}{naive:>12}{naive * scale:>12.0f}")
+    print(f"reduction: {naive / max(ours, 1):.1f}x fewer PMS calls")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--hotels", type=int, default=30)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--seed", type=int, default=7)
+    asyncio.run(main(parser.parse_args()))

@@ -127,3 +127,25 @@ def test_unknown_booking_and_hotel_are_404(stack: Stack) -> None:
     response = stack.checkout(body)
     assert response.status_code == 404 and response.json()["errorCode"] == "NOT_FOUND"
     assert HOTEL not in response.json()["error"]
+
+
+def test_logs_never_carry_card_tokens_keys_or_guest_contacts(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:
+    from roomgate.logging import configure_logging
+
+    # given JSON logging at DEBUG, so every log line of every layer is emitted
+    configure_logging("DEBUG", "json")
+    try:
+        start, end = stay_dates(offset_days=47)
+        # when a checkout succeeds and another fails at the payment step
+        stack.checkout(checkout_body(start, end, token="tok_visa_4242"))
+        stack.checkout(checkout_body(start, end, token="tok_decline"))
+        stack.faults(status=401)  # and the PMS rejects our key
+        stack.availability(*stay_dates(offset_days=48))
+        stack.faults()
+    finally:
+        configure_logging("WARNING", "console")
+    out = capfd.readouterr().out
+    # then something was logged, and none of it is a secret or a contact detail
+    assert "checkout_confirmed" in out and "checkout_failed" in out
+    for secret in ("tok_visa_4242", "tok_decline", "hong@example.com", "1234-5678", "cbat_test_key_0001", "홍"):
+        assert secret not in out, secret

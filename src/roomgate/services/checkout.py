@@ -114,9 +114,18 @@ class CheckoutSaga:
         except SagaFailed as failure:
             await self._compensate(booking_id, failure)
             CHECKOUTS.labels(failure.code.value).inc()
+            log.warning(
+                "checkout_failed", booking_id=booking_id, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
+                error_code=failure.code.value, cause=type(failure.__cause__).__name__ if failure.__cause__ else None,
+            )
             raise
         await self._confirm(booking, booked_at)
         CHECKOUTS.labels("confirmed").inc()
+        log.info(
+            "checkout_confirmed", booking_id=booking_id, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
+            nights=cmd.stay.night_count, amount=quote.total.minor, currency=quote.total.currency,
+            provider=cmd.provider, pms_reservation_id=reservation.reservation_id,
+        )
         return CheckoutResult(booking_id, confirmation_of(reservation))
 
     # -- steps ---------------------------------------------------------------------------------

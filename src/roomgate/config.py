@@ -34,10 +34,6 @@ class SettingsError(RuntimeError):
     """A setting is missing or invalid; the message names the environment variable."""
 
 
-def _alias(name: str) -> Any:
-    return Field(validation_alias=AliasChoices(name))
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ROOMGATE_",
@@ -120,8 +116,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_guards(self) -> Settings:
-        if self.env is Environment.PRODUCTION and self.debug_faults:
-            raise ValueError("ROOMGATE_DEBUG_FAULTS is refused when ROOMGATE_ENV=production")
+        if self.env is Environment.PRODUCTION:
+            if self.debug_faults:
+                raise ValueError("ROOMGATE_DEBUG_FAULTS is refused when ROOMGATE_ENV=production")
+            if not self.redis_url:
+                raise ValueError("REDIS_URL is required when ROOMGATE_ENV=production (the in-process Redis is per process)")
+            if not self.database_url:
+                raise ValueError("DATABASE_URL is required when ROOMGATE_ENV=production")
         return self
 
     # -- derived ---------------------------------------------------------------------------------

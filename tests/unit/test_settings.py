@@ -51,3 +51,14 @@ def test_per_hotel_api_key_uses_the_spec_name(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("PMS_hotel_123_API_KEY", "cbat_from_env")
     assert Settings(_env_file=None).pms_api_key("hotel_123") == "cbat_from_env"
     assert Settings(_env_file=None).pms_api_key("hotel_unknown") is None
+
+
+@pytest.mark.parametrize("missing", ["REDIS_URL", "DATABASE_URL"])
+def test_production_needs_real_storage(monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    monkeypatch.setenv("ROOMGATE_ENV", "production")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.delenv(missing)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert missing in str(err.value)

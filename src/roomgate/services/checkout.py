@@ -19,7 +19,7 @@ from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
-from roomgate.metrics import CHECKOUTS
+from roomgate.metrics import CHECKOUT_LATENCY, CHECKOUTS
 from roomgate.payments.base import Authorization, PaymentDeclined, PaymentError, PaymentSource, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSSoldOut
 from roomgate.pms.types import GuestInfo, Reservation, ReservationRequest, ReservationStatus
@@ -100,6 +100,10 @@ class CheckoutSaga:
 
     async def run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
         """Run every step; on failure compensate in reverse and raise `SagaFailed`."""
+        with CHECKOUT_LATENCY.time():
+            return await self._run(cmd, quote, booking_id)
+
+    async def _run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
         booking = await self._record_pending(cmd, quote, booking_id)
         try:
             await self._hold(cmd, booking)

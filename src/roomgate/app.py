@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,21 +33,31 @@ def create_app(
     container_factory: Callable[[Settings], Container] | None = None,
     mounts: dict[str, Any] | None = None,
     on_startup: Callable[[Container], Awaitable[None]] | None = None,
+    background_recovery_seconds: float | None = None,
 ) -> FastAPI:
     """Build the app; the lifespan opens the database, Redis and HTTP clients and closes them after."""
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task[None]] = []
         container = (container_factory or build_container)(settings)
         app.state.container = container
         try:
             await container.start()
             if on_startup is not None:
                 await on_startup(container)
+            if background_recovery_seconds:  # single-process mode (the demo): no separate worker
+                from roomgate.worker import recovery_loop
+
+                tasks.append(asyncio.create_task(recovery_loop(container, background_recovery_seconds, stop)))
             log.info("roomgate_started", env=settings.env.value, redis="external" if settings.redis_url else "in-process")
             yield
         finally:
+            stop.set()
+            for task in tasks:
+                await asyncio.wait([task], timeout=5)
             await container.aclose()
 
     app = FastAPI(title="roomgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)

@@ -114,7 +114,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     DATA_DIR.mkdir(exist_ok=True)
     print(f"applying migrations to {settings.async_database_url} ...", flush=True)  # noqa: T201
     upgrade(settings.async_database_url)
-    app = create_app(settings, mounts=demo_mounts())
+    app = create_app(settings, mounts=demo_mounts(), background_recovery_seconds=15)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     print(banner(host, port, admin_token), flush=True)  # noqa: T201
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)

@@ -6,45 +6,58 @@ import asyncio
 import signal
 
 from roomgate.config import Settings
+from roomgate.container import Container, build_container
 from roomgate.logging import get_logger
+from roomgate.services.recovery import RecoveryReport
 
 log = get_logger(__name__)
 
 
+async def recovery_round(container: Container) -> RecoveryReport:
+    report = await container.recovery.run_once()
+    if report.confirmed or report.failed or report.deferred:
+        log.info(
+            "recovery_round", confirmed=len(report.confirmed), failed=len(report.failed), deferred=len(report.deferred)
+        )
+    return report
+
+
+async def recovery_loop(container: Container, interval: float, stop: asyncio.Event) -> None:
+    """Run recovery every `interval` seconds until `stop` is set; a failed round is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await recovery_round(container)
+        except Exception as exc:
+            log.error("worker_round_failed", error=type(exc).__name__, exc_info=exc)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            continue
+
+
 async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
     """Run jobs once (`--once`) or every `interval` seconds until SIGINT/SIGTERM; returns an exit code."""
-    from roomgate.container import build_container
-
-    runtime = build_container(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    failures = 0
+    container = build_container(settings)
+    await container.start()
     try:
-        while True:
+        if once:
             try:
-                report = await runtime.recovery.run_once()
-                log.info(
-                    "recovery_round", confirmed=len(report.confirmed), failed=len(report.failed),
-                    deferred=len(report.deferred),
-                )
-                if once:
-                    print(  # noqa: T201 - the CLI's own progress line
-                        f"recovery: {len(report.confirmed)} confirmed, {len(report.failed)} compensated, "
-                        f"{len(report.deferred)} deferred",
-                        flush=True,
-                    )
-                    return 1 if report.deferred else 0
+                report = await recovery_round(container)
             except Exception as exc:
-                failures += 1
                 log.error("worker_round_failed", error=type(exc).__name__, exc_info=exc)
-                if once:
-                    return 1
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-                return 0
-            except TimeoutError:
-                continue
+                return 1
+            print(  # noqa: T201 - the CLI's own progress line
+                f"recovery: {len(report.confirmed)} confirmed, {len(report.failed)} compensated, "
+                f"{len(report.deferred)} deferred",
+                flush=True,
+            )
+            return 1 if report.deferred else 0
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("worker_started", interval=interval)
+        await recovery_loop(container, interval, stop)
+        return 0
     finally:
-        await runtime.aclose()
+        await container.aclose()

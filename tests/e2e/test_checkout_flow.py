@@ -149,3 +149,17 @@ def test_logs_never_carry_card_tokens_keys_or_guest_contacts(stack: Stack, capfd
     assert "checkout_confirmed" in out and "checkout_failed" in out
     for secret in ("tok_visa_4242", "tok_decline", "hong@example.com", "1234-5678", "cbat_test_key_0001", "홍"):
         assert secret not in out, secret
+
+
+def test_pms_down_before_anything_is_held_frees_the_idempotency_key(stack: Stack) -> None:
+    # given a stay never cached, and the PMS answering 500s
+    start, end = stay_dates(offset_days=49)
+    stack.faults(status=500)
+    body = checkout_body(start, end)
+    # when a checkout cannot even be priced
+    first = stack.checkout(body, key="key-pms-down")
+    assert first.status_code == 503 and first.json()["errorCode"] == "PMS_UNAVAILABLE"
+    # then, once the PMS is back, the same key may try again and succeed (no in-flight conflict)
+    stack.faults()
+    retry = stack.checkout(body, key="key-pms-down")
+    assert retry.status_code == 200, retry.text

@@ -20,6 +20,7 @@ from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
 from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import SUPPORTED_VENDORS
+from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand, SagaFailed, new_booking_id
 
@@ -54,7 +55,14 @@ async def checkout(
                 )
             await container.idempotency.complete(idempotency_key, *settled)
             return JSONResponse(settled[1], status_code=settled[0], headers={"Idempotent-Replayed": "true"})
-    status, payload = await _run(container, command, booking_id)
+    try:
+        status, payload = await _run(container, command, booking_id)
+    except Exception:
+        # Nothing was written for this booking: free the key so the client may retry. Once the
+        # booking row exists, the key stays claimed and recovery settles the booking it names.
+        if idempotency_key is not None and await container.bookings.find(booking_id) is None:
+            await container.idempotency.forget(idempotency_key)
+        raise
     if idempotency_key is not None:
         if status >= 500 and payload.get("errorCode") in {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}:
             await container.idempotency.forget(idempotency_key)  # nothing happened yet: a retry may try again
@@ -70,6 +78,9 @@ async def _run(container: Container, command: CheckoutCommand, booking_id: str) 
         result = await saga.run(command, quote, booking_id)
     except DomainError as exc:  # includes SagaFailed
         return exc.code.http_status, error_body(exc.code, exc.user_message)
+    except PMSError as exc:  # pricing needed the PMS and it failed (nothing was held)
+        code = ErrorCode.NOT_FOUND if isinstance(exc, PMSNotFound) else ErrorCode.PMS_UNAVAILABLE
+        return code.http_status, error_body(code)
     return 200, CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number).model_dump()
 
 

@@ -244,3 +244,32 @@ async def test_recovery_settles_a_booking_crashed_at_each_point(world: World, po
         assert world.holds.active == {}
     expected = "failed" if point in {"after_hold", "after_authorize"} else "confirmed"
     assert row.status == expected
+
+
+async def test_a_cancellation_interrupted_by_a_refund_error_is_finished_by_recovery(world: World) -> None:
+    # given a confirmed booking whose refund fails once
+    await world.checkout(world.command())
+    cancellation = Cancellation(world.bookings, world.saga.connectors, world.saga.gateways, world.pricer)
+    original_refund = world.gateway.refund
+
+    async def failing_refund(*_a: object, **_k: object) -> None:
+        from roomgate.payments.base import PaymentProviderError
+
+        raise PaymentProviderError("provider down", provider="sandbox")
+
+    world.gateway.refund = failing_refund  # type: ignore[method-assign]
+    # when the guest cancels
+    with pytest.raises(DomainError):
+        await cancellation.cancel("bk_t1")
+    # then the booking is parked in `cancelling`, the PMS reservation already cancelled
+    assert (await world.bookings.get("bk_t1")).status == "cancelling"
+    assert world.connector.active() == []
+    # and when the provider is back, recovery finishes it: refunded, cancelled, rooms back once
+    world.gateway.refund = original_refund  # type: ignore[method-assign]
+    await world.bookings.record("bk_t1", BookingStatus.CANCELLING, event="test_age", lease_until=None)
+    report = await Recovery(world.bookings, world.saga.compensator, after_seconds=0, cancellation=cancellation).run_once()
+    assert report.cancelled == ["bk_t1"]
+    row = await world.bookings.get("bk_t1")
+    assert row.status == "cancelled"
+    assert world.gateway.payments["pa_bk_t1"][1] is PaymentStatus.REFUNDED
+    assert world.pricer.cancelled_nights == [date(2026, 12, 24), date(2026, 12, 25)]

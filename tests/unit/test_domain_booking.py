@@ -27,8 +27,10 @@ def test_steps_cannot_be_skipped_or_reversed() -> None:
 
 def test_final_states_only_allow_cancelling_a_confirmed_booking() -> None:
     for final, target in itertools.product(FINAL_STATES, BookingStatus):
-        allowed = final is BookingStatus.CONFIRMED and target is BookingStatus.CANCELLED
+        allowed = final is BookingStatus.CONFIRMED and target is BookingStatus.CANCELLING
         assert can_transition(final, target) is allowed
+    assert transition(BookingStatus.CANCELLING, BookingStatus.CANCELLED) is BookingStatus.CANCELLED
+    assert not BookingStatus.CANCELLING.is_final
 
 
 def test_every_error_code_has_status_and_korean_message() -> None:

@@ -12,6 +12,7 @@ class BookingStatus(StrEnum):
     RESERVED = "reserved"
     CONFIRMED = "confirmed"
     FAILED = "failed"
+    CANCELLING = "cancelling"  # cancel requested: PMS cancel and refund under way (recovery finishes it)
     CANCELLED = "cancelled"
 
     @property
@@ -22,13 +23,14 @@ class BookingStatus(StrEnum):
 FINAL_STATES = frozenset({BookingStatus.CONFIRMED, BookingStatus.FAILED, BookingStatus.CANCELLED})
 
 # The saga path runs forward one step at a time; any non-final step may fail (after compensation);
-# only a confirmed booking may be cancelled.
+# only a confirmed booking may be cancelled, through `cancelling` so a crash mid-way is resumable.
 _ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.PENDING: frozenset({BookingStatus.HELD, BookingStatus.FAILED}),
     BookingStatus.HELD: frozenset({BookingStatus.AUTHORIZED, BookingStatus.FAILED}),
     BookingStatus.AUTHORIZED: frozenset({BookingStatus.RESERVED, BookingStatus.FAILED}),
     BookingStatus.RESERVED: frozenset({BookingStatus.CONFIRMED, BookingStatus.FAILED}),
-    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLED}),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLING}),
+    BookingStatus.CANCELLING: frozenset({BookingStatus.CANCELLED}),
     BookingStatus.FAILED: frozenset(),
     BookingStatus.CANCELLED: frozenset(),
 }

@@ -1,4 +1,8 @@
-"""Cancel a confirmed booking: PMS cancel, refund, rooms back to the cached count — idempotently."""
+"""Cancel a confirmed booking: PMS cancel, refund, rooms back to the cached count — idempotently.
+
+The booking moves `confirmed → cancelling` before any side effect, so a cancellation interrupted by
+a crash or a vendor error is resumed by the next request or by the recovery worker.
+"""
 
 from __future__ import annotations
 
@@ -34,21 +38,33 @@ class Cancellation:
             booking = await self.bookings.get(booking_id)
         except BookingNotFound:
             raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
+        if booking.status == BookingStatus.CONFIRMED.value:
+            try:
+                await self.bookings.transition(
+                    booking_id, BookingStatus.CONFIRMED, BookingStatus.CANCELLING, event="cancel_requested",
+                    detail={"reason": reason[:100]},
+                )
+            except StaleBookingState:  # a concurrent request moved it first; carry on from its state
+                pass
+            booking = await self.bookings.get(booking_id)
         if booking.status == BookingStatus.CANCELLED.value:
             return booking
-        if booking.status != BookingStatus.CONFIRMED.value:
+        if booking.status != BookingStatus.CANCELLING.value:
             raise DomainError(ErrorCode.VALIDATION_ERROR, f"확정된 예약만 취소할 수 있습니다 (현재 상태: {booking.status})")
-        await self.bookings.add_event(booking_id, "cancel_requested", {"reason": reason[:100]})
+        return await self.finish(booking)
+
+    async def finish(self, booking: Booking) -> Booking:
+        """Complete a `cancelling` booking: PMS cancel, refund, then `cancelled` and rooms back on sale."""
         cancel_sent_at = self.clock.now()
         await self._cancel_at_pms(booking)
         await self._refund(booking)
         try:
             await self.bookings.transition(
-                booking_id, BookingStatus.CONFIRMED, BookingStatus.CANCELLED, event="cancelled",
+                booking.booking_id, BookingStatus.CANCELLING, BookingStatus.CANCELLED, event="cancelled",
                 payment_status=PaymentStatus.REFUNDED.value,
             )
-        except StaleBookingState:  # a concurrent cancel finished first
-            return await self.bookings.get(booking_id)
+        except StaleBookingState:  # a concurrent request finished first
+            return await self.bookings.get(booking.booking_id)
         # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
         stay = Stay(booking.check_in, booking.check_out)
         try:
@@ -56,9 +72,10 @@ class Cancellation:
                 booking.hotel_id, booking.room_type_id, list(stay.nights()), 1, cancel_sent_at
             )
         except Exception as exc:
-            log.warning("cache_increment_failed", booking_id=booking_id, error=type(exc).__name__)
+            log.warning("cache_increment_failed", booking_id=booking.booking_id, error=type(exc).__name__)
         CHECKOUTS.labels("cancelled").inc()
-        return await self.bookings.get(booking_id)
+        log.info("booking_cancelled", booking_id=booking.booking_id, hotel_id=booking.hotel_id)
+        return await self.bookings.get(booking.booking_id)
 
     async def _cancel_at_pms(self, booking: Booking) -> None:
         if not booking.pms_reservation_id:
@@ -82,6 +99,8 @@ class Cancellation:
                 await gateway.refund(booking.payment_auth_id, booking.booking_id, booking_amount(booking), "cancelled")
             elif state is PaymentStatus.AUTHORIZED:
                 await gateway.void(booking.payment_auth_id, booking.booking_id)
+            else:
+                return
         except PaymentError as exc:
             raise DomainError(ErrorCode.PMS_UNAVAILABLE, message="환불 처리에 실패했습니다. 잠시 후 다시 시도하세요") from exc
         await self.bookings.add_event(booking.booking_id, "payment_refunded", {"authorizationId": booking.payment_auth_id})

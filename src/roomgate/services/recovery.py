@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from roomgate.domain.booking import BookingStatus
-from roomgate.domain.errors import ErrorCode
+from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.bookings import BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
@@ -21,6 +21,7 @@ from roomgate.logging import get_logger
 from roomgate.metrics import RECOVERIES
 from roomgate.payments.base import Authorization, PaymentError, PaymentStatus
 from roomgate.pms.errors import PMSError
+from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import confirmation_of
 from roomgate.services.compensation import CompensationIncomplete, Compensator, booking_amount, hold_id_for
 
@@ -33,6 +34,7 @@ RECOVERY_MESSAGE = "예약 처리가 중단되어 자동으로 취소되었습�
 class RecoveryReport:
     confirmed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
 
 
@@ -41,6 +43,7 @@ class Recovery:
     bookings: BookingRepository
     compensator: Compensator
     after_seconds: int
+    cancellation: Cancellation | None = None
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     async def run_once(self, limit: int = 100) -> RecoveryReport:
@@ -52,13 +55,13 @@ class Recovery:
             booking = await self.bookings.get(booking_id)
             try:
                 outcome = await self.settle(booking)
-            except (CompensationIncomplete, PMSError, PaymentError) as exc:
+            except (CompensationIncomplete, PMSError, PaymentError, DomainError) as exc:
                 log.warning("recovery_deferred", booking_id=booking_id, error=type(exc).__name__)
                 await self.bookings.release_lease(booking_id, self.owner)
                 report.deferred.append(booking_id)
                 RECOVERIES.labels("deferred").inc()
                 continue
-            (report.confirmed if outcome == "confirmed" else report.failed).append(booking_id)
+            {"confirmed": report.confirmed, "cancelled": report.cancelled}.get(outcome, report.failed).append(booking_id)
             RECOVERIES.labels(outcome).inc()
             log.info("booking_recovered", booking_id=booking_id, outcome=outcome)
         return report
@@ -66,6 +69,9 @@ class Recovery:
     async def settle(self, booking: Booking) -> str:
         status = BookingStatus(booking.status)
         await self.bookings.add_event(booking.booking_id, "recovery_started", {"status": status.value})
+        if status is BookingStatus.CANCELLING and self.cancellation is not None:
+            await self.cancellation.finish(booking)
+            return "cancelled"
         if status is BookingStatus.AUTHORIZED:
             booking = await self._adopt_pms_reservation(booking)
             status = BookingStatus(booking.status)

@@ -197,6 +197,7 @@ class CheckoutSaga:
         )
         try:
             reservation = await connector.create_reservation(request)
+            await self.faults.hit("after_pms_create")
             if reservation.status is ReservationStatus.TENTATIVE:
                 reservation = await connector.confirm_reservation(reservation.reservation_id)
         except PMSSoldOut as exc:

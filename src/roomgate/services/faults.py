@@ -9,7 +9,8 @@ import asyncio
 import os
 from dataclasses import dataclass, field
 
-FAULT_POINTS = ("after_hold", "after_authorize", "after_pms_confirm", "after_capture")
+# after_pms_create: the PMS made the reservation (maybe tentative) and nothing is recorded or confirmed yet.
+FAULT_POINTS = ("after_hold", "after_authorize", "after_pms_create", "after_pms_confirm", "after_capture")
 # Negative controls only: `hold=skip` runs the saga without the Redis hold, so a race test can show
 # what the holds prevent.
 SKIPPABLE = ("hold",)

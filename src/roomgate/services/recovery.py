@@ -7,6 +7,7 @@ the money can be captured; otherwise backward.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
 from roomgate.metrics import RECOVERIES
 from roomgate.payments.base import Authorization, PaymentError, PaymentStatus
-from roomgate.pms.errors import PMSError
+from roomgate.pms.errors import PMSBadRequest, PMSError, PMSNotFound, PMSSoldOut
+from roomgate.pms.types import ReservationStatus
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import confirmation_of
 from roomgate.services.compensation import CompensationIncomplete, Compensator, booking_amount, hold_id_for
@@ -28,6 +30,8 @@ from roomgate.services.compensation import CompensationIncomplete, Compensator, 
 log = get_logger(__name__)
 
 RECOVERY_MESSAGE = "예약 처리가 중단되어 자동으로 취소되었습니다"
+# Reservation states a booking may be confirmed on (OTHER: checked in/out, no-show — the stay is real).
+_ADOPTABLE = frozenset({ReservationStatus.CONFIRMED, ReservationStatus.OTHER})
 
 
 @dataclass
@@ -88,16 +92,20 @@ class Recovery:
             return booking
         connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
         found = await connector.find_reservation_by_external_id(booking.booking_id)
-        if found is None:
+        if found is not None and found.status is ReservationStatus.TENTATIVE:
+            # A native PMS hold (Mews `Optional`) lapses on its own: confirm it or it is no booking.
+            try:
+                found = await connector.confirm_reservation(found.reservation_id)
+            except (PMSBadRequest, PMSNotFound, PMSSoldOut):  # released meanwhile
+                return booking
+        if found is None or found.status not in _ADOPTABLE:  # cancelled: nothing left to adopt
             return booking
-        try:
+        with contextlib.suppress(StaleBookingState):
             await self.bookings.transition(
                 booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
                 detail={"reservationId": found.reservation_id, "recovered": True},
                 pms_reservation_id=found.reservation_id, confirmation_number=confirmation_of(found),
             )
-        except StaleBookingState:
-            pass
         return await self.bookings.get(booking.booking_id)
 
     async def _capture(self, booking: Booking) -> bool:

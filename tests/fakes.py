@@ -11,7 +11,13 @@ from datetime import date
 
 from roomgate.domain.money import Money
 from roomgate.domain.stay import Stay
-from roomgate.payments.base import Authorization, PaymentDeclined, PaymentSource, PaymentStatus, PaymentTimeout
+from roomgate.payments.base import (
+    Authorization,
+    PaymentDeclined,
+    PaymentSource,
+    PaymentStatus,
+    PaymentTimeout,
+)
 from roomgate.pms.errors import PMSSoldOut, PMSTimeout
 from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
 from roomgate.services.ports import HoldOutcome, NightQuote, Quote
@@ -69,18 +75,32 @@ class FakeConnector:
     vendor: str = "cloudbeds"
     hotel_id: str = "hotel_123"
     reservations: dict[str, Reservation] = field(default_factory=dict)
-    fail_create: str | None = None  # "sold_out" | "timeout_after_create" | "timeout_before_create"
+    # "sold_out" | "timeout_after_create" | "timeout_before_create" | "timeout_lands_later"
+    fail_create: str | None = None
+    in_flight: list[ReservationRequest] = field(default_factory=list)
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
         if self.fail_create == "sold_out":
             raise PMSSoldOut("no rooms", vendor=self.vendor, hotel_id=self.hotel_id)
         if self.fail_create == "timeout_before_create":
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
+        if self.fail_create == "timeout_lands_later":  # the vendor acts on it after we gave up
+            self.in_flight.append(request)
+            raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
         reservation = Reservation(f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id)
         self.reservations[reservation.reservation_id] = reservation
         if self.fail_create == "timeout_after_create":
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
         return reservation
+
+    def land_in_flight(self) -> None:
+        """The vendor finally carries out every create it was sent and never answered."""
+        for request in self.in_flight:
+            reservation = Reservation(
+                f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id
+            )
+            self.reservations[reservation.reservation_id] = reservation
+        self.in_flight.clear()
 
     async def confirm_reservation(self, reservation_id: str) -> Reservation:
         return self.reservations[reservation_id]

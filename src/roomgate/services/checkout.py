@@ -20,10 +20,29 @@ from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
 from roomgate.metrics import CHECKOUT_LATENCY, CHECKOUTS
-from roomgate.payments.base import Authorization, PaymentDeclined, PaymentError, PaymentSource, PaymentStatus
-from roomgate.pms.errors import PMSError, PMSSoldOut
+from roomgate.payments.base import (
+    Authorization,
+    PaymentDeclined,
+    PaymentError,
+    PaymentGateway,
+    PaymentSource,
+    PaymentStatus,
+)
+from roomgate.pms.errors import (
+    PMSAuthenticationError,
+    PMSBadRequest,
+    PMSError,
+    PMSNotFound,
+    PMSSoldOut,
+)
 from roomgate.pms.types import GuestInfo, Reservation, ReservationRequest, ReservationStatus
-from roomgate.services.compensation import CompensationIncomplete, Compensator, hold_id_for
+from roomgate.services.compensation import (
+    PAYMENT_STEP,
+    PMS_STEP,
+    CompensationIncomplete,
+    Compensator,
+    hold_id_for,
+)
 from roomgate.services.faults import NO_FAULTS, FaultPoints
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger, Pricer, Quote, WriteGate
 
@@ -51,11 +70,21 @@ class CheckoutResult:
 
 
 class SagaFailed(DomainError):
-    """A step failed and the booking was compensated (or left for recovery); carries the booking id."""
+    """A step failed and the booking was compensated (or left for recovery); carries the booking id.
 
-    def __init__(self, code: ErrorCode, detail: str | None, booking_id: str) -> None:
+    `unsettled`: the step ("pms", "payment") whose outcome is unknown (timeout, 5xx): the vendor may
+    still carry it out after compensation looked for it, so recovery looks again."""
+
+    def __init__(
+        self, code: ErrorCode, detail: str | None, booking_id: str, *, unsettled: str | None = None
+    ) -> None:
         super().__init__(code, detail)
         self.booking_id = booking_id
+        self.unsettled = unsettled
+
+
+# PMS answers to a create that prove it was refused; any other failure may still become a reservation.
+_REFUSALS = (PMSSoldOut, PMSBadRequest, PMSAuthenticationError, PMSNotFound)
 
 
 def new_booking_id() -> str:
@@ -179,8 +208,11 @@ class CheckoutSaga:
             authorization = await gateway.authorize(booking.booking_id, cmd.amount, cmd.source)
         except PaymentDeclined as exc:
             raise SagaFailed(ErrorCode.PAYMENT_PREAUTH_FAILED, exc.code or None, booking.booking_id) from exc
-        except PaymentError as exc:
-            raise SagaFailed(ErrorCode.PAYMENT_PREAUTH_FAILED, None, booking.booking_id) from exc
+        except PaymentError as exc:  # a timeout or a provider error may still authorise, late
+            unsettled = PAYMENT_STEP if exc.retryable else None
+            raise SagaFailed(
+                ErrorCode.PAYMENT_PREAUTH_FAILED, None, booking.booking_id, unsettled=unsettled
+            ) from exc
         await self.bookings.transition(
             booking.booking_id, BookingStatus.HELD, BookingStatus.AUTHORIZED, event="payment_authorized",
             detail={"provider": authorization.provider, "amount": authorization.amount.minor},
@@ -197,12 +229,18 @@ class CheckoutSaga:
         )
         try:
             reservation = await connector.create_reservation(request)
-            await self.faults.hit("after_pms_create")
-            if reservation.status is ReservationStatus.TENTATIVE:
-                reservation = await connector.confirm_reservation(reservation.reservation_id)
         except PMSSoldOut as exc:
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, "PMS에 남은 객실이 없습니다", booking.booking_id) from exc
         except PMSError as exc:
+            unsettled = None if isinstance(exc, _REFUSALS) else PMS_STEP
+            raise SagaFailed(
+                ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id, unsettled=unsettled
+            ) from exc
+        await self.faults.hit("after_pms_create")
+        try:
+            if reservation.status is ReservationStatus.TENTATIVE:
+                reservation = await connector.confirm_reservation(reservation.reservation_id)
+        except PMSError as exc:  # the reservation exists: compensation finds it by our booking id
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
         await self.bookings.transition(
             booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
@@ -233,17 +271,21 @@ class CheckoutSaga:
     async def _compensate(self, booking_id: str, failure: SagaFailed) -> None:
         booking = await self.bookings.get(booking_id)
         try:
-            await self.compensator.compensate(booking, error_code=failure.code.value, error_message=failure.user_message)
-        except CompensationIncomplete:
+            await self.compensator.compensate(
+                booking, error_code=failure.code.value, error_message=failure.user_message,
+                unsettled=failure.unsettled,
+            )
+        except CompensationIncomplete as incomplete:
             # Left open with an expiring lease: the recovery job retries the compensation.
-            log.warning("compensation_incomplete", booking_id=booking_id)
+            log.warning("compensation_incomplete", booking_id=booking_id, reason=str(incomplete))
             await self.bookings.record(
                 booking_id, BookingStatus(booking.status), event="compensation_deferred",
-                detail={"errorCode": failure.code.value}, error_code=failure.code.value, lease_until=utcnow(),
+                detail={"errorCode": failure.code.value, "reason": str(incomplete)},
+                error_code=failure.code.value, lease_until=utcnow(),
             )
 
 
-async def _status_or_unknown(gateway, authorization_id: str) -> PaymentStatus:  # type: ignore[no-untyped-def]
+async def _status_or_unknown(gateway: PaymentGateway, authorization_id: str) -> PaymentStatus:
     try:
         return await gateway.get_status(authorization_id)
     except PaymentError:

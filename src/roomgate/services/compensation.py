@@ -21,6 +21,11 @@ def hold_id_for(booking_id: str) -> str:
     return f"h_{booking_id}"
 
 
+# Saga steps whose request may be carried out by the vendor after we gave up on its answer.
+PMS_STEP = "pms"
+PAYMENT_STEP = "payment"
+
+
 class CompensationIncomplete(RuntimeError):
     """A compensation step failed; the booking stays open for the recovery job to retry."""
 
@@ -32,12 +37,22 @@ class Compensator:
     connectors: ConnectorProvider
     gateways: GatewayProvider
 
-    async def compensate(self, booking: Booking, *, error_code: str, error_message: str) -> None:
-        """Cancel the PMS reservation, void/refund the payment, release the hold, mark the booking failed."""
+    async def compensate(
+        self, booking: Booking, *, error_code: str, error_message: str, unsettled: str | None = None
+    ) -> None:
+        """Cancel the PMS reservation, void/refund the payment, release the hold, mark the booking failed.
+
+        `unsettled` ("pms" or "payment"): that step's request got no answer, so the vendor may carry it
+        out after our lookups here. If they find nothing, the booking stays open
+        (`CompensationIncomplete`) for recovery to look again once anything in flight has landed."""
         status = BookingStatus(booking.status)
-        await self.cancel_pms(booking, lookup=status in {BookingStatus.AUTHORIZED, BookingStatus.RESERVED})
-        await self.release_payment(booking)
+        pms_called = status in {BookingStatus.AUTHORIZED, BookingStatus.RESERVED}
+        reserved = await self.cancel_pms(booking, lookup=pms_called)
+        authorised = await self.release_payment(booking)
         await self.release_hold(booking)
+        if (unsettled == PMS_STEP and not reserved) or (unsettled == PAYMENT_STEP and not authorised):
+            await self.bookings.add_event(booking.booking_id, "compensation_recheck", {"step": unsettled})
+            raise CompensationIncomplete(f"{unsettled}: outcome unknown and nothing found yet")
         try:
             await self.bookings.transition(
                 booking.booking_id, status, BookingStatus.FAILED, event="failed",
@@ -47,7 +62,8 @@ class Compensator:
         except StaleBookingState:
             log.info("compensation_raced", booking_id=booking.booking_id)
 
-    async def cancel_pms(self, booking: Booking, *, lookup: bool) -> None:
+    async def cancel_pms(self, booking: Booking, *, lookup: bool) -> bool:
+        """Cancel the booking's PMS reservation (found by our booking id if unrecorded); False if none."""
         connector = await self.connectors(booking.vendor, booking.hotel_id)
         reservation_id = booking.pms_reservation_id
         try:
@@ -56,25 +72,29 @@ class Compensator:
                 found = await connector.find_reservation_by_external_id(booking.booking_id)
                 reservation_id = found.reservation_id if found else None
             if reservation_id is None:
-                return
+                return False
             await connector.cancel_reservation(reservation_id)
         except PMSNotFound:
-            return
+            return False
         except PMSError as exc:
             COMPENSATIONS.labels("pms_cancel", "error").inc()
-            await self.bookings.add_event(booking.booking_id, "compensation_failed", {"step": "pms_cancel", "error": type(exc).__name__})
+            await self.bookings.add_event(
+                booking.booking_id, "compensation_failed", {"step": "pms_cancel", "error": type(exc).__name__}
+            )
             raise CompensationIncomplete("PMS cancel failed") from exc
         COMPENSATIONS.labels("pms_cancel", "ok").inc()
         await self.bookings.add_event(booking.booking_id, "pms_cancelled", {"reservationId": reservation_id})
+        return True
 
-    async def release_payment(self, booking: Booking) -> None:
+    async def release_payment(self, booking: Booking) -> bool:
+        """Void (or refund) the booking's authorisation, found by booking id if unrecorded; False if none."""
         gateway = self.gateways(booking.payment_provider or "sandbox")
         auth_id = booking.payment_auth_id
         try:
             if auth_id is None:
                 found = await gateway.find_by_booking(booking.booking_id)
                 if found is None:
-                    return
+                    return False
                 auth_id = found.authorization_id
             state = await gateway.get_status(auth_id)
             if state is PaymentStatus.AUTHORIZED:
@@ -85,13 +105,16 @@ class Compensator:
                 await gateway.refund(auth_id, booking.booking_id, amount, "booking failed")
                 step = "payment_refunded"
             else:
-                return
+                return True
         except PaymentError as exc:
             COMPENSATIONS.labels("payment", "error").inc()
-            await self.bookings.add_event(booking.booking_id, "compensation_failed", {"step": "payment", "error": type(exc).__name__})
+            await self.bookings.add_event(
+                booking.booking_id, "compensation_failed", {"step": "payment", "error": type(exc).__name__}
+            )
             raise CompensationIncomplete("payment release failed") from exc
         COMPENSATIONS.labels("payment", "ok").inc()
         await self.bookings.add_event(booking.booking_id, step, {"authorizationId": auth_id})
+        return True
 
     async def release_hold(self, booking: Booking) -> None:
         try:

@@ -1,0 +1,85 @@
+"""The saga, compensation, recovery and cancellation wired to the in-memory vendor fakes and a real
+SQLite ledger, for the saga review's unit tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from roomgate.clock import FakeClock
+from roomgate.domain.money import Money
+from roomgate.domain.stay import Stay
+from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.db import create_engine, session_factory
+from roomgate.ledger.models import Booking
+from roomgate.ledger.types import utcnow
+from roomgate.payments.base import PaymentSource
+from roomgate.pms.types import GuestInfo
+from roomgate.services.cancellation import Cancellation
+from roomgate.services.checkout import CheckoutCommand, CheckoutResult, CheckoutSaga
+from roomgate.services.ports import AllowAllWrites
+from roomgate.services.recovery import Recovery
+from tests.fakes import FakeConnector, FakeGateway, FakeHolds, FakePricer
+
+
+@dataclass
+class SagaWorld:
+    engine: AsyncEngine
+    bookings: BookingRepository
+    holds: FakeHolds
+    pricer: FakePricer
+    connector: FakeConnector
+    gateway: FakeGateway
+    saga: CheckoutSaga
+
+    async def connectors(self, vendor: str, hotel_id: str) -> FakeConnector:
+        return self.connector
+
+    def command(self, token: str = "tok_visa_1234") -> CheckoutCommand:
+        start = date(2026, 12, 24)
+        return CheckoutCommand(
+            vendor="cloudbeds", hotel_id="hotel_123", room_type_id="room_456",
+            stay=Stay.of(start, start + timedelta(days=2)), adults=2, children=0,
+            guest=GuestInfo("Saga", "Review", "saga@example.com"),
+            amount=Money.from_minor(250000, "KRW"), provider="sandbox", source=PaymentSource(card_token=token),
+        )
+
+    async def checkout(self, booking_id: str = "bk_review", token: str = "tok_visa_1234") -> CheckoutResult:
+        cmd = self.command(token)
+        return await self.saga.run(cmd, await self.saga.price(cmd), booking_id)
+
+    def cancellation(self) -> Cancellation:
+        return Cancellation(self.bookings, self.connectors, lambda _p: self.gateway, self.pricer)
+
+    def recovery(self, owner: str = "recovery-test") -> Recovery:
+        return Recovery(self.bookings, self.saga.compensator, after_seconds=0, cancellation=self.cancellation(),
+                        owner=owner)
+
+    async def age(self, booking_id: str, seconds: float = 3600) -> None:
+        """Given: the booking was last touched `seconds` ago and any lease on it has run out."""
+        async with session_factory(self.engine).begin() as session:
+            await session.execute(
+                update(Booking).where(Booking.booking_id == booking_id)
+                .values(updated_at=utcnow() - timedelta(seconds=seconds), lease_until=None)
+            )
+
+
+async def saga_world(database_url: str) -> AsyncIterator[SagaWorld]:
+    """Use as a fixture body: `yield from`-style async generator over one world."""
+    engine = create_engine(database_url)
+    bookings = BookingRepository(session_factory(engine))
+    holds, pricer, connector, gateway = FakeHolds(), FakePricer(), FakeConnector(), FakeGateway()
+
+    async def connectors(vendor: str, hotel_id: str) -> FakeConnector:
+        return connector
+
+    saga = CheckoutSaga(
+        bookings=bookings, holds=holds, pricer=pricer, connectors=connectors, gateways=lambda _p: gateway,
+        gate=AllowAllWrites(), clock=FakeClock(),
+    )
+    yield SagaWorld(engine, bookings, holds, pricer, connector, gateway, saga)
+    await engine.dispose()

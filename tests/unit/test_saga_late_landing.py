@@ -1,0 +1,54 @@
+"""A PMS create that timed out can be carried out by the vendor after the saga's compensation looked it up.
+
+The fake PMS holds the timed-out request and carries it out when the test says so: after the saga
+compensated. (The Stripe counterpart runs against the simulator: tests/e2e/test_saga_late_landing.py.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from roomgate.domain.booking import BookingStatus
+from roomgate.domain.errors import ErrorCode
+from roomgate.payments.base import PaymentStatus
+from roomgate.services.checkout import SagaFailed
+from tests.unit.saga_world import SagaWorld, saga_world
+
+
+@pytest.fixture
+async def world(sqlite_ledger_url: str) -> AsyncIterator[SagaWorld]:
+    async for world in saga_world(sqlite_ledger_url):
+        yield world
+
+
+async def test_a_reservation_the_pms_makes_after_compensation_looked_is_cancelled(world: SagaWorld) -> None:
+    # given a PMS that times out on the create and carries it out only later
+    world.connector.fail_create = "timeout_lands_later"
+    # when the checkout fails at the PMS step and compensates
+    with pytest.raises(SagaFailed) as failure:
+        await world.checkout("bk_late")
+    assert failure.value.code is ErrorCode.BOOKING_CONFIRM_FAILED
+    assert world.gateway.payments["pa_bk_late"][1] is PaymentStatus.VOIDED
+    # and the PMS then makes the reservation, and recovery has had its turn
+    world.connector.land_in_flight()
+    assert len(world.connector.active()) == 1
+    await world.age("bk_late")
+    await world.recovery().run_once()
+    # then no live reservation is left for the failed booking
+    assert world.connector.active() == []
+    booking = await world.bookings.get("bk_late")
+    assert (booking.status, booking.error_code) == (BookingStatus.FAILED.value, "BOOKING_CONFIRM_FAILED")
+
+
+async def test_a_definitive_pms_refusal_still_fails_the_booking_at_once(world: SagaWorld) -> None:
+    # given a PMS that answers "sold out" (it refused; nothing can land later)
+    world.connector.fail_create = "sold_out"
+    # when the checkout fails at the PMS step
+    with pytest.raises(SagaFailed):
+        await world.checkout("bk_sold_out")
+    # then the booking is failed right away, nothing left for recovery
+    booking = await world.bookings.get("bk_sold_out")
+    assert booking.status == BookingStatus.FAILED.value
+    assert world.gateway.payments["pa_bk_sold_out"][1] is PaymentStatus.VOIDED and world.holds.active == {}

@@ -42,7 +42,8 @@ async def test_an_authorisation_created_after_the_saga_gave_up_on_it_is_voided(
     # given Stripe answering the PaymentIntent creation only after our payment timeout
     with running_vendors("cloudbeds", "stripe") as vendors:
         env = {"PAYMENT_PROVIDER": "stripe", "ROOMGATE_PAYMENT_TIMEOUT_SECONDS": TIMEOUT_SECONDS}
-        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch, **env) as roomgate:
+        database = f"sqlite:///{tmp_path}/ledger.db"
+        async with running_roomgate(database, vendors, monkeypatch, **env) as roomgate:
             vendors.faults("stripe", latencyMs=LATE_MS, endpoints=["createPaymentIntent"])
             start, end = stay(offset_days=40)
             # when a guest checks out

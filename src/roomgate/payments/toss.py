@@ -91,6 +91,9 @@ class TossGateway:
         _check_amount(payment, amount, "authorize")
         status, claim = payment.get("status"), await self._claims.claim_of(key)
         if status == AUTHENTICATED and claim in (None, ("capture", booking_id)):
+            # One authentication pays for one booking: a double-submitted checkout must not get it too.
+            if await self._claims.bind(key, booking_id) != booking_id:
+                raise _declined("authorize: the payment already pays for another booking", "ALREADY_IN_USE")
             await self._claims.remember_booking(booking_id, key)
             return Authorization(PROVIDER, key, amount)
         if status == "DONE" and claim == ("capture", booking_id):  # asked again after our own capture

@@ -3,7 +3,9 @@
 A claim (`pay:toss:claim:<paymentKey>` = `capture:<bookingId>` or `void:<bookingId>`) is set once,
 first writer wins: a void that wins means no capture will ever approve that payment; a capture that
 wins means a void must wait until Toss says how the approval ended. The booking index
-(`pay:toss:booking:<bookingId>` = paymentKey) lets recovery find a payment whose key went unrecorded.
+(`pay:toss:booking:<bookingId>` = paymentKey) lets recovery find a payment whose key went unrecorded;
+the owner (`pay:toss:owner:<paymentKey>` = bookingId, first writer wins) keeps one payment from paying
+for two bookings.
 """
 
 from __future__ import annotations
@@ -52,6 +54,14 @@ class TossClaims:
             except WatchError:  # someone changed it meanwhile: theirs now, leave it
                 return
 
+    async def bind(self, payment_key: str, booking_id: str) -> str:
+        """Tie the payment to the first booking that presents it; return the booking it belongs to."""
+        key = _owner_key(payment_key)
+        if await self._redis.set(key, booking_id, nx=True, ex=TTL_SECONDS):
+            return booking_id
+        raw = await self._redis.get(key)
+        return booking_id if raw is None else str(raw)
+
     async def remember_booking(self, booking_id: str, payment_key: str) -> None:
         """Index the payment under its booking (the latest authorisation wins)."""
         await self._redis.set(_booking_key(booking_id), payment_key, ex=TTL_SECONDS)
@@ -63,6 +73,10 @@ class TossClaims:
 
 def _claim_key(payment_key: str) -> str:
     return f"pay:toss:claim:{payment_key}"
+
+
+def _owner_key(payment_key: str) -> str:
+    return f"pay:toss:owner:{payment_key}"
 
 
 def _booking_key(booking_id: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Sequence
 from datetime import date
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from roomgate.pms.types import (
     HotelDetails,
@@ -16,6 +17,10 @@ from roomgate.pms.types import (
 )
 
 SUPPORTED_VENDORS = ("cloudbeds", "mews")
+
+InventoryAndRates = tuple[list[NightInventory], list[NightRate]]
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 @runtime_checkable
@@ -56,3 +61,43 @@ class CredentialsProvider(Protocol):
     """Where a hotel's API key comes from (environment now, the admin's encrypted store later)."""
 
     async def api_key(self, vendor: str, hotel_id: str) -> str | None: ...
+
+
+@runtime_checkable
+class ReadsInventoryAndRates(Protocol):
+    """Optional capability: counts and prices of a range in one vendor round (Cloudbeds: one
+    `getRatePlans`). A connector may say how many HTTP requests that round sends in an int
+    attribute `inventory_and_rates_requests` (default 1), so the rate limiter counts them all."""
+
+    async def get_inventory_and_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> InventoryAndRates: ...
+
+
+async def get_inventory_and_rates(
+    connector: PMSConnector,
+    room_type_ids: Sequence[str] | None,
+    start: date,
+    end: date,
+    adults: int,
+    children: int,
+) -> InventoryAndRates:
+    """Counts and prices of a range: one combined read when the connector offers it, else
+    `get_inventory` and `get_rates` side by side."""
+    if isinstance(connector, ReadsInventoryAndRates):
+        return await connector.get_inventory_and_rates(room_type_ids, start, end, adults, children)
+    return await both(
+        connector.get_inventory(room_type_ids, start, end),
+        connector.get_rates(room_type_ids, start, end, adults, children),
+    )
+
+
+async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
+    """Await two reads concurrently; once both have ended, raise the first one's error, if any."""
+    # gather(return_exceptions=True) rather than a TaskGroup: callers expect a PMSError, not a group.
+    one, two = await asyncio.gather(first, second, return_exceptions=True)
+    if isinstance(one, BaseException):
+        raise one
+    if isinstance(two, BaseException):
+        raise two
+    return one, two

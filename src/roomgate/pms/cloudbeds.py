@@ -38,6 +38,7 @@ class CloudbedsConnector:
     """One Cloudbeds property; no retries here (the resilience wrapper owns them)."""
 
     vendor = "cloudbeds"
+    inventory_and_rates_requests = 1  # one getRatePlans (after the first, which also reads the currency)
 
     def __init__(
         self,
@@ -167,16 +168,29 @@ class CloudbedsConnector:
         self, room_type_ids: Sequence[str] | None, start: date, end: date
     ) -> list[NightInventory]:
         plans = await self._base_plans(room_type_ids, start, end, None, None)
+        return self._inventory(plans, start, end)
+
+    async def get_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> list[NightRate]:
+        plans = await self._base_plans(room_type_ids, start, end, adults, children)
+        return await self._rates(plans, start, end)
+
+    async def get_inventory_and_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> tuple[list[NightInventory], list[NightRate]]:
+        """Counts and prices from ONE `getRatePlans` call (the same plan's nights give both)."""
+        plans = await self._base_plans(room_type_ids, start, end, adults, children)
+        return self._inventory(plans, start, end), await self._rates(plans, start, end)
+
+    def _inventory(self, plans: dict[str, dict[str, Any]], start: date, end: date) -> list[NightInventory]:
         return [
             NightInventory(room_type, day, max(0, int(night.get("roomsAvailable") or 0)))
             for room_type, plan in plans.items()
             for day, night in self._nights(plan, start, end)
         ]
 
-    async def get_rates(
-        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
-    ) -> list[NightRate]:
-        plans = await self._base_plans(room_type_ids, start, end, adults, children)
+    async def _rates(self, plans: dict[str, dict[str, Any]], start: date, end: date) -> list[NightRate]:
         currency = await self._currency_code() if plans else ""
         rates: list[NightRate] = []
         for room_type, plan in plans.items():

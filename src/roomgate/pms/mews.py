@@ -18,12 +18,12 @@ from typing import Any
 import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.domain.money import Money
 from roomgate.pms import mews_parse as parse
+from roomgate.pms.base import both
 from roomgate.pms.errors import PMSBadRequest, PMSNotFound, PMSTransientError
 from roomgate.pms.mews_client import MewsClient
 from roomgate.pms.mews_setup import MewsSetup, load_setup
-from roomgate.pms.mews_time import format_utc, local_date, local_midnight, unit_interval
+from roomgate.pms.mews_time import format_utc, local_midnight, unit_interval
 from roomgate.pms.transport import CallContext
 from roomgate.pms.types import (
     HotelDetails,
@@ -43,6 +43,8 @@ class MewsConnector:
     """One Mews enterprise; no retries here (the resilience wrapper owns them)."""
 
     vendor = "mews"
+    inventory_and_rates_requests = 2  # getAvailability + getPricing, sent together
+    max_read_nights = MAX_UNITS
 
     def __init__(
         self,
@@ -110,22 +112,7 @@ class MewsConnector:
         self, room_type_ids: Sequence[str] | None, start: date, end: date
     ) -> list[NightInventory]:
         """`services/getAvailability`: absolute availability per resource category and time unit."""
-        setup = await self.setup()
-        payload = {
-            "ServiceId": setup.service_id,
-            **self._interval(setup, start, end, "services/getAvailability"),
-        }
-        answer = await self._api.call("services/getAvailability", payload)
-        days = [local_date(str(moment), setup.zone) for moment in answer.get("TimeUnitStartsUtc") or []]
-        result: list[NightInventory] = []
-        for category in answer.get("CategoryAvailabilities") or []:
-            category_id = str(category.get("CategoryId"))
-            if room_type_ids and category_id not in room_type_ids:
-                continue
-            for day, available in zip(days, category.get("Availabilities") or [], strict=False):
-                if start <= day < end:
-                    result.append(NightInventory(category_id, day, max(0, int(available))))
-        return result
+        return await self._availability(await self.setup(), room_type_ids, start, end)
 
     async def get_rates(
         self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
@@ -135,21 +122,32 @@ class MewsConnector:
         Occupancy adjustments (extra adults/children) are not applied; Mews prices the exact
         occupancy only in `reservations/price`.
         """
+        return await self._pricing(await self.setup(), room_type_ids, start, end)
+
+    async def get_inventory_and_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> tuple[list[NightInventory], list[NightRate]]:
+        """`services/getAvailability` and `rates/getPricing` sent together: Mews has no operation
+        that answers both, so one round of two requests is the least it takes."""
         setup = await self.setup()
-        payload = {"RateId": setup.default_rate_id, **self._interval(setup, start, end, "rates/getPricing")}
-        answer = await self._api.call("rates/getPricing", payload)
-        days = [local_date(str(moment), setup.zone) for moment in answer.get("TimeUnitStartsUtc") or []]
-        result: list[NightRate] = []
-        for category in answer.get("CategoryPrices") or []:
-            category_id = str(category.get("CategoryId"))
-            if room_type_ids and category_id not in room_type_ids:
-                continue
-            for day, amount in zip(days, category.get("AmountPrices") or [], strict=False):
-                if start <= day < end and amount.get("GrossValue") is not None:
-                    currency = str(amount.get("Currency") or answer.get("Currency") or setup.currency)
-                    price = Money.of(amount["GrossValue"], currency)
-                    result.append(NightRate(category_id, day, price, setup.default_rate_id))
-        return result
+        return await both(
+            self._availability(setup, room_type_ids, start, end),
+            self._pricing(setup, room_type_ids, start, end),
+        )
+
+    async def _availability(
+        self, setup: MewsSetup, room_type_ids: Sequence[str] | None, start: date, end: date
+    ) -> list[NightInventory]:
+        interval = self._interval(setup, start, end, "services/getAvailability")
+        answer = await self._api.call("services/getAvailability", {"ServiceId": setup.service_id, **interval})
+        return parse.availability(answer, setup.zone, room_type_ids, start, end)
+
+    async def _pricing(
+        self, setup: MewsSetup, room_type_ids: Sequence[str] | None, start: date, end: date
+    ) -> list[NightRate]:
+        interval = self._interval(setup, start, end, "rates/getPricing")
+        answer = await self._api.call("rates/getPricing", {"RateId": setup.default_rate_id, **interval})
+        return parse.pricing(answer, setup, room_type_ids, start, end)
 
     # -- reservations ----------------------------------------------------------------------------------
     async def create_reservation(self, request: ReservationRequest) -> Reservation:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from roomgate.domain.money import Money
 from roomgate.pms.mews_time import local_date
-from roomgate.pms.types import HotelDetails, Reservation, ReservationStatus, RoomType
+from roomgate.pms.types import (
+    HotelDetails,
+    NightInventory,
+    NightRate,
+    Reservation,
+    ReservationStatus,
+    RoomType,
+)
+
+if TYPE_CHECKING:
+    from roomgate.pms.mews_setup import MewsSetup
 
 # Service order states; Optional is the enterprise holding the room (our tentative hold).
 STATES = {
@@ -80,3 +93,37 @@ def parse_reservation(item: dict[str, Any], zone: ZoneInfo) -> Reservation:
         raw_status=raw_state,
         extra=extra,
     )
+
+
+def availability(
+    answer: dict[str, Any], zone: ZoneInfo, room_type_ids: Sequence[str] | None, start: date, end: date
+) -> list[NightInventory]:
+    """A `services/getAvailability` answer: absolute availability per category and night in [start, end)."""
+    days = [local_date(str(moment), zone) for moment in answer.get("TimeUnitStartsUtc") or []]
+    result: list[NightInventory] = []
+    for category in answer.get("CategoryAvailabilities") or []:
+        category_id = str(category.get("CategoryId"))
+        if room_type_ids and category_id not in room_type_ids:
+            continue
+        for day, available in zip(days, category.get("Availabilities") or [], strict=False):
+            if start <= day < end:
+                result.append(NightInventory(category_id, day, max(0, int(available))))
+    return result
+
+
+def pricing(
+    answer: dict[str, Any], setup: MewsSetup, room_type_ids: Sequence[str] | None, start: date, end: date
+) -> list[NightRate]:
+    """A `rates/getPricing` answer of the default rate: gross price per category and night in [start, end)."""
+    days = [local_date(str(moment), setup.zone) for moment in answer.get("TimeUnitStartsUtc") or []]
+    result: list[NightRate] = []
+    for category in answer.get("CategoryPrices") or []:
+        category_id = str(category.get("CategoryId"))
+        if room_type_ids and category_id not in room_type_ids:
+            continue
+        for day, amount in zip(days, category.get("AmountPrices") or [], strict=False):
+            if start <= day < end and amount.get("GrossValue") is not None:
+                currency = str(amount.get("Currency") or answer.get("Currency") or setup.currency)
+                price = Money.of(amount["GrossValue"], currency)
+                result.append(NightRate(category_id, day, price, setup.default_rate_id))
+    return result

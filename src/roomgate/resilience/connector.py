@@ -4,7 +4,9 @@ Every attempt is admitted by the breaker, then waits for the credential's rate-l
 calls the vendor. Retries wrap attempts, so each failed attempt counts once for the breaker and an
 open breaker ends the retries. Reads and the vendor-idempotent writes (confirm, cancel) are
 retried; `create_reservation` is retried only after a lookup by our external id shows that the
-failed attempt did not create the reservation after all.
+failed attempt did not create the reservation after all. `get_inventory_and_rates` is one read when
+the vendor connector offers it (taking one rate-limit slot per HTTP request it sends), else the two
+reads, each with its own retries.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date
 from typing import TypeVar
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.pms.base import PMSConnector
+from roomgate.pms.base import InventoryAndRates, PMSConnector, ReadsInventoryAndRates, both
 from roomgate.pms.errors import PMSError, PMSTimeout, PMSTransientError
 from roomgate.pms.types import (
     HotelDetails,
@@ -62,6 +64,8 @@ class ResilientConnector:
         self._key = BreakerKey(inner.vendor, inner.hotel_id)
         # Without the credential, the hotel stands for it (one credential per property is the norm).
         self._rate_key = limiter.key_for(credential or f"hotel:{inner.hotel_id}") if limiter else ""
+        # The vendor's own cap on one read's range, if it has one (Mews: 367 time units).
+        self.max_read_nights: int | None = getattr(inner, "max_read_nights", None)
 
     async def get_hotel_details(self) -> HotelDetails:
         return await self._read("get_hotel_details", self.inner.get_hotel_details)
@@ -79,6 +83,22 @@ class ResilientConnector:
     ) -> list[NightRate]:
         return await self._read(
             "get_rates", lambda: self.inner.get_rates(room_type_ids, start, end, adults, children)
+        )
+
+    async def get_inventory_and_rates(
+        self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
+    ) -> InventoryAndRates:
+        """One read through limiter, breaker and retry; or both reads when the vendor has no combined one."""
+        inner = self.inner
+        if not isinstance(inner, ReadsInventoryAndRates):
+            return await both(
+                self.get_inventory(room_type_ids, start, end),
+                self.get_rates(room_type_ids, start, end, adults, children),
+            )
+        return await self._read(
+            "get_inventory_and_rates",
+            lambda: inner.get_inventory_and_rates(room_type_ids, start, end, adults, children),
+            slots=max(1, int(getattr(inner, "inventory_and_rates_requests", 1))),
         )
 
     async def get_reservation(self, reservation_id: str) -> Reservation:
@@ -121,10 +141,12 @@ class ResilientConnector:
 
         return await self._retry.run(attempt, clock=self._clock, rng=self._rng)
 
-    async def _read(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
-        return await self._retry.run(lambda: self._attempt(method, call), clock=self._clock, rng=self._rng)
+    async def _read(self, method: str, call: Callable[[], Awaitable[T]], *, slots: int = 1) -> T:
+        return await self._retry.run(
+            lambda: self._attempt(method, call, slots=slots), clock=self._clock, rng=self._rng
+        )
 
-    async def _attempt(self, method: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _attempt(self, method: str, call: Callable[[], Awaitable[T]], *, slots: int = 1) -> T:
         async def timed() -> T:
             started = self._clock.monotonic()
             outcome = "aborted"  # cancelled, or an error the connector failed to map
@@ -141,11 +163,12 @@ class ResilientConnector:
                 )
 
         try:
-            return await self._breaker.call(self._key, timed, before=self._wait_for_slot)
+            return await self._breaker.call(self._key, timed, before=lambda: self._wait_for_slots(slots))
         except PMSError as error:
             PMS_ERRORS.labels(vendor=self.vendor, method=method, error=type(error).__name__).inc()
             raise
 
-    async def _wait_for_slot(self) -> None:
+    async def _wait_for_slots(self, slots: int) -> None:
         if self._limiter is not None:
-            await self._limiter.acquire(self._rate_key)
+            for _ in range(slots):
+                await self._limiter.acquire(self._rate_key)

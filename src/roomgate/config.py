@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     rooms_ttl_seconds: int = Field(default=3600, gt=0)
     lkg_ttl_seconds: int = Field(default=86400, gt=0)
     ttl_jitter_ratio: float = Field(default=0.1, ge=0, lt=1)
+    # A cache miss reads the aligned blocks of this many nights around the request (1 = just the request).
+    fill_block_days: int = Field(default=28, ge=1, le=366)
 
     # -- domain ---------------------------------------------------------------------------------
     max_stay_nights: int = Field(default=30, gt=0, le=365)

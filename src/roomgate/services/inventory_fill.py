@@ -1,9 +1,12 @@
-"""Fill cache misses from the PMS: one call per range per process (single flight), and across
-processes one call per range while a short Redis fill lease is held (the others wait and re-read)."""
+"""Fill cache misses from the PMS: one read per fill window per process (single flight), and across
+processes one read per window while a short Redis fill lease is held (the others wait and re-read).
+
+A fill reads an aligned block of nights around the request (`fill_window`), counts and prices in
+one connector call where the vendor allows it (`get_inventory_and_rates`).
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,8 +17,9 @@ from roomgate.cache.metrics import INVENTORY_FILLS
 from roomgate.cache.models import CachedNight
 from roomgate.clock import Clock
 from roomgate.domain.stay import date_range
-from roomgate.pms.base import PMSConnector
+from roomgate.pms.base import PMSConnector, get_inventory_and_rates
 from roomgate.services.availability_models import Source
+from roomgate.services.fill_window import earliest_today, fill_window
 from roomgate.services.single_flight import SingleFlight
 
 # Cached prices are the base nightly rate: the cache key has no occupancy (see the report/README).
@@ -29,6 +33,10 @@ Grid = dict[str, list[CachedNight]]
 class Filled:
     rows: Grid
     source: Source
+
+    def nights(self, offset: int, count: int) -> Filled:
+        """The same fill cut to `count` nights from the `offset`-th."""
+        return Filled({room: rows[offset : offset + count] for room, rows in self.rows.items()}, self.source)
 
 
 def complete(rows: Grid) -> bool:
@@ -49,6 +57,7 @@ class InventoryFiller:
         wait_seconds: float = 10.0,
         poll_seconds: float = 0.05,
         coalesce: bool = True,
+        block_days: int | None = None,
     ) -> None:
         self.cache = cache
         self.lease = lease
@@ -58,19 +67,35 @@ class InventoryFiller:
         self.poll_seconds = poll_seconds
         # coalesce=False is a debug hook for negative controls: every miss calls the PMS.
         self.coalesce = coalesce
+        # block_days=1 reads exactly the requested nights (the behaviour before fill windows).
+        self.block_days = cache.settings.fill_block_days if block_days is None else block_days
         self._flights: SingleFlight[Filled] = SingleFlight()
+
+    def window(self, connector: PMSConnector, start: date, end: date) -> tuple[date, date]:
+        """The nights a fill of [start, end) reads: aligned blocks, within the range and vendor caps."""
+        caps = [self.cache.settings.max_range_days, getattr(connector, "max_read_nights", None)]
+        return fill_window(
+            start,
+            end,
+            block_days=self.block_days,
+            max_nights=min(cap for cap in caps if cap is not None),
+            not_before=earliest_today(self.clock.now()),
+        )
 
     async def fill(
         self, connector: PMSConnector, hotel_id: str, room_type_ids: Sequence[str], start: date, end: date
     ) -> Filled:
-        """Rows for the range after making sure someone read it from the PMS (PMSError propagates)."""
+        """Rows for [start, end) once someone has read their window from the PMS (PMSError propagates)."""
         rooms = sorted(set(room_type_ids))
+        first, last = self.window(connector, start, end)
         if not self.coalesce:
-            return await self._from_pms(connector, hotel_id, rooms, start, end)
-        flight_key = (connector.vendor, hotel_id, tuple(rooms), start, end)
-        return await self._flights.run(
-            flight_key, lambda: self._leased(connector, hotel_id, rooms, start, end)
-        )
+            filled = await self._from_pms(connector, hotel_id, rooms, first, last)
+        else:
+            flight_key = (connector.vendor, hotel_id, tuple(rooms), first, last)
+            filled = await self._flights.run(
+                flight_key, lambda: self._leased(connector, hotel_id, rooms, first, last)
+            )
+        return filled.nights((start - first).days, (end - start).days)
 
     async def _leased(
         self, connector: PMSConnector, hotel_id: str, rooms: list[str], start: date, end: date
@@ -101,16 +126,13 @@ class InventoryFiller:
         self, connector: PMSConnector, hotel_id: str, rooms: list[str], start: date, end: date
     ) -> Filled:
         read_started_at = self.clock.now()
-        inventory, rates = await asyncio.gather(
-            connector.get_inventory(rooms, start, end),
-            connector.get_rates(rooms, start, end, RATE_QUERY_ADULTS, RATE_QUERY_CHILDREN),
-            return_exceptions=True,
-        )
-        for outcome in (inventory, rates):
-            if isinstance(outcome, BaseException):
-                INVENTORY_FILLS.labels(outcome="failed").inc()
-                raise outcome
-        assert not isinstance(inventory, BaseException) and not isinstance(rates, BaseException)
+        try:
+            inventory, rates = await get_inventory_and_rates(
+                connector, rooms, start, end, RATE_QUERY_ADULTS, RATE_QUERY_CHILDREN
+            )
+        except Exception:
+            INVENTORY_FILLS.labels(outcome="failed").inc()
+            raise
         nights = date_range(start, end)
         await self.cache.store_snapshot(
             hotel_id, rooms, nights, inventory, rates, read_started_at=read_started_at

@@ -15,7 +15,7 @@ from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money, MoneyError
 from roomgate.domain.stay import Stay
-from roomgate.ledger.bookings import BookingNotFound
+from roomgate.ledger.bookings import BookingAlreadyExists, BookingNotFound
 from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
 from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
@@ -40,6 +40,7 @@ async def checkout(
     """Hold the rooms, pre-authorise, reserve at the PMS, capture — or roll everything back."""
     command = to_command(body, container)
     booking_id = new_booking_id()
+    token = None
     if idempotency_key is not None:
         claim = await container.idempotency.claim(idempotency_key, request_fingerprint(body.model_dump()), booking_id)
         if claim.outcome is ClaimOutcome.REPLAY:
@@ -49,26 +50,35 @@ async def checkout(
         if claim.outcome is ClaimOutcome.IN_FLIGHT:
             settled = await _settled_answer(container, claim.booking_id)
             if settled is None:
-                return JSONResponse(
-                    error_body(ErrorCode.IDEMPOTENCY_CONFLICT, f"{ErrorCode.IDEMPOTENCY_CONFLICT.message}: 처리 중"),
-                    status_code=409, headers={"Retry-After": "1"},
-                )
-            await container.idempotency.complete(idempotency_key, *settled)
+                return _in_flight()
+            await container.idempotency.complete(idempotency_key, *settled, booking_id=claim.booking_id)
             return JSONResponse(settled[1], status_code=settled[0], headers={"Idempotent-Replayed": "true"})
+        # A retry that took over a dead request's key runs under that request's booking id.
+        booking_id, token = claim.booking_id or booking_id, claim.token
     try:
         status, payload = await _run(container, command, booking_id)
+    except BookingAlreadyExists:  # the request we took the key over from is alive after all, and ahead
+        return _in_flight()
     except Exception:
         # Nothing was written for this booking: free the key so the client may retry. Once the
         # booking row exists, the key stays claimed and recovery settles the booking it names.
         if idempotency_key is not None and await container.bookings.find(booking_id) is None:
-            await container.idempotency.forget(idempotency_key)
+            await container.idempotency.forget(idempotency_key, token=token)
         raise
     if idempotency_key is not None:
         if status >= 500 and payload.get("errorCode") in {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}:
-            await container.idempotency.forget(idempotency_key)  # nothing happened yet: a retry may try again
+            # nothing happened yet: a retry may try again
+            await container.idempotency.forget(idempotency_key, token=token)
         else:
-            await container.idempotency.complete(idempotency_key, status, payload)
+            await container.idempotency.complete(idempotency_key, status, payload, booking_id=booking_id)
     return JSONResponse(payload, status_code=status, headers={"X-Booking-Id": booking_id})
+
+
+def _in_flight() -> JSONResponse:
+    return JSONResponse(
+        error_body(ErrorCode.IDEMPOTENCY_CONFLICT, f"{ErrorCode.IDEMPOTENCY_CONFLICT.message}: 처리 중"),
+        status_code=409, headers={"Retry-After": "1"},
+    )
 
 
 async def _run(container: Container, command: CheckoutCommand, booking_id: str) -> tuple[int, dict[str, Any]]:

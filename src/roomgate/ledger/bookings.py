@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.domain.booking import FINAL_STATES, BookingStatus, IllegalTransition, can_transition
@@ -18,6 +19,10 @@ class BookingNotFound(LookupError):
     pass
 
 
+class BookingAlreadyExists(RuntimeError):
+    """A booking with this id was written already (another request took over the same checkout)."""
+
+
 class StaleBookingState(RuntimeError):
     """The row was not in the expected state: someone else (recovery, a retry) moved it first."""
 
@@ -27,12 +32,18 @@ class BookingRepository:
         self._sessions = sessions
 
     async def create(self, booking: Booking, *, detail: dict[str, Any] | None = None) -> Booking:
-        """Insert a booking (normally `pending`) with its first audit event."""
-        async with self._sessions.begin() as session:
-            session.add(booking)
-            session.add(
-                BookingEvent(booking_id=booking.booking_id, event="created", to_status=booking.status, detail=detail)
-            )
+        """Insert a booking (normally `pending`) with its first audit event.
+
+        Raises `BookingAlreadyExists` when the id is taken."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(booking)
+                first = BookingEvent(
+                    booking_id=booking.booking_id, event="created", to_status=booking.status, detail=detail
+                )
+                session.add(first)
+        except IntegrityError as exc:
+            raise BookingAlreadyExists(booking.booking_id) from exc
         return booking
 
     async def get(self, booking_id: str) -> Booking:

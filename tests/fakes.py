@@ -78,6 +78,7 @@ class FakeConnector:
     # "sold_out" | "timeout_after_create" | "timeout_before_create" | "timeout_lands_later"
     fail_create: str | None = None
     in_flight: list[ReservationRequest] = field(default_factory=list)
+    broken_lookups: set[str] = field(default_factory=set)  # external ids whose lookup hits a connector bug
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
         if self.fail_create == "sold_out":
@@ -110,6 +111,8 @@ class FakeConnector:
         self.reservations[reservation_id] = Reservation(old.reservation_id, ReservationStatus.CANCELLED, external_id=old.external_id)
 
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
+        if external_id in self.broken_lookups:
+            raise KeyError("ChannelNumber")  # an unmapped parse error, as a connector bug would raise
         return next((r for r in self.reservations.values() if r.external_id == external_id), None)
 
     def active(self) -> list[Reservation]:

@@ -21,9 +21,23 @@ from roomgate.payments.base import PaymentSource
 from roomgate.pms.types import GuestInfo
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutCommand, CheckoutResult, CheckoutSaga
+from roomgate.services.faults import FaultPoints
 from roomgate.services.ports import AllowAllWrites
 from roomgate.services.recovery import Recovery
 from tests.fakes import FakeConnector, FakeGateway, FakeHolds, FakePricer
+
+
+class Crash(Exception):
+    """Stands in for the process dying at a fault point (the saga compensates only `SagaFailed`)."""
+
+
+@dataclass(frozen=True)
+class DiesAt(FaultPoints):
+    point: str = ""
+
+    async def hit(self, point: str) -> None:
+        if point == self.point:
+            raise Crash(point)
 
 
 @dataclass

@@ -56,19 +56,28 @@ class Recovery:
         cutoff = utcnow() - timedelta(seconds=self.after_seconds)
         claimed = await self.bookings.claim_stale(owner=self.owner, older_than=cutoff, lease_seconds=120, limit=limit)
         for booking_id in claimed:
-            booking = await self.bookings.get(booking_id)
             try:
-                outcome = await self.settle(booking)
+                outcome = await self.settle(await self.bookings.get(booking_id))
             except (CompensationIncomplete, PMSError, PaymentError, DomainError) as exc:
                 log.warning("recovery_deferred", booking_id=booking_id, error=type(exc).__name__)
-                await self.bookings.release_lease(booking_id, self.owner)
-                report.deferred.append(booking_id)
-                RECOVERIES.labels("deferred").inc()
+                await self._defer(report, booking_id)
+                continue
+            except Exception as exc:  # a bug or a broken vendor answer: the other bookings still get settled
+                log.error("recovery_error", booking_id=booking_id, error=type(exc).__name__, exc_info=exc)
+                await self._defer(report, booking_id)
                 continue
             {"confirmed": report.confirmed, "cancelled": report.cancelled}.get(outcome, report.failed).append(booking_id)
             RECOVERIES.labels(outcome).inc()
             log.info("booking_recovered", booking_id=booking_id, outcome=outcome)
         return report
+
+    async def _defer(self, report: RecoveryReport, booking_id: str) -> None:
+        report.deferred.append(booking_id)
+        RECOVERIES.labels("deferred").inc()
+        try:
+            await self.bookings.release_lease(booking_id, self.owner)
+        except Exception as exc:  # the lease then simply runs out
+            log.warning("recovery_lease_release_failed", booking_id=booking_id, error=type(exc).__name__)
 
     async def settle(self, booking: Booking) -> str:
         status = BookingStatus(booking.status)

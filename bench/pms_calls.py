@@ -1,10 +1,14 @@
 """Benchmark: PMS calls per 1,000 availability queries on a skewed (Zipf) mix of hotels and dates.
 
-roomgate (range fill: one PMS read fills every night of a request, single-flight, 90 s / 300 s TTLs)
-against a naive per-night cache-aside baseline (each missing night is read from the PMS on its own),
-on the same query sequence, the same simulated clock and the same Cloudbeds simulator, in one run.
+roomgate (a miss reads the aligned block of `fill_block_days` nights around the stay, counts and
+prices in one getRatePlans call, single flight, 90 s / 300 s TTLs), the same with exact-range fills
+(`fill_block_days=1`), and a naive per-night cache-aside baseline (each missing night is read from
+the PMS on its own, counts and prices in one call), on the same query sequence, the same simulated
+clock and the same Cloudbeds simulator, in one run. Every strategy pays the same one-off reads per
+hotel (room types; the currency, which getRatePlans does not carry).
 
     .venv/bin/python bench/pms_calls.py [--queries 1000] [--hotels 30] [--minutes 10] [--seed 7]
+        [--block-days N]
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import os
 import random
 import sys
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx2
@@ -25,14 +29,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from roomgate.cache.client import fresh_in_process_redis  # noqa: E402
 from roomgate.cache.inventory import InventoryCache  # noqa: E402
 from roomgate.clock import FakeClock  # noqa: E402
-from roomgate.config import load_settings  # noqa: E402
+from roomgate.config import Settings, load_settings  # noqa: E402
 from roomgate.domain.stay import Stay  # noqa: E402
+from roomgate.pms.base import get_inventory_and_rates  # noqa: E402
 from roomgate.pms.factory import PMSConnectorFactory  # noqa: E402
 from roomgate.services.availability import AvailabilityService  # noqa: E402
 from roomgate.simulators.registry import create_simulator  # noqa: E402
 
 KEY = "cbat_bench_key"
 ROOM_TYPES = 3
+Query = tuple[float, str, date, int]  # seconds from the start, hotel, check-in, nights
 
 
 def zipf_index(rng: random.Random, n: int, s: float = 1.1) -> int:
@@ -40,44 +46,65 @@ def zipf_index(rng: random.Random, n: int, s: float = 1.1) -> int:
     return rng.choices(range(n), weights=weights)[0]
 
 
-def queries(args: argparse.Namespace) -> list[tuple[float, str, date, int]]:
+def queries(args: argparse.Namespace) -> list[Query]:
     rng = random.Random(args.seed)
-    base = date.today() + timedelta(days=7)
+    # Dates follow the simulated clock, not the machine's: a fill never widens into the past.
+    base = datetime.fromtimestamp(FakeClock().now(), UTC).date() + timedelta(days=7)
     step = args.minutes * 60 / args.queries
-    return [
-        (i * step, f"bench_{zipf_index(rng, args.hotels)}", base + timedelta(days=zipf_index(rng, 60)), rng.randint(1, 5))
-        for i in range(args.queries)
-    ]
+    plan: list[Query] = []
+    for i in range(args.queries):
+        hotel, day = f"bench_{zipf_index(rng, args.hotels)}", zipf_index(rng, 60)
+        plan.append((i * step, hotel, base + timedelta(days=day), rng.randint(1, 5)))
+    return plan
 
 
 async def seed(client: httpx2.AsyncClient, hotels: int) -> None:
     for h in range(hotels):
-        room_types = [{"id": f"rt_{r}", "name": f"Room {r}", "maxGuests": 2 + r, "description": "", "totalRooms": 5,
-                       "nightlyRate": str(100000 + 10000 * r)} for r in range(ROOM_TYPES)]
-        body = {"name": f"Bench Hotel {h}", "currency": "KRW", "timezone": "Asia/Seoul",
-                "address": {"line1": "1 Jong-ro", "city": "Seoul", "country": "KR"}, "roomTypes": room_types}
+        room_types = [
+            {
+                "id": f"rt_{r}",
+                "name": f"Room {r}",
+                "maxGuests": 2 + r,
+                "description": "",
+                "totalRooms": 5,
+                "nightlyRate": str(100000 + 10000 * r),
+            }
+            for r in range(ROOM_TYPES)
+        ]
+        body = {
+            "name": f"Bench Hotel {h}",
+            "currency": "KRW",
+            "timezone": "Asia/Seoul",
+            "address": {"line1": "1 Jong-ro", "city": "Seoul", "country": "KR"},
+            "roomTypes": room_types,
+        }
         (await client.put(f"/_sim/properties/bench_{h}", json=body)).raise_for_status()
 
 
-async def pms_calls(client: httpx2.AsyncClient) -> int:
-    calls = (await client.get("/_sim/state")).json()["calls"]
-    return sum(calls.values())
+async def pms_calls(client: httpx2.AsyncClient) -> Counter[str]:
+    return Counter((await client.get("/_sim/state")).json()["calls"])
 
 
-async def run_roomgate(http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list, settings) -> int:  # type: ignore[no-untyped-def]
+async def run_roomgate(
+    http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list[Query], settings: Settings
+) -> Counter[str]:
     clock = FakeClock()
     start_calls = await pms_calls(sim)
-    cache = InventoryCache(fresh_in_process_redis(), settings, clock)
+    # A seeded TTL jitter, so that runs repeat exactly.
+    cache = InventoryCache(fresh_in_process_redis(), settings, clock, rng=random.Random(len(plan)))
     factory = PMSConnectorFactory(settings, http, clock=clock)
     service = AvailabilityService(cache, factory.get_connector, settings, clock)
     t0 = clock.now()
     for at, hotel, check_in, nights in plan:
         clock.advance(t0 + at - clock.now())
-        await service.stay_availability("cloudbeds", hotel, Stay(check_in, check_in + timedelta(days=nights)), 2, 0)
+        stay = Stay(check_in, check_in + timedelta(days=nights))
+        await service.stay_availability("cloudbeds", hotel, stay, 2, 0)
     return await pms_calls(sim) - start_calls
 
 
-async def run_naive(http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list, settings) -> int:  # type: ignore[no-untyped-def]
+async def run_naive(
+    http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list[Query], settings: Settings
+) -> Counter[str]:
     """Per-night cache-aside: a dict of (hotel, night) → expiry; each missing night costs one PMS read."""
     clock = FakeClock()
     start_calls = await pms_calls(sim)
@@ -94,7 +121,7 @@ async def run_naive(http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: lis
         for offset in range(nights):
             night = check_in + timedelta(days=offset)
             if nights_cached.get((hotel, night), 0) < clock.now():
-                await connector.get_inventory(None, night, night + timedelta(days=1))  # counts and rates: one read
+                await get_inventory_and_rates(connector, None, night, night + timedelta(days=1), 1, 0)
                 nights_cached[(hotel, night)] = clock.now() + settings.inv_ttl_seconds
     return await pms_calls(sim) - start_calls
 
@@ -104,22 +131,35 @@ async def main(args: argparse.Namespace) -> None:
         os.environ[f"PMS_bench_{h}_API_KEY"] = KEY
     sim_app = create_simulator("cloudbeds")
     transport = httpx2.ASGITransport(app=sim_app)
+    results: list[tuple[str, Counter[str]]] = []
     async with httpx2.AsyncClient(transport=transport, base_url="http://sim") as sim:
         await seed(sim, args.hotels)
         settings = load_settings(cloudbeds_base_url="http://sim/api/v1.3")
+        if args.block_days is not None:
+            settings = settings.model_copy(update={"fill_block_days": args.block_days})
+        exact = settings.model_copy(update={"fill_block_days": 1})
         async with httpx2.AsyncClient(transport=transport) as http:
             plan = queries(args)
-            ours = await run_roomgate(http, sim, plan, settings)
-            naive = await run_naive(http, sim, plan, settings)
+            label = f"roomgate {settings.fill_block_days}-night aligned fill"
+            results.append((label, await run_roomgate(http, sim, plan, settings)))
+            results.append(("roomgate exact-range fill", await run_roomgate(http, sim, plan, exact)))
+            results.append(("naive per-night cache-aside", await run_naive(http, sim, plan, settings)))
     distinct = Counter(hotel for _, hotel, _, _ in plan)
     scale = 1000 / args.queries
-    print(f"PMS calls per 1,000 availability queries — {args.queries} queries over {args.minutes} simulated minutes, "
-          f"{args.hotels} hotels (Zipf s=1.1; top hotel {distinct.most_common(1)[0][1]} queries), "
-          f"check-in Zipf over 60 days, 1–5 nights")
-    print(f"{'strategy':<44}{'PMS calls':>12}{'per 1,000':>12}")
-    print(f"{'roomgate range fill + single flight':<44}{ours:>12}{ours * scale:>12.0f}")
-    print(f"{'naive per-night cache-aside':<44}{naive:>12}{naive * scale:>12.0f}")
-    print(f"reduction: {naive / max(ours, 1):.1f}x fewer PMS calls")
+    print(
+        f"PMS calls per 1,000 availability queries — {args.queries} queries over {args.minutes} "
+        f"simulated minutes, {args.hotels} hotels (Zipf s=1.1; top hotel "
+        f"{distinct.most_common(1)[0][1]} queries), check-in Zipf over 60 days, 1–5 nights"
+    )
+    print(f"{'strategy':<40}{'PMS calls':>10}{'per 1,000':>11}{'getRatePlans':>14}{'one-off':>9}")
+    for label, calls in results:
+        total = sum(calls.values())
+        print(
+            f"{label:<40}{total:>10}{total * scale:>11.0f}{calls['getRatePlans']:>14}"
+            f"{total - calls['getRatePlans']:>9}"
+        )
+    ours, naive = sum(results[0][1].values()), sum(results[2][1].values())
+    print(f"reduction: {naive / max(ours, 1):.1f}x fewer PMS calls than the naive baseline")
 
 
 if __name__ == "__main__":
@@ -128,4 +168,5 @@ if __name__ == "__main__":
     parser.add_argument("--hotels", type=int, default=30)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--block-days", type=int, default=None, help="fill block (default: the setting)")
     asyncio.run(main(parser.parse_args()))

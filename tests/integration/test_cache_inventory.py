@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from roomgate.cache import keys
+from roomgate.cache.client import create_redis
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
@@ -19,12 +20,12 @@ from tests.integration.cache_support import (
     HOTEL,
     NOV_1,
     ROOM,
-    CommandCounter,
     make_cache,
     nights,
     put_snapshot,
     settings,
 )
+from tests.redis_wire import WireCounter
 
 
 async def test_get_range_returns_what_a_snapshot_stored(any_redis: Any) -> None:
@@ -80,19 +81,94 @@ async def test_nights_the_pms_left_out_are_cached_as_not_for_sale(any_redis: Any
 async def test_get_range_is_one_round_trip_whatever_the_number_of_nights(
     any_redis: Any, night_count: int
 ) -> None:
-    # given scripts loaded at start-up and a counted client
+    # given scripts loaded at start-up and a client whose wire traffic is counted
     clock = FakeClock()
     cache = make_cache(any_redis, clock)
     await cache.preload_scripts()
     await put_snapshot(cache, 5, nights(night_count))
-    counter = CommandCounter(any_redis)
+    wire = WireCounter(any_redis)
     # when
     got = await cache.get_range(HOTEL, ROOM, nights(night_count))
     many = await cache.get_many(HOTEL, [ROOM, "room_789"], nights(night_count), allow_stale=True)
     # then each read was exactly one command on the wire
-    assert counter.commands == ["EVALSHA", "EVALSHA"]
+    assert wire.round_trips == [["EVALSHA"], ["EVALSHA"]]
     assert len(got) == night_count and all(n.available == 5 for n in got)
     assert len(many[ROOM]) == len(many["room_789"]) == night_count
+
+
+async def test_the_wire_counter_sees_every_round_trip_of_the_client(any_redis: Any) -> None:
+    # given (negative control for the one-round-trip tests: the counter is not blind)
+    cache = make_cache(any_redis, FakeClock())
+    await cache.preload_scripts()
+    await put_snapshot(cache, 5, nights(3))
+    wire = WireCounter(any_redis)
+    # when the room-type list and the nights are read separately
+    await cache.get_room_types(HOTEL)
+    await cache.get_range(HOTEL, ROOM, nights(3))
+    await any_redis.get("anything")
+    # then all three show up
+    assert wire.round_trips == [["MGET"], ["EVALSHA"], ["GET"]]
+
+
+async def test_a_flushed_script_is_loaded_again_and_the_read_still_answers(any_redis: Any) -> None:
+    # given a cache whose read script Redis has forgotten (restart, SCRIPT FLUSH)
+    cache = make_cache(any_redis, FakeClock())
+    await cache.preload_scripts()
+    await put_snapshot(cache, 3, nights(2))
+    await any_redis.script_flush()
+    wire = WireCounter(any_redis)
+    # when
+    got = await cache.get_range(HOTEL, ROOM, nights(2))
+    # then NOSCRIPT, load, and the same call again
+    assert [n.available for n in got] == [3, 3]
+    assert wire.round_trips == [["EVALSHA"], ["SCRIPT"], ["EVALSHA"]]
+
+
+async def test_a_read_on_a_connection_the_server_dropped_is_made_again(
+    real_redis: Any, real_redis_url: str
+) -> None:
+    # given a pooled connection that Redis has since closed
+    cache = make_cache(real_redis, FakeClock())
+    await put_snapshot(cache, 3, nights(2))
+    assert [n.available for n in await cache.get_range(HOTEL, ROOM, nights(2))] == [3, 3]
+    killer = create_redis(real_redis_url)
+    assert await killer.client_kill_filter(_type="normal", skipme=True) >= 1
+    await killer.aclose()
+    # when
+    got = await cache.get_range(HOTEL, ROOM, nights(2))
+    # then the failed send is repeated on a new connection
+    assert [n.available for n in got] == [3, 3]
+
+
+async def test_read_hotel_answers_room_types_and_nights_in_one_round_trip(any_redis: Any) -> None:
+    # given a cached room-type list and 30 nights of one room type
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await cache.preload_scripts()
+    await cache.put_room_types(HOTEL, [RoomType(ROOM, "Deluxe Double", 2)], read_started_at=clock.now())
+    await put_snapshot(cache, 4, nights(30))
+    wire = WireCounter(any_redis)
+    # when
+    read = await cache.read_hotel(HOTEL, [ROOM], nights(30))
+    # then
+    assert wire.round_trips == [["EVALSHA"]]
+    assert read.room_types is not None and [rt.room_type_id for rt in read.room_types.room_types] == [ROOM]
+    assert [n.available for n in read.rows()[ROOM]] == [4] * 30
+
+
+async def test_read_hotel_reports_a_missing_or_expired_room_type_list_as_none(any_redis: Any) -> None:
+    # given nights cached but the room-type list only until its hour is up
+    clock = FakeClock()
+    cache = make_cache(any_redis, clock)
+    await put_snapshot(cache, 4, nights(2))
+    assert (await cache.read_hotel(HOTEL, [ROOM], nights(2))).room_types is None
+    await cache.put_room_types(HOTEL, [RoomType(ROOM, "Deluxe Double", 2)], read_started_at=clock.now())
+    # when the list's hour passes
+    clock.advance(3601)
+    read = await cache.read_hotel(HOTEL, [ROOM], nights(2))
+    # then it reads as absent, while the nights (fresh for 90 s only) read as missing
+    assert read.room_types is None
+    assert [n.available for n in read.rows()[ROOM]] == [None, None]
 
 
 async def test_freshness_follows_the_clock_from_fresh_to_stale_to_last_known_good(any_redis: Any) -> None:

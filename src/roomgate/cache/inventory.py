@@ -9,9 +9,11 @@ from datetime import date
 
 import redis.asyncio as aioredis
 
-from roomgate.cache import keys, scripts
-from roomgate.cache.metrics import SNAPSHOT_WRITES, count_lookups
-from roomgate.cache.models import READ_WIDTH, CachedNight, StoreResult, parse_night
+from roomgate.cache import grid_read, keys, scripts
+from roomgate.cache.grid_read import HotelRead
+from roomgate.cache.metrics import SNAPSHOT_WRITES
+from roomgate.cache.models import CachedNight, StoreResult
+from roomgate.cache.packed_script import PackedScript
 from roomgate.cache.room_types import CachedRoomTypes, RoomTypeCache
 from roomgate.cache.ttl import jittered_ms, to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
@@ -38,7 +40,7 @@ class InventoryCache:
         self.settings = settings
         self.clock = clock
         self._rng = rng or random.Random()
-        self._read = scripts.register(redis, "read_range")
+        self._read_script = PackedScript(redis, "read_range")
         self._store = scripts.register(redis, "store_snapshot")
         self._adjust = scripts.register(redis, "adjust_inventory")
         self.room_types = RoomTypeCache(redis, settings, clock, self._rng)
@@ -76,28 +78,31 @@ class InventoryCache:
         """Only the last-known-good copies (`stale=True`); use `CachedNight.age(now)` for their age."""
         return (await self._read_grid(hotel_id, [room_type_id], nights, "lkg"))[room_type_id]
 
+    async def read_hotel(
+        self, hotel_id: str, room_type_ids: Sequence[str], nights: Sequence[date]
+    ) -> HotelRead:
+        """The fresh room-type list AND the fresh nights of these room types, in ONE round trip
+        (the warm availability path); `room_types` is None when the list is not freshly cached."""
+        return await self._read(hotel_id, room_type_ids, nights, "fresh", with_room_types=True)
+
     async def _read_grid(
         self, hotel_id: str, room_type_ids: Sequence[str], nights: Sequence[date], mode: str
     ) -> dict[str, list[CachedNight]]:
-        grid = [(room, night) for room in room_type_ids for night in nights]
-        if not grid:
-            return {room: [] for room in room_type_ids}
-        key_list: list[str] = []
-        for room, night in grid:
-            key_list += [
-                keys.inv(hotel_id, room, night),
-                keys.rate(hotel_id, room, night),
-                keys.night_holds(hotel_id, room, night),
-                keys.lkg_inv(hotel_id, room, night),
-                keys.lkg_rate(hotel_id, room, night),
-            ]
-        reply = await self._read(keys=key_list, args=[to_ms(self.clock.now())])
-        rows = [reply[i * READ_WIDTH : (i + 1) * READ_WIDTH] for i in range(len(grid))]
-        result: dict[str, list[CachedNight]] = {room: [] for room in room_type_ids}
-        for (room, night), row in zip(grid, rows, strict=True):
-            result[room].append(parse_night(room, night, row, mode=mode))
-        _count(rows, mode)
-        return result
+        return (await self._read(hotel_id, room_type_ids, nights, mode, with_room_types=False)).rows()
+
+    async def _read(
+        self,
+        hotel_id: str,
+        room_type_ids: Sequence[str],
+        nights: Sequence[date],
+        mode: str,
+        *,
+        with_room_types: bool,
+    ) -> HotelRead:
+        now_ms = to_ms(self.clock.now())
+        return await grid_read.read(
+            self._read_script, now_ms, hotel_id, room_type_ids, nights, mode, with_room_types=with_room_types
+        )
 
     async def store_snapshot(
         self,
@@ -221,14 +226,3 @@ def _rate_fields(rate: NightRate | None) -> dict[str, str | int]:
     if rate is None:
         return {"p": "", "c": "", "rp": ""}
     return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id}
-
-
-def _count(rows: Sequence[Sequence[str | int]], mode: str) -> None:
-    """Hits and misses per key kind: fresh copies on every read, last-known-good ones when consulted."""
-    # Positions in a read_range row: fresh inv read 1, fresh rate read 6, lkg inv read 8, lkg rate read 12.
-    kinds = [("inv", 1), ("rate", 6)] if mode != "lkg" else []
-    if mode != "fresh":
-        kinds += [("lkg_inv", 8), ("lkg_rate", 12)]
-    for kind, position in kinds:
-        hits = sum(row[position] != "" for row in rows)
-        count_lookups(kind, hits, len(rows) - hits)

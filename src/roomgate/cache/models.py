@@ -6,16 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from roomgate.domain.money import Money
 
-# Values per (room type, night) in the reply of lua/read_range.lua.
+# Values per (room type, night) in lua/read_range.lua's array reply (and its packed 'all' layout).
 READ_WIDTH = 13
+# Values per (room type, night) in its packed 'fresh' layout: no last-known-good columns.
+FRESH_WIDTH = 7
 
 
-@dataclass(frozen=True, slots=True)
-class CachedNight:
-    """PMS available count, active holds and rate of one night; `None` where nothing is cached."""
+class CachedNight(NamedTuple):
+    """PMS available count, active holds and rate of one night; `None` where nothing is cached.
+
+    An immutable record like the other cache types, but a NamedTuple: a warm availability request
+    builds one per room type and night (90 for a 30-night stay of three room types), and a tuple is
+    built about four times faster than a frozen dataclass."""
 
     room_type_id: str
     night: date
@@ -51,6 +58,15 @@ class StoreResult:
     skipped_newer: list[tuple[str, date]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
+def cached_price(amount: str, currency: str) -> Money | None:
+    """The Money of a cached price ('' = no price); a hotel has few distinct prices, and Money is
+    immutable, so nights share one instance instead of re-validating the same Decimal each time."""
+    if amount == "" or currency == "":
+        return None
+    return Money(Decimal(amount), currency)
+
+
 def _int(value: str | int) -> int | None:
     return None if value == "" else int(value)
 
@@ -59,23 +75,10 @@ def _seconds(value: str | int) -> float | None:
     return None if value == "" else int(value) / 1000
 
 
-def _price(amount: str | int, currency: str | int) -> Money | None:
-    if amount == "" or currency == "":
-        return None
-    return Money(Decimal(str(amount)), str(currency))
-
-
 def parse_night(room_type_id: str, night: date, row: Sequence[str | int], *, mode: str) -> CachedNight:
-    """Build a night from one 13-value group; mode is 'fresh', 'fallback' (fresh else lkg) or 'lkg'."""
-    avail, inv_read, held, price, cur, plan, rate_read = (
-        row[0],
-        row[1],
-        row[2],
-        row[3],
-        row[4],
-        row[5],
-        row[6],
-    )
+    """Build a night from one 13-value group of the array reply; mode is 'fresh', 'fallback'
+    (fresh else lkg) or 'lkg'."""
+    avail, inv_read, held, price, cur, plan, rate_read = row[:7]
     stale = False
     if mode == "lkg" or (mode == "fallback" and avail == ""):
         avail, inv_read = row[7], row[8]
@@ -89,7 +92,7 @@ def parse_night(room_type_id: str, night: date, row: Sequence[str | int], *, mod
         night=night,
         available=_int(avail),
         held=int(held),
-        price=_price(price, cur),
+        price=cached_price(str(price), str(cur)),
         rate_plan_id=str(plan) or None,
         rate_cached=rate_read != "",
         read_at=min(reads) if reads else None,

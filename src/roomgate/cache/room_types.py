@@ -6,6 +6,7 @@ import json
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import redis.asyncio as aioredis
 
@@ -41,8 +42,7 @@ class RoomTypeCache:
         """Fresh list, else (when allowed) the last-known-good one, else None."""
         fresh, lkg = await self.redis.mget(keys.rooms(hotel_id), keys.lkg_rooms(hotel_id))
         now_ms = to_ms(self.clock.now())
-        found = _decode(fresh, now_ms)
-        count_lookups("rooms", int(found is not None), int(found is None))
+        found = decode_fresh(fresh, now_ms)
         if found is not None or not allow_stale:
             return found
         stale = _decode(lkg, now_ms, stale=True)
@@ -72,11 +72,26 @@ class RoomTypeCache:
         await self.redis.delete(keys.rooms(hotel_id))
 
 
+def decode_fresh(raw: str | bytes | None, now_ms: int) -> CachedRoomTypes | None:
+    """The fresh list from its raw envelope (None when missing or past its logical expiry),
+    counted as a `rooms` hit or miss."""
+    found = _decode(raw, now_ms)
+    count_lookups("rooms", int(found is not None), int(found is None))
+    return found
+
+
 def _decode(raw: str | bytes | None, now_ms: int, *, stale: bool = False) -> CachedRoomTypes | None:
     if raw is None:
         return None
-    envelope = json.loads(raw)
-    if int(envelope["e"]) <= now_ms:
+    expires_ms, read_ms, room_types = _envelope(raw)
+    if expires_ms <= now_ms:
         return None
-    room_types = [RoomType(**item) for item in envelope["rooms"]]
-    return CachedRoomTypes(room_types=room_types, read_at=int(envelope["r"]) / 1000, stale=stale)
+    return CachedRoomTypes(room_types=list(room_types), read_at=read_ms / 1000, stale=stale)
+
+
+@lru_cache(maxsize=1024)
+def _envelope(raw: str | bytes) -> tuple[int, int, tuple[RoomType, ...]]:
+    # Every warm request reads the same few envelopes; RoomType is immutable, so parse each once.
+    envelope = json.loads(raw)
+    room_types = tuple(RoomType(**item) for item in envelope["rooms"])
+    return int(envelope["e"]), int(envelope["r"]), room_types

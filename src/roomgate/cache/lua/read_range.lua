@@ -1,36 +1,81 @@
 -- Read-only: the cached state of many (room type, night) pairs in one round trip.
--- KEYS: groups of 5 per pair: inv, rate, night holds, lkg inv, lkg rate.
 -- ARGV[1]: now (ms). An entry whose logical expiry `e` is not after now counts as absent, so
 -- freshness follows the injected clock, not only Redis' own TTL.
--- Returns 13 strings/ints per pair:
---   avail, inv_read, held, price, currency, plan, rate_read,
---   lkg_avail, lkg_inv_read, lkg_price, lkg_currency, lkg_plan, lkg_rate_read
--- ('' = absent; a present rate with price '' means the PMS offered no price that night).
+-- ARGV[2]: reply layout.
+--   absent   KEYS in groups of 5 per pair (inv, rate, night holds, lkg inv, lkg rate); a flat array
+--            of 13 values per pair: avail, inv_read, held, price, currency, plan, rate_read,
+--            lkg_avail, lkg_inv_read, lkg_price, lkg_currency, lkg_plan, lkg_rate_read
+--            ('' = absent; a present rate with price '' means the PMS offered no price that night).
+--   'fresh'  KEYS in groups of 3 (inv, rate, night holds); the first 7 of those values per pair.
+--   'all'    KEYS in groups of 5; all 13 values per pair.
+--   Both named layouts reply with ONE string, a cjson array, because a client parses one bulk
+--   string far faster than a thousand-element array. In it counts and read times are numbers,
+--   an absent value is null, and prices stay strings (exact decimals).
+-- ARGV[3] (named layouts): how many leading KEYS are copies of the hotel's room-type list; their
+-- raw values (null when missing) open the reply, so the same call also answers "which rooms".
 local now = tonumber(ARGV[1])
-local out = {}
+local packed = ARGV[2] ~= nil
+local absent = ''
+if packed then absent = cjson.null end
+local out, n = {}, 0
 
-local function read_hash(key, fields)
-  local values = redis.call('HMGET', key, 'e', unpack(fields))
-  local expiry = tonumber(values[1])
-  local live = expiry ~= nil and expiry > now
-  for i = 2, #values do
-    if live then out[#out + 1] = values[i] or '' else out[#out + 1] = '' end
-  end
+local function number(value)
+  if not value then return absent end
+  if packed then return tonumber(value) or absent end
+  return value
 end
 
-local function active_held(key)
+local function read_inv(key)
+  local v = redis.call('HMGET', key, 'e', 'a', 'r')
+  local expiry = tonumber(v[1])
+  if expiry and expiry > now then
+    out[n + 1], out[n + 2] = number(v[2]), number(v[3])
+  else
+    out[n + 1], out[n + 2] = absent, absent
+  end
+  n = n + 2
+end
+
+local function read_rate(key)
+  local v = redis.call('HMGET', key, 'e', 'p', 'c', 'rp', 'r')
+  local expiry = tonumber(v[1])
+  if expiry and expiry > now then
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = v[2] or absent, v[3] or absent, v[4] or absent, number(v[5])
+  else
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = absent, absent, absent, absent
+  end
+  n = n + 4
+end
+
+local function read_held(key)
   local held = 0
   for _, member in ipairs(redis.call('ZRANGEBYSCORE', key, '(' .. ARGV[1], '+inf')) do
     held = held + tonumber(string.match(member, '^(%d+):'))
   end
-  return held
+  n = n + 1
+  out[n] = held
 end
 
-for base = 1, #KEYS, 5 do
-  read_hash(KEYS[base], {'a', 'r'})
-  out[#out + 1] = active_held(KEYS[base + 2])
-  read_hash(KEYS[base + 1], {'p', 'c', 'rp', 'r'})
-  read_hash(KEYS[base + 3], {'a', 'r'})
-  read_hash(KEYS[base + 4], {'p', 'c', 'rp', 'r'})
+local first, width = 1, 5
+if packed then
+  first = 1 + tonumber(ARGV[3])
+  for i = 1, first - 1 do
+    n = n + 1
+    out[n] = redis.call('GET', KEYS[i]) or absent
+  end
+  if ARGV[2] == 'fresh' then width = 3 end
 end
-return out
+
+for base = first, #KEYS, width do
+  read_inv(KEYS[base])
+  read_held(KEYS[base + 2])
+  read_rate(KEYS[base + 1])
+  if width == 5 then
+    read_inv(KEYS[base + 3])
+    read_rate(KEYS[base + 4])
+  end
+end
+if not packed then return out end
+-- An empty table would encode as {} on real Redis; the reply is always an array.
+if n == 0 then return '[]' end
+return cjson.encode(out)

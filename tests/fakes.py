@@ -5,6 +5,7 @@ They fake adapters, never our own services; the same flows run against the real 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,28 @@ from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatu
 from roomgate.services.ports import HoldOutcome, NightQuote, Quote
 
 PRICE = Money.from_minor(125000, "KRW")
+
+
+@dataclass
+class Pause:
+    """Holds the next `times` calls of a fake vendor method at their start, before the vendor acts,
+    until the test lets them go: a deterministic race window (no sleeps)."""
+
+    times: int = 1
+    entered: asyncio.Event = field(default_factory=asyncio.Event)
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self) -> None:
+        if self.times <= 0:
+            return
+        self.times -= 1
+        self.entered.set()
+        await self.go.wait()
+
+
+async def _pause(pauses: dict[str, Pause], method: str) -> None:
+    if method in pauses:
+        await pauses[method]()
 
 
 @dataclass
@@ -79,8 +102,10 @@ class FakeConnector:
     fail_create: str | None = None
     in_flight: list[ReservationRequest] = field(default_factory=list)
     broken_lookups: set[str] = field(default_factory=set)  # external ids whose lookup hits a connector bug
+    pauses: dict[str, Pause] = field(default_factory=dict)  # method name -> Pause
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
+        await _pause(self.pauses, "create_reservation")
         if self.fail_create == "sold_out":
             raise PMSSoldOut("no rooms", vendor=self.vendor, hotel_id=self.hotel_id)
         if self.fail_create == "timeout_before_create":
@@ -124,8 +149,10 @@ class FakeGateway:
     name: str = "sandbox"
     payments: dict[str, tuple[str, PaymentStatus]] = field(default_factory=dict)
     fail_capture: bool = False
+    pauses: dict[str, Pause] = field(default_factory=dict)  # method name -> Pause
 
     async def authorize(self, booking_id: str, amount: Money, source: PaymentSource) -> Authorization:
+        await _pause(self.pauses, "authorize")
         if source.card_token == "tok_decline":
             raise PaymentDeclined("declined", provider=self.name, code="CARD_DECLINED")
         auth_id = f"pa_{booking_id}"
@@ -135,12 +162,22 @@ class FakeGateway:
         return Authorization(self.name, auth_id, amount)
 
     async def capture(self, authorization: Authorization, booking_id: str) -> None:
+        await _pause(self.pauses, "capture")
         if self.fail_capture:
             raise PaymentDeclined("capture refused", provider=self.name)
+        state = self.payments[authorization.authorization_id][1]
+        if state in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}:  # as every provider: no capture after
+            raise PaymentDeclined(f"capture refused: payment is {state}", provider=self.name)
         self._move(authorization.authorization_id, PaymentStatus.CAPTURED)
 
     async def void(self, authorization_id: str, booking_id: str) -> None:
-        self._move(authorization_id, PaymentStatus.VOIDED)
+        """As the sandbox: release the hold before capture, refund in full after it."""
+        await _pause(self.pauses, "void")
+        state = self.payments[authorization_id][1]
+        if state is PaymentStatus.CAPTURED:
+            self._move(authorization_id, PaymentStatus.REFUNDED)
+        elif state is PaymentStatus.AUTHORIZED:
+            self._move(authorization_id, PaymentStatus.VOIDED)
 
     async def refund(self, authorization_id: str, booking_id: str, amount: Money, reason: str) -> None:
         self._move(authorization_id, PaymentStatus.REFUNDED)

@@ -22,7 +22,8 @@ from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.pms.types import GuestInfo
-from roomgate.services.checkout import CheckoutCommand, SagaFailed, new_booking_id
+from roomgate.services.checkout import CheckoutCommand, new_booking_id
+from roomgate.services.saga_lease import SagaTakenOver
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -50,15 +51,20 @@ async def checkout(
         if claim.outcome is ClaimOutcome.IN_FLIGHT:
             settled = await _settled_answer(container, claim.booking_id)
             if settled is None:
-                return _in_flight()
+                return _in_flight(claim.booking_id)
             await container.idempotency.complete(idempotency_key, *settled, booking_id=claim.booking_id)
             return JSONResponse(settled[1], status_code=settled[0], headers={"Idempotent-Replayed": "true"})
         # A retry that took over a dead request's key runs under that request's booking id.
         booking_id, token = claim.booking_id or booking_id, claim.token
     try:
         status, payload = await _run(container, command, booking_id)
-    except BookingAlreadyExists:  # the request we took the key over from is alive after all, and ahead
-        return _in_flight()
+    except (BookingAlreadyExists, SagaTakenOver):
+        # Someone else carries this checkout on: the request we took the key over from (alive after
+        # all), or the recovery job (our saga outlasted its lease). Answer from the booking once settled.
+        settled = await _settled_answer(container, booking_id)
+        if settled is None:
+            return _in_flight(booking_id)
+        status, payload = settled
     except Exception:
         # Nothing was written for this booking: free the key so the client may retry. Once the
         # booking row exists, the key stays claimed and recovery settles the booking it names.
@@ -74,10 +80,11 @@ async def checkout(
     return JSONResponse(payload, status_code=status, headers={"X-Booking-Id": booking_id})
 
 
-def _in_flight() -> JSONResponse:
+def _in_flight(booking_id: str | None) -> JSONResponse:
+    headers = {"Retry-After": "1", **({"X-Booking-Id": booking_id} if booking_id else {})}
     return JSONResponse(
         error_body(ErrorCode.IDEMPOTENCY_CONFLICT, f"{ErrorCode.IDEMPOTENCY_CONFLICT.message}: 처리 중"),
-        status_code=409, headers={"Retry-After": "1"},
+        status_code=409, headers=headers,
     )
 
 

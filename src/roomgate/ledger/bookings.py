@@ -24,7 +24,7 @@ class BookingAlreadyExists(RuntimeError):
 
 
 class StaleBookingState(RuntimeError):
-    """The row was not in the expected state: someone else (recovery, a retry) moved it first."""
+    """The row was not in the expected state (or lease): someone else (recovery, a retry) moved it first."""
 
 
 class BookingRepository:
@@ -74,12 +74,19 @@ class BookingRepository:
         *,
         event: str,
         detail: dict[str, Any] | None = None,
+        owner: str | None = None,
+        unchanged: dict[str, Any] | None = None,
         **fields: Any,
     ) -> None:
-        """Move `expected` → `target` (legal moves only) and set `fields`; raise if the row moved on."""
+        """Move `expected` → `target` (legal moves only) and set `fields`; raise if the row moved on.
+
+        `owner`: only while that lease owner holds the booking; `unchanged`: only while these columns
+        still hold these values (None: still empty)."""
         if not can_transition(expected, target):
             raise IllegalTransition(expected, target)
-        await self._update(booking_id, expected, event, detail, status=target.value, **fields)
+        await self._update(
+            booking_id, expected, event, detail, owner, unchanged, status=target.value, **fields
+        )
 
     async def record(
         self,
@@ -88,18 +95,49 @@ class BookingRepository:
         *,
         event: str,
         detail: dict[str, Any] | None = None,
+        owner: str | None = None,
         **fields: Any,
     ) -> None:
         """Record a step's result without changing the status (e.g. a compensation done)."""
-        await self._update(booking_id, expected, event, detail, **fields)
+        await self._update(booking_id, expected, event, detail, owner, None, **fields)
 
-    async def _update(
-        self, booking_id: str, expected: BookingStatus, event: str, detail: dict[str, Any] | None, **fields: Any
-    ) -> None:
+    async def attach(self, booking_id: str, *, event: str, **facts: str) -> bool:
+        """Write step results (e.g. a late PMS reservation id) onto a still-open booking whose columns
+        for them are empty, whoever holds its lease; False when the booking is final or already has them."""
+        open_states = [s.value for s in BookingStatus if s not in FINAL_STATES]
+        empty = [getattr(Booking, name).is_(None) for name in facts]
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(Booking)
-                .where(Booking.booking_id == booking_id, Booking.status == expected.value)
+                .where(Booking.booking_id == booking_id, Booking.status.in_(open_states), *empty)
+                .values(updated_at=utcnow(), **facts)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            session.add(BookingEvent(booking_id=booking_id, event=event, detail=dict(facts)))
+        return True
+
+    async def _update(
+        self,
+        booking_id: str,
+        expected: BookingStatus,
+        event: str,
+        detail: dict[str, Any] | None,
+        owner: str | None,
+        unchanged: dict[str, Any] | None,
+        **fields: Any,
+    ) -> None:
+        conditions = [Booking.booking_id == booking_id, Booking.status == expected.value]
+        if owner is not None:
+            conditions.append(Booking.lease_owner == owner)
+        for name, value in (unchanged or {}).items():
+            column = getattr(Booking, name)
+            conditions.append(column.is_(None) if value is None else column == value)
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Booking)
+                .where(*conditions)
                 .values(updated_at=utcnow(), **fields)
                 .execution_options(synchronize_session=False)
             )
@@ -156,6 +194,19 @@ class BookingRepository:
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append(booking_id)
         return claimed
+
+    async def renew_lease(self, booking_id: str, owner: str, until: datetime) -> bool:
+        """Extend `owner`'s lease on an open booking; False if the booking is final or someone else's."""
+        open_states = [s.value for s in BookingStatus if s not in FINAL_STATES]
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(Booking)
+                .where(Booking.booking_id == booking_id, Booking.lease_owner == owner)
+                .where(Booking.status.in_(open_states))
+                .values(lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def release_lease(self, booking_id: str, owner: str) -> None:
         async with self._sessions.begin() as session:

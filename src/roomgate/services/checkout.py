@@ -6,16 +6,16 @@ as it completes, so a crash anywhere leaves enough on disk for recovery to finis
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from roomgate.clock import Clock
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
 from roomgate.domain.stay import Stay
-from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.bookings import BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
@@ -45,6 +45,7 @@ from roomgate.services.compensation import (
 )
 from roomgate.services.faults import NO_FAULTS, FaultPoints
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger, Pricer, Quote, WriteGate
+from roomgate.services.saga_lease import SagaLease, SagaTakenOver
 
 log = get_logger(__name__)
 
@@ -133,26 +134,27 @@ class CheckoutSaga:
             return await self._run(cmd, quote, booking_id)
 
     async def _run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
-        booking = await self._record_pending(cmd, quote, booking_id)
+        lease = SagaLease(self.bookings, booking_id, self.lease_seconds)
+        booking = await self._record_pending(cmd, quote, lease)
         try:
-            await self._hold(cmd, booking)
+            await self._hold(cmd, booking, lease)
             await self.faults.hit("after_hold")
-            authorization = await self._authorize(cmd, booking)
+            authorization = await self._authorize(cmd, booking, lease)
             await self.faults.hit("after_authorize")
-            reservation = await self._reserve(cmd, quote, booking)
+            reservation = await self._reserve(cmd, quote, booking, lease)
             await self.faults.hit("after_pms_confirm")
             booked_at = self.clock.now()
             await self._capture(booking, authorization)
             await self.faults.hit("after_capture")
         except SagaFailed as failure:
-            await self._compensate(booking_id, failure)
+            await self._compensate(failure, lease)
             CHECKOUTS.labels(failure.code.value).inc()
             log.warning(
                 "checkout_failed", booking_id=booking_id, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
                 error_code=failure.code.value, cause=type(failure.__cause__).__name__ if failure.__cause__ else None,
             )
             raise
-        await self._confirm(booking, booked_at)
+        await self._confirm(booking, booked_at, lease)
         CHECKOUTS.labels("confirmed").inc()
         log.info(
             "checkout_confirmed", booking_id=booking_id, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
@@ -161,26 +163,28 @@ class CheckoutSaga:
         )
         return CheckoutResult(booking_id, confirmation_of(reservation))
 
-    # -- steps ---------------------------------------------------------------------------------
+    # -- steps: each records its result under the saga's lease (SagaLease.advance) ---------------
 
-    async def _record_pending(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> Booking:
+    async def _record_pending(self, cmd: CheckoutCommand, quote: Quote, lease: SagaLease) -> Booking:
         booking = Booking(
-            booking_id=booking_id, vendor=cmd.vendor, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
+            booking_id=lease.booking_id, vendor=cmd.vendor, hotel_id=cmd.hotel_id,
+            room_type_id=cmd.room_type_id,
             check_in=cmd.stay.check_in, check_out=cmd.stay.check_out, adults=cmd.adults, children=cmd.children,
             status=BookingStatus.PENDING.value, total_price=quote.total.amount, total_minor=quote.total.minor,
             currency=quote.total.currency, payment_provider=cmd.provider,
             guest_first_name=cmd.guest.first_name, guest_last_name=cmd.guest.last_name,
             guest_email=cmd.guest.email, guest_phone=cmd.guest.phone,
-            lease_owner="saga", lease_until=utcnow() + timedelta(seconds=self.lease_seconds),
+            lease_owner=lease.owner, lease_until=lease.until(),
         )
-        return await self.bookings.create(booking, detail={"amount": quote.total.minor, "currency": quote.total.currency})
+        detail = {"amount": quote.total.minor, "currency": quote.total.currency}
+        return await self.bookings.create(booking, detail=detail)
 
-    async def _hold(self, cmd: CheckoutCommand, booking: Booking) -> None:
+    async def _hold(self, cmd: CheckoutCommand, booking: Booking, lease: SagaLease) -> None:
         hold_id = hold_id_for(booking.booking_id)
         nights = list(cmd.stay.nights())
         if self.faults.skips("hold"):
-            await self.bookings.transition(
-                booking.booking_id, BookingStatus.PENDING, BookingStatus.HELD, event="hold_skipped_debug", hold_id=hold_id
+            await lease.advance(
+                BookingStatus.PENDING, BookingStatus.HELD, event="hold_skipped_debug", hold_id=hold_id
             )
             return
         try:
@@ -197,12 +201,13 @@ class CheckoutSaga:
             if outcome.short_night is not None:
                 raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, outcome.short_night.isoformat(), booking.booking_id)
             raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id)
-        await self.bookings.transition(
-            booking.booking_id, BookingStatus.PENDING, BookingStatus.HELD, event="hold_created",
+        await lease.advance(
+            BookingStatus.PENDING, BookingStatus.HELD, event="hold_created",
             detail={"holdId": hold_id, "nights": len(nights)}, hold_id=hold_id,
+            undo=lambda: self.holds.release(cmd.hotel_id, hold_id),
         )
 
-    async def _authorize(self, cmd: CheckoutCommand, booking: Booking) -> Authorization:
+    async def _authorize(self, cmd: CheckoutCommand, booking: Booking, lease: SagaLease) -> Authorization:
         gateway = self.gateways(cmd.provider)
         try:
             authorization = await gateway.authorize(booking.booking_id, cmd.amount, cmd.source)
@@ -213,14 +218,17 @@ class CheckoutSaga:
             raise SagaFailed(
                 ErrorCode.PAYMENT_PREAUTH_FAILED, None, booking.booking_id, unsettled=unsettled
             ) from exc
-        await self.bookings.transition(
-            booking.booking_id, BookingStatus.HELD, BookingStatus.AUTHORIZED, event="payment_authorized",
+        await lease.advance(
+            BookingStatus.HELD, BookingStatus.AUTHORIZED, event="payment_authorized",
             detail={"provider": authorization.provider, "amount": authorization.amount.minor},
             payment_auth_id=authorization.authorization_id, payment_status=PaymentStatus.AUTHORIZED.value,
+            undo=lambda: gateway.void(authorization.authorization_id, booking.booking_id),
         )
         return authorization
 
-    async def _reserve(self, cmd: CheckoutCommand, quote: Quote, booking: Booking) -> Reservation:
+    async def _reserve(
+        self, cmd: CheckoutCommand, quote: Quote, booking: Booking, lease: SagaLease
+    ) -> Reservation:
         connector = await self.connectors(cmd.vendor, cmd.hotel_id)
         request = ReservationRequest(
             external_id=booking.booking_id, room_type_id=cmd.room_type_id, check_in=cmd.stay.check_in,
@@ -242,10 +250,11 @@ class CheckoutSaga:
                 reservation = await connector.confirm_reservation(reservation.reservation_id)
         except PMSError as exc:  # the reservation exists: compensation finds it by our booking id
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
-        await self.bookings.transition(
-            booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
+        await lease.advance(
+            BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
             detail={"reservationId": reservation.reservation_id, "status": reservation.status.value},
             pms_reservation_id=reservation.reservation_id, confirmation_number=confirmation_of(reservation),
+            undo=lambda: connector.cancel_reservation(reservation.reservation_id),
         )
         return reservation
 
@@ -258,31 +267,39 @@ class CheckoutSaga:
             if await _status_or_unknown(gateway, authorization.authorization_id) is not PaymentStatus.CAPTURED:
                 raise SagaFailed(ErrorCode.PAYMENT_CAPTURE_FAILED, None, booking.booking_id) from exc
 
-    async def _confirm(self, booking: Booking, booked_at: float) -> None:
-        await self.bookings.transition(
-            booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
-            payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
-        )
+    async def _confirm(self, booking: Booking, booked_at: float, lease: SagaLease) -> None:
+        try:
+            await lease.advance(
+                BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
+                payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
+            )
+        except SagaTakenOver:
+            if (await self.bookings.get(booking.booking_id)).status != BookingStatus.CONFIRMED.value:
+                raise
+            return  # recovery confirmed it meanwhile (and converted the hold)
         try:
             await self.holds.convert(booking.hotel_id, hold_id_for(booking.booking_id), booked_at)
         except Exception as exc:  # the booking stands; the hold expires and the next PMS read corrects the count
             log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)
 
-    async def _compensate(self, booking_id: str, failure: SagaFailed) -> None:
-        booking = await self.bookings.get(booking_id)
+    async def _compensate(self, failure: SagaFailed, lease: SagaLease) -> None:
+        # Still ours, and for long enough? Else recovery decides, and must not race our compensation.
+        await lease.renew()
+        booking = await self.bookings.get(lease.booking_id)
         try:
             await self.compensator.compensate(
                 booking, error_code=failure.code.value, error_message=failure.user_message,
-                unsettled=failure.unsettled,
+                unsettled=failure.unsettled, owner=lease.owner,
             )
         except CompensationIncomplete as incomplete:
             # Left open with an expiring lease: the recovery job retries the compensation.
-            log.warning("compensation_incomplete", booking_id=booking_id, reason=str(incomplete))
-            await self.bookings.record(
-                booking_id, BookingStatus(booking.status), event="compensation_deferred",
-                detail={"errorCode": failure.code.value, "reason": str(incomplete)},
-                error_code=failure.code.value, lease_until=utcnow(),
-            )
+            log.warning("compensation_incomplete", booking_id=lease.booking_id, reason=str(incomplete))
+            with contextlib.suppress(StaleBookingState):  # else recovery holds it already
+                await self.bookings.record(
+                    lease.booking_id, BookingStatus(booking.status), event="compensation_deferred",
+                    detail={"errorCode": failure.code.value, "reason": str(incomplete)},
+                    error_code=failure.code.value, lease_until=utcnow(), owner=lease.owner,
+                )
 
 
 async def _status_or_unknown(gateway: PaymentGateway, authorization_id: str) -> PaymentStatus:

@@ -38,13 +38,21 @@ class Compensator:
     gateways: GatewayProvider
 
     async def compensate(
-        self, booking: Booking, *, error_code: str, error_message: str, unsettled: str | None = None
+        self,
+        booking: Booking,
+        *,
+        error_code: str,
+        error_message: str,
+        unsettled: str | None = None,
+        owner: str | None = None,
     ) -> None:
         """Cancel the PMS reservation, void/refund the payment, release the hold, mark the booking failed.
 
         `unsettled` ("pms" or "payment"): that step's request got no answer, so the vendor may carry it
         out after our lookups here. If they find nothing, the booking stays open
-        (`CompensationIncomplete`) for recovery to look again once anything in flight has landed."""
+        (`CompensationIncomplete`) for recovery to look again once anything in flight has landed.
+        `owner`: the lease holder compensating; the booking is failed only while it still holds the
+        lease and no late step result was attached meanwhile, else `CompensationIncomplete`."""
         status = BookingStatus(booking.status)
         pms_called = status in {BookingStatus.AUTHORIZED, BookingStatus.RESERVED}
         reserved = await self.cancel_pms(booking, lookup=pms_called)
@@ -57,10 +65,14 @@ class Compensator:
             await self.bookings.transition(
                 booking.booking_id, status, BookingStatus.FAILED, event="failed",
                 detail={"errorCode": error_code}, error_code=error_code, error_message=error_message[:500],
-                lease_owner=None, lease_until=None,
+                lease_owner=None, lease_until=None, owner=owner,
+                unchanged={"pms_reservation_id": booking.pms_reservation_id,
+                           "payment_auth_id": booking.payment_auth_id},
             )
         except StaleBookingState:
+            # A late step result was attached, or another actor holds the booking: look again later.
             log.info("compensation_raced", booking_id=booking.booking_id)
+            raise CompensationIncomplete("the booking changed while it was being compensated") from None
 
     async def cancel_pms(self, booking: Booking, *, lookup: bool) -> bool:
         """Cancel the booking's PMS reservation (found by our booking id if unrecorded); False if none."""

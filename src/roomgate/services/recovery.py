@@ -92,7 +92,8 @@ class Recovery:
             await self._confirm(booking)
             return "confirmed"
         code = booking.error_code or ErrorCode.INTERNAL_ERROR.value
-        await self.compensator.compensate(booking, error_code=code, error_message=booking.error_message or RECOVERY_MESSAGE)
+        message = booking.error_message or RECOVERY_MESSAGE
+        await self.compensator.compensate(booking, error_code=code, error_message=message, owner=self.owner)
         return "failed"
 
     async def _adopt_pms_reservation(self, booking: Booking) -> Booking:
@@ -114,6 +115,7 @@ class Recovery:
                 booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
                 detail={"reservationId": found.reservation_id, "recovered": True},
                 pms_reservation_id=found.reservation_id, confirmation_number=confirmation_of(found),
+                owner=self.owner,
             )
         return await self.bookings.get(booking.booking_id)
 
@@ -140,6 +142,7 @@ class Recovery:
         await self.bookings.transition(
             booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
             detail={"recovered": True}, payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
+            owner=self.owner,
         )
         try:
             await self.compensator.holds.convert(booking.hotel_id, booking.hold_id or hold_id_for(booking.booking_id))

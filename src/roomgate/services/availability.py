@@ -10,23 +10,20 @@ from roomgate.cache.fill_lease import FillLease
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.metrics import INVENTORY_FILLS
 from roomgate.cache.models import CachedNight
+from roomgate.cache.read_reply import Grid
 from roomgate.cache.room_types import CachedRoomTypes
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.money import Money, MoneyError, total
 from roomgate.domain.stay import Stay, date_range
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError
 from roomgate.pms.types import RoomType
-from roomgate.services.availability_models import (
-    NightAvailability,
-    RoomTypeInventory,
-    StayAvailability,
-    StayOption,
-)
+from roomgate.services.availability_models import RoomTypeInventory, StayAvailability
 from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
+from roomgate.services.room_type_memo import RoomTypeMemo
 from roomgate.services.single_flight import SingleFlight
+from roomgate.services.stay_options import night_availability, stay_option
 
 ConnectorProvider = Callable[[str, str], PMSConnector | Awaitable[PMSConnector]]
 
@@ -56,17 +53,17 @@ class AvailabilityService:
             wait_seconds=settings.pms_timeout_seconds,
         )
         self._room_flights: SingleFlight[CachedRoomTypes] = SingleFlight()
+        self._room_memo = RoomTypeMemo()
 
     async def room_type_inventory(
         self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date, *, fallback: bool = False
     ) -> RoomTypeInventory:
         """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age."""
         self._check_range(start, end)
-        await self.room_type(vendor, hotel_id, room_type_id, fallback=fallback)
-        filled = await self._load(vendor, hotel_id, [room_type_id], start, end, fallback)
+        filled = await self._room_type_rows(vendor, hotel_id, room_type_id, start, end, fallback)
         rows = filled.rows[room_type_id]
         return RoomTypeInventory(
-            hotel_id, room_type_id, [_night(n) for n in rows], filled.source, self._age(rows)
+            hotel_id, room_type_id, [night_availability(n) for n in rows], filled.source, self._age(rows)
         )
 
     async def stay_availability(
@@ -79,13 +76,24 @@ class AvailabilityService:
             raise DomainError(
                 ErrorCode.VALIDATION_ERROR, f"최대 {self.settings.max_stay_nights}박까지 예약할 수 있습니다"
             )
-        room_types = await self._room_types(vendor, hotel_id, fallback)
+        # One round trip when warm: the room-type list and the nights of the room types that fitted
+        # this party last time are read together; the list read alongside is what decides.
+        guess = self._room_memo.fitting(hotel_id, adults + children)
+        warm = await self.cache.read_hotel(hotel_id, guess, date_range(stay.check_in, stay.check_out))
+        if warm.room_types is not None:
+            room_types = warm.room_types
+        else:
+            room_types = await self._room_types(vendor, hotel_id, fallback, known_missing=True)
+        self._room_memo.remember(hotel_id, room_types.room_types)
         fitting = [rt for rt in room_types.room_types if rt.max_occupancy >= adults + children]
         if not fitting:
             return StayAvailability(hotel_id, stay, adults, children, [], "cache", 0.0)
         ids = [rt.room_type_id for rt in fitting]
-        filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback)
-        options = [opt for rt in fitting if (opt := _option(rt, filled.rows[rt.room_type_id])) is not None]
+        read = warm.rows() if warm.room_types is not None and ids == guess else None
+        filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback, read)
+        options = [
+            opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
+        ]
         used = [night for rows in filled.rows.values() for night in rows]
         return StayAvailability(hotel_id, stay, adults, children, options, filled.source, self._age(used))
 
@@ -95,8 +103,8 @@ class AvailabilityService:
         """Make sure the range is freshly cached (the checkout calls this before a hold, and again
         when the hold script reports a night MISSING); returns the cached nights."""
         self._check_range(start, end)
-        await self.room_type(vendor, hotel_id, room_type_id)
-        return (await self._load(vendor, hotel_id, [room_type_id], start, end, False)).rows[room_type_id]
+        filled = await self._room_type_rows(vendor, hotel_id, room_type_id, start, end, False)
+        return filled.rows[room_type_id]
 
     async def room_type(
         self, vendor: str, hotel_id: str, room_type_id: str, *, fallback: bool = False
@@ -108,10 +116,32 @@ class AvailabilityService:
         return room_type
 
     # -- internals --------------------------------------------------------------------------------
-    async def _load(
-        self, vendor: str, hotel_id: str, room_type_ids: Sequence[str], start: date, end: date, fallback: bool
+    async def _room_type_rows(
+        self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date, fallback: bool
     ) -> Filled:
-        rows = await self.cache.get_many(hotel_id, room_type_ids, date_range(start, end))
+        """The room type's nights, after checking the hotel has it; one round trip when warm."""
+        warm = await self.cache.read_hotel(hotel_id, [room_type_id], date_range(start, end))
+        room_types = warm.room_types
+        if room_types is None:
+            room_types = await self._room_types(vendor, hotel_id, fallback, known_missing=True)
+        if room_types.find(room_type_id) is None:
+            raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
+        read = warm.rows() if warm.room_types is not None else None
+        return await self._load(vendor, hotel_id, [room_type_id], start, end, fallback, read)
+
+    async def _load(
+        self,
+        vendor: str,
+        hotel_id: str,
+        room_type_ids: Sequence[str],
+        start: date,
+        end: date,
+        fallback: bool,
+        rows: Grid | None = None,
+    ) -> Filled:
+        """Cached rows (`rows`, when the caller already read them), else a fill from the PMS."""
+        if rows is None:
+            rows = await self.cache.get_many(hotel_id, room_type_ids, date_range(start, end))
         if complete(rows):
             return Filled(rows, "cache")
         try:
@@ -132,8 +162,11 @@ class AvailabilityService:
         # Kept for services/adapters.py until it calls `room_type`.
         return await self.room_type(vendor, hotel_id, room_type_id, fallback=fallback)
 
-    async def _room_types(self, vendor: str, hotel_id: str, fallback: bool) -> CachedRoomTypes:
-        cached = await self.cache.get_room_types(hotel_id)
+    async def _room_types(
+        self, vendor: str, hotel_id: str, fallback: bool, *, known_missing: bool = False
+    ) -> CachedRoomTypes:
+        # known_missing: the caller's own read just found no fresh list; don't ask Redis again.
+        cached = None if known_missing else await self.cache.get_room_types(hotel_id)
         if cached is not None:
             return cached
         try:
@@ -171,21 +204,6 @@ class AvailabilityService:
             )
 
     def _age(self, nights: Sequence[CachedNight]) -> float:
-        ages = [age for n in nights if (age := n.age(self.clock.now())) is not None]
-        return max(ages, default=0.0)
-
-
-def _night(cached: CachedNight) -> NightAvailability:
-    return NightAvailability(cached.night, cached.for_sale, cached.price, cached.rate_plan_id)
-
-
-def _option(room_type: RoomType, rows: list[CachedNight]) -> StayOption | None:
-    """A room type is bookable when every night has a room for sale and a price, in one currency."""
-    if not rows or any(n.for_sale < 1 or n.price is None for n in rows):
-        return None
-    prices: list[Money] = [n.price for n in rows if n.price is not None]
-    try:
-        amount = total(prices, prices[0].currency)
-    except MoneyError:
-        return None
-    return StayOption(room_type, min(n.for_sale for n in rows), [_night(n) for n in rows], amount)
+        """Age of the oldest data used (the oldest read is the largest `CachedNight.age`)."""
+        reads = [n.read_at for n in nights if n.read_at is not None]
+        return max(0.0, self.clock.now() - min(reads)) if reads else 0.0

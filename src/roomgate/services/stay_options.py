@@ -1,0 +1,43 @@
+"""Turning cached nights into what a guest is offered: per-night availability and stay options.
+
+Runs for every room type of every availability request, so each night is looked at once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import cast
+
+from roomgate.cache.models import CachedNight
+from roomgate.domain.money import Money
+from roomgate.pms.types import RoomType
+from roomgate.services.availability_models import NightAvailability, StayOption
+
+
+def night_availability(cached: CachedNight) -> NightAvailability:
+    """What a guest sees of a cached night: rooms for sale (after holds), price, rate plan."""
+    return NightAvailability(cached.night, cached.for_sale, cached.price, cached.rate_plan_id)
+
+
+def stay_option(room_type: RoomType, rows: list[CachedNight]) -> StayOption | None:
+    """A room type is bookable when every night has a room for sale and a price, in one currency."""
+    for_sale = [n.for_sale for n in rows]
+    prices = [n.price for n in rows]
+    if not rows or min(for_sale) < 1 or any(price is None for price in prices):
+        return None
+    amount = _total(cast(list[Money], prices))
+    if amount is None:
+        return None
+    nights = [
+        NightAvailability(n.night, sale, n.price, n.rate_plan_id)
+        for n, sale in zip(rows, for_sale, strict=True)
+    ]
+    return StayOption(room_type, min(for_sale), nights, amount)
+
+
+def _total(prices: list[Money]) -> Money | None:
+    """Sum in the first night's currency, None when the nights mix currencies. Same result as
+    `money.total`, built once instead of one validated `Money` per night."""
+    currency = prices[0].currency
+    if any(price.currency != currency for price in prices):
+        return None
+    return Money(sum((price.amount for price in prices), Decimal(0)), currency)

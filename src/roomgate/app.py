@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
 from roomgate.api import admin, availability, booking, ops
@@ -52,7 +53,11 @@ def create_app(
                 from roomgate.worker import recovery_loop
 
                 tasks.append(asyncio.create_task(recovery_loop(container, background_recovery_seconds, stop)))
-            log.info("roomgate_started", env=settings.env.value, redis="external" if settings.redis_url else "in-process")
+            log.info(
+                "roomgate_started",
+                env=settings.env.value,
+                redis="external" if settings.redis_url else "in-process",
+            )
             yield
         finally:
             stop.set()
@@ -63,7 +68,7 @@ def create_app(
     app = FastAPI(title="roomgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
-    app.middleware("http")(_request_context)
+    app.add_middleware(RequestContext)
     app.include_router(ops.router)
     app.include_router(availability.router)
     app.include_router(booking.router)
@@ -73,17 +78,46 @@ def create_app(
     return app
 
 
-async def _request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-    structlog.contextvars.bind_contextvars(request_id=request_id)
-    started = time.perf_counter()
-    try:
-        response = await call_next(request)
-    finally:
-        structlog.contextvars.unbind_contextvars("request_id")
-    route = request.scope.get("route")
-    template = getattr(route, "path", "unmatched")
-    HTTP_REQUESTS.labels(request.method, template, str(response.status_code)).inc()
-    HTTP_LATENCY.labels(template).observe(time.perf_counter() - started)
-    response.headers["x-request-id"] = request_id
-    return response
+class RequestContext:
+    """Per HTTP request: an id (the caller's `x-request-id`, else a new one) bound into every log line
+    and echoed in the response, and the request count and latency by route template.
+
+    Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs each
+    request through an extra task and memory streams, which cost more than everything this does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex[:16]
+        echoed = (b"x-request-id", request_id.encode("latin-1"))
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
+                message = {**message, "headers": [*headers, echoed]}
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        template = getattr(scope.get("route"), "path", "unmatched")
+        HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
+        HTTP_LATENCY.labels(template).observe(time.perf_counter() - started)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (ASGI header names arrive lower-cased)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None

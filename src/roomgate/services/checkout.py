@@ -28,6 +28,7 @@ from roomgate.payments.base import (
     PaymentSource,
     PaymentStatus,
 )
+from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import (
     PMSAuthenticationError,
     PMSBadRequest,
@@ -135,13 +136,16 @@ class CheckoutSaga:
 
     async def _run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
         lease = SagaLease(self.bookings, booking_id, self.lease_seconds)
+        # Before any side effect: a hotel whose PMS connection is gone (its prices still cached) is
+        # refused here, not after its rooms were held and the guest's card pre-authorised.
+        connector = await self.connectors(cmd.vendor, cmd.hotel_id)
         booking = await self._record_pending(cmd, quote, lease)
         try:
             await self._hold(cmd, booking, lease)
             await self.faults.hit("after_hold")
             authorization = await self._authorize(cmd, booking, lease)
             await self.faults.hit("after_authorize")
-            reservation = await self._reserve(cmd, quote, booking, lease)
+            reservation = await self._reserve(cmd, quote, booking, lease, connector)
             await self.faults.hit("after_pms_confirm")
             booked_at = self.clock.now()
             await self._capture(booking, authorization)
@@ -227,9 +231,8 @@ class CheckoutSaga:
         return authorization
 
     async def _reserve(
-        self, cmd: CheckoutCommand, quote: Quote, booking: Booking, lease: SagaLease
+        self, cmd: CheckoutCommand, quote: Quote, booking: Booking, lease: SagaLease, connector: PMSConnector
     ) -> Reservation:
-        connector = await self.connectors(cmd.vendor, cmd.hotel_id)
         request = ReservationRequest(
             external_id=booking.booking_id, room_type_id=cmd.room_type_id, check_in=cmd.stay.check_in,
             check_out=cmd.stay.check_out, adults=cmd.adults, children=cmd.children, guest=cmd.guest,

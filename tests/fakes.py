@@ -19,7 +19,7 @@ from roomgate.payments.base import (
     PaymentStatus,
     PaymentTimeout,
 )
-from roomgate.pms.errors import PMSSoldOut, PMSTimeout
+from roomgate.pms.errors import PMSSoldOut, PMSTimeout, PMSTransientError
 from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
 from roomgate.services.ports import HoldOutcome, NightQuote, Quote
 
@@ -103,6 +103,7 @@ class FakeConnector:
     in_flight: list[ReservationRequest] = field(default_factory=list)
     broken_lookups: set[str] = field(default_factory=set)  # external ids whose lookup hits a connector bug
     pauses: dict[str, Pause] = field(default_factory=dict)  # method name -> Pause
+    fail_cancel: bool = False  # the PMS is down for cancellations
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
         await _pause(self.pauses, "create_reservation")
@@ -132,6 +133,8 @@ class FakeConnector:
         return self.reservations[reservation_id]
 
     async def cancel_reservation(self, reservation_id: str) -> None:
+        if self.fail_cancel:
+            raise PMSTransientError("503", vendor=self.vendor, hotel_id=self.hotel_id)
         old = self.reservations[reservation_id]
         self.reservations[reservation_id] = Reservation(old.reservation_id, ReservationStatus.CANCELLED, external_id=old.external_id)
 

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from roomgate.clock import FakeClock
+from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
 from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingRepository
@@ -49,8 +50,11 @@ class SagaWorld:
     connector: FakeConnector
     gateway: FakeGateway
     saga: CheckoutSaga
+    disconnected: bool = False  # the hotel's PMS credentials are gone: no connector can be built
 
     async def connectors(self, vendor: str, hotel_id: str) -> FakeConnector:
+        if self.disconnected:
+            raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}의 {vendor} 연동 정보가 없습니다")
         return self.connector
 
     def command(self, token: str = "tok_visa_1234") -> CheckoutCommand:
@@ -59,7 +63,8 @@ class SagaWorld:
             vendor="cloudbeds", hotel_id="hotel_123", room_type_id="room_456",
             stay=Stay.of(start, start + timedelta(days=2)), adults=2, children=0,
             guest=GuestInfo("Saga", "Review", "saga@example.com"),
-            amount=Money.from_minor(250000, "KRW"), provider="sandbox", source=PaymentSource(card_token=token),
+            amount=Money.from_minor(250000, "KRW"), provider="sandbox",
+            source=PaymentSource(card_token=token),
         )
 
     async def checkout(self, booking_id: str = "bk_review", token: str = "tok_visa_1234") -> CheckoutResult:
@@ -70,8 +75,8 @@ class SagaWorld:
         return Cancellation(self.bookings, self.connectors, lambda _p: self.gateway, self.pricer)
 
     def recovery(self, owner: str = "recovery-test") -> Recovery:
-        return Recovery(self.bookings, self.saga.compensator, after_seconds=0, cancellation=self.cancellation(),
-                        owner=owner)
+        compensator, cancellation = self.saga.compensator, self.cancellation()
+        return Recovery(self.bookings, compensator, after_seconds=0, cancellation=cancellation, owner=owner)
 
     async def age(self, booking_id: str, seconds: float = 3600) -> None:
         """Given: the booking was last touched `seconds` ago and any lease on it has run out."""
@@ -88,12 +93,10 @@ async def saga_world(database_url: str) -> AsyncIterator[SagaWorld]:
     bookings = BookingRepository(session_factory(engine))
     holds, pricer, connector, gateway = FakeHolds(), FakePricer(), FakeConnector(), FakeGateway()
 
-    async def connectors(vendor: str, hotel_id: str) -> FakeConnector:
-        return connector
-
     saga = CheckoutSaga(
-        bookings=bookings, holds=holds, pricer=pricer, connectors=connectors, gateways=lambda _p: gateway,
-        gate=AllowAllWrites(), clock=FakeClock(),
+        bookings=bookings, holds=holds, pricer=pricer, connectors=lambda v, h: world.connectors(v, h),
+        gateways=lambda _p: gateway, gate=AllowAllWrites(), clock=FakeClock(),
     )
-    yield SagaWorld(engine, bookings, holds, pricer, connector, gateway, saga)
+    world = SagaWorld(engine, bookings, holds, pricer, connector, gateway, saga)
+    yield world
     await engine.dispose()

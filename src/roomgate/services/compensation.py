@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roomgate.domain.booking import BookingStatus
+from roomgate.domain.errors import DomainError
 from roomgate.ledger.bookings import BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
@@ -55,9 +56,20 @@ class Compensator:
         lease and no late step result was attached meanwhile, else `CompensationIncomplete`."""
         status = BookingStatus(booking.status)
         pms_called = status in {BookingStatus.AUTHORIZED, BookingStatus.RESERVED}
-        reserved = await self.cancel_pms(booking, lookup=pms_called)
-        authorised = await self.release_payment(booking)
+        # Every step is tried even when one fails: a PMS that cannot cancel now must not keep the
+        # guest's money or the rooms held until it can.
+        failed: list[str] = []
+        try:
+            reserved = await self.cancel_pms(booking, lookup=pms_called)
+        except CompensationIncomplete as exc:
+            failed, reserved = [*failed, str(exc)], True
+        try:
+            authorised = await self.release_payment(booking)
+        except CompensationIncomplete as exc:
+            failed, authorised = [*failed, str(exc)], True
         await self.release_hold(booking)
+        if failed:
+            raise CompensationIncomplete("; ".join(failed))
         if (unsettled == PMS_STEP and not reserved) or (unsettled == PAYMENT_STEP and not authorised):
             await self.bookings.add_event(booking.booking_id, "compensation_recheck", {"step": unsettled})
             raise CompensationIncomplete(f"{unsettled}: outcome unknown and nothing found yet")
@@ -76,8 +88,15 @@ class Compensator:
 
     async def cancel_pms(self, booking: Booking, *, lookup: bool) -> bool:
         """Cancel the booking's PMS reservation (found by our booking id if unrecorded); False if none."""
-        connector = await self.connectors(booking.vendor, booking.hotel_id)
         reservation_id = booking.pms_reservation_id
+        if reservation_id is None and not lookup:
+            return False
+        try:
+            connector = await self.connectors(booking.vendor, booking.hotel_id)
+        except (DomainError, PMSError) as exc:  # e.g. the hotel's PMS credentials were removed
+            detail = {"step": "pms_connector", "error": type(exc).__name__}
+            await self.bookings.add_event(booking.booking_id, "compensation_failed", detail)
+            raise CompensationIncomplete("no PMS connector for the hotel") from exc
         try:
             if reservation_id is None and lookup:
                 # The reservation may exist although we never learned its id (timeout, crash).

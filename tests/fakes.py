@@ -141,7 +141,10 @@ class FakeConnector:
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         if external_id in self.broken_lookups:
             raise KeyError("ChannelNumber")  # an unmapped parse error, as a connector bug would raise
-        return next((r for r in self.reservations.values() if r.external_id == external_id), None)
+        found = [r for r in self.reservations.values() if r.external_id == external_id]
+        # as the real connectors: a live match wins over a cancelled one
+        found.sort(key=lambda r: r.status is ReservationStatus.CANCELLED)
+        return found[0] if found else None
 
     def active(self) -> list[Reservation]:
         return [r for r in self.reservations.values() if r.status is ReservationStatus.CONFIRMED]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +20,13 @@ from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
 from roomgate.payments.base import PaymentSource
+from roomgate.pms.base import PMSConnector
 from roomgate.pms.types import GuestInfo
+from roomgate.resilience.breaker import CircuitBreaker
+from roomgate.resilience.breaker_state import BreakerConfig
+from roomgate.resilience.breaker_store import InMemoryBreakerStore
+from roomgate.resilience.connector import ResilientConnector
+from roomgate.resilience.retry import RetryPolicy
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutCommand, CheckoutResult, CheckoutSaga
 from roomgate.services.faults import FaultPoints
@@ -51,11 +58,16 @@ class SagaWorld:
     gateway: FakeGateway
     saga: CheckoutSaga
     disconnected: bool = False  # the hotel's PMS credentials are gone: no connector can be built
+    resilient: bool = False  # the fake PMS behind the real breaker + retry wrapper, as in production
 
-    async def connectors(self, vendor: str, hotel_id: str) -> FakeConnector:
+    async def connectors(self, vendor: str, hotel_id: str) -> PMSConnector:
         if self.disconnected:
             raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}의 {vendor} 연동 정보가 없습니다")
-        return self.connector
+        if self.resilient:
+            clock = FakeClock()  # retry back-off advances it instead of sleeping
+            breaker = CircuitBreaker(InMemoryBreakerStore(), BreakerConfig(), clock)
+            return ResilientConnector(cast(PMSConnector, self.connector), breaker, RetryPolicy(), None, clock)
+        return cast(PMSConnector, self.connector)
 
     def command(self, token: str = "tok_visa_1234") -> CheckoutCommand:
         start = date(2026, 12, 24)

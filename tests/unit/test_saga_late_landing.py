@@ -52,3 +52,21 @@ async def test_a_definitive_pms_refusal_still_fails_the_booking_at_once(world: S
     booking = await world.bookings.get("bk_sold_out")
     assert booking.status == BookingStatus.FAILED.value
     assert world.gateway.payments["pa_bk_sold_out"][1] is PaymentStatus.VOIDED and world.holds.active == {}
+
+
+async def test_every_reservation_a_retried_create_left_behind_is_cancelled(world: SagaWorld) -> None:
+    # given the PMS behind the production retry wrapper, timing out on every create that it then
+    # carries out later (each retry's lookup came too early)
+    world.resilient = True
+    world.connector.fail_create = "timeout_lands_later"
+    with pytest.raises(SagaFailed):
+        await world.checkout("bk_retried")
+    attempts = len(world.connector.in_flight)
+    world.connector.land_in_flight()
+    assert len(world.connector.active()) == attempts > 1
+    # when recovery has had its turn
+    await world.age("bk_retried")
+    await world.recovery().run_once()
+    # then none of them is left live
+    assert world.connector.active() == []
+    assert (await world.bookings.get("bk_retried")).status == BookingStatus.FAILED.value

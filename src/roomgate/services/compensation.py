@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from roomgate.domain.booking import BookingStatus
@@ -11,7 +12,9 @@ from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
 from roomgate.metrics import COMPENSATIONS
 from roomgate.payments.base import PaymentError, PaymentStatus
+from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError, PMSNotFound
+from roomgate.pms.types import ReservationStatus
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger
 
 log = get_logger(__name__)
@@ -22,6 +25,8 @@ def hold_id_for(booking_id: str) -> str:
     return f"h_{booking_id}"
 
 
+# How many live reservations one booking id may have left at the PMS (retried creates) that we cancel.
+MAX_DUPLICATES = 10
 # Saga steps whose request may be carried out by the vendor after we gave up on its answer.
 PMS_STEP = "pms"
 PAYMENT_STEP = "payment"
@@ -87,7 +92,8 @@ class Compensator:
             raise CompensationIncomplete("the booking changed while it was being compensated") from None
 
     async def cancel_pms(self, booking: Booking, *, lookup: bool) -> bool:
-        """Cancel the booking's PMS reservation (found by our booking id if unrecorded); False if none."""
+        """Cancel the booking's PMS reservation, and with `lookup` every live one found by our booking
+        id (a retried create can leave several); False if there was none."""
         reservation_id = booking.pms_reservation_id
         if reservation_id is None and not lookup:
             return False
@@ -97,25 +103,34 @@ class Compensator:
             detail = {"step": "pms_connector", "error": type(exc).__name__}
             await self.bookings.add_event(booking.booking_id, "compensation_failed", detail)
             raise CompensationIncomplete("no PMS connector for the hotel") from exc
+        cancelled: list[str] = []
         try:
-            if reservation_id is None and lookup:
-                # The reservation may exist although we never learned its id (timeout, crash).
+            if reservation_id is not None:
+                await self._cancel_one(connector, reservation_id, cancelled)
+            for _ in range(MAX_DUPLICATES if lookup else 0):
+                # The connectors answer a live match before a cancelled one.
                 found = await connector.find_reservation_by_external_id(booking.booking_id)
-                reservation_id = found.reservation_id if found else None
-            if reservation_id is None:
-                return False
-            await connector.cancel_reservation(reservation_id)
-        except PMSNotFound:
-            return False
+                if found is None or found.status is ReservationStatus.CANCELLED:
+                    break
+                if found.reservation_id in cancelled:  # a PMS that still reports it live: don't spin
+                    break
+                await self._cancel_one(connector, found.reservation_id, cancelled)
         except PMSError as exc:
             COMPENSATIONS.labels("pms_cancel", "error").inc()
-            await self.bookings.add_event(
-                booking.booking_id, "compensation_failed", {"step": "pms_cancel", "error": type(exc).__name__}
-            )
+            detail = {"step": "pms_cancel", "error": type(exc).__name__}
+            await self.bookings.add_event(booking.booking_id, "compensation_failed", detail)
             raise CompensationIncomplete("PMS cancel failed") from exc
-        COMPENSATIONS.labels("pms_cancel", "ok").inc()
-        await self.bookings.add_event(booking.booking_id, "pms_cancelled", {"reservationId": reservation_id})
-        return True
+        for cancelled_id in cancelled:
+            COMPENSATIONS.labels("pms_cancel", "ok").inc()
+            detail = {"reservationId": cancelled_id}
+            await self.bookings.add_event(booking.booking_id, "pms_cancelled", detail)
+        return bool(cancelled)
+
+    @staticmethod
+    async def _cancel_one(connector: PMSConnector, reservation_id: str, cancelled: list[str]) -> None:
+        with contextlib.suppress(PMSNotFound):
+            await connector.cancel_reservation(reservation_id)
+        cancelled.append(reservation_id)
 
     async def release_payment(self, booking: Booking) -> bool:
         """Void (or refund) the booking's authorisation, found by booking id if unrecorded; False if none."""

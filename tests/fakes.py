@@ -99,6 +99,7 @@ class FakeConnector:
     hotel_id: str = "hotel_123"
     reservations: dict[str, Reservation] = field(default_factory=dict)
     # "sold_out" | "timeout_after_create" | "timeout_before_create" | "timeout_lands_later"
+    # | "timeout_lands_later_once" (only the first create; later ones succeed)
     fail_create: str | None = None
     in_flight: list[ReservationRequest] = field(default_factory=list)
     broken_lookups: set[str] = field(default_factory=set)  # external ids whose lookup hits a connector bug
@@ -111,7 +112,10 @@ class FakeConnector:
             raise PMSSoldOut("no rooms", vendor=self.vendor, hotel_id=self.hotel_id)
         if self.fail_create == "timeout_before_create":
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
-        if self.fail_create == "timeout_lands_later":  # the vendor acts on it after we gave up
+        if self.fail_create in {"timeout_lands_later", "timeout_lands_later_once"}:
+            # the vendor acts on it after we gave up
+            if self.fail_create.endswith("_once"):
+                self.fail_create = None
             self.in_flight.append(request)
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
         reservation = Reservation(f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from prometheus_client import REGISTRY
 
 from roomgate.cache import keys
@@ -138,6 +139,20 @@ async def test_a_read_on_a_connection_the_server_dropped_is_made_again(
     got = await cache.get_range(HOTEL, ROOM, nights(2))
     # then the failed send is repeated on a new connection
     assert [n.available for n in got] == [3, 3]
+
+
+async def test_a_single_connection_client_reads_through_redis_py(real_redis_url: str) -> None:
+    # given a client that owns one connection instead of a pool
+    client = aioredis.Redis.from_url(real_redis_url, decode_responses=True, single_connection_client=True)
+    await client.flushdb()
+    cache = make_cache(client, FakeClock())
+    await put_snapshot(cache, 2, nights(3))
+    # when
+    got = await cache.get_range(HOTEL, ROOM, nights(3))
+    # then
+    assert [n.available for n in got] == [2, 2, 2]
+    await client.flushdb()
+    await client.aclose()
 
 
 async def test_read_hotel_answers_room_types_and_nights_in_one_round_trip(any_redis: Any) -> None:

@@ -49,9 +49,14 @@ class PackedScript:
     def __init__(self, redis: aioredis.Redis, name: str) -> None:
         self.redis = redis
         self.script = scripts.register(redis, name)
+        # Only a pooled client hands out connections; any other (single connection, cluster) gets
+        # redis-py's own path.
+        self._pooled = isinstance(redis, aioredis.Redis) and not redis.single_connection_client
 
     async def __call__(self, blocks: Sequence[KeyBlock], args: Sequence[str | int]) -> Any:
         """Run the script with the blocks' keys (in order) as KEYS and `args` as ARGV."""
+        if not self._pooled:
+            return await self.script(keys=[name for block in blocks for name in block.names], args=args)
         count = sum(len(block.names) for block in blocks)
         head = b"*%d\r\n$7\r\nEVALSHA\r\n" % (3 + count + len(args))
         body = b"".join([*(block.packed for block in blocks), resp_bulk(args)])

@@ -32,7 +32,7 @@ from roomgate.simulators.server import ServerThread
 
 HOTEL = "hotel_123"
 ROOM = "room_456"
-PMS_KEY = "saga-review-pms-key-0001"
+PMS_KEY = "cbat_saga_review_key_0001"  # Cloudbeds keys start with cbat_
 PAYMENT_KEY = "sk_test_saga_review_0001"
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: stays below are in 2026 (the FakeClock's "today")
 

@@ -34,8 +34,8 @@ def decode_grid(
                 CachedNight(
                     room,
                     night,
-                    avail,
-                    held,
+                    None if avail is None else int(avail),
+                    int(held),
                     cached_price(amount, currency) if amount and currency else None,
                     plan or None,
                     rate_read is not None,
@@ -66,8 +66,8 @@ def _with_lkg(room: str, night: date, row: Sequence[Any], mode: str) -> CachedNi
     return CachedNight(
         room,
         night,
-        avail,
-        held,
+        None if avail is None else int(avail),
+        int(held),
         cached_price(amount, currency) if amount and currency else None,
         plan or None,
         rate_read is not None,
@@ -76,13 +76,13 @@ def _with_lkg(room: str, night: date, row: Sequence[Any], mode: str) -> CachedNi
     )
 
 
-def _read_at(inv_read: int | None, rate_read: int | None) -> float | None:
-    """When the older of the two PMS reads began (seconds)."""
+def _read_at(inv_read: str | None, rate_read: str | None) -> float | None:
+    """When the older of the two PMS reads began (seconds; the reply holds milliseconds)."""
     if inv_read is None:
-        return None if rate_read is None else rate_read / 1000
-    if rate_read is None or inv_read <= rate_read:
-        return inv_read / 1000
-    return rate_read / 1000
+        return None if rate_read is None else int(rate_read) / 1000
+    if rate_read is None:
+        return int(inv_read) / 1000
+    return min(int(inv_read), int(rate_read)) / 1000
 
 
 def _count(values: Sequence[Any], width: int, mode: str) -> None:

@@ -9,27 +9,23 @@
 --   'fresh'  KEYS in groups of 3 (inv, rate, night holds); the first 7 of those values per pair.
 --   'all'    KEYS in groups of 5; all 13 values per pair.
 --   Both named layouts reply with ONE string, a cjson array, because a client parses one bulk
---   string far faster than a thousand-element array. In it counts and read times are numbers,
---   an absent value is null, and prices stay strings (exact decimals).
+--   string far faster than a thousand-element array. Values stay the strings Redis holds (held
+--   too) and an absent one is null: cjson formats numbers with sprintf, which cost this single
+--   shared Redis thread more than int() costs the (many) clients.
 -- ARGV[3] (named layouts): how many leading KEYS are copies of the hotel's room-type list; their
 -- raw values (null when missing) open the reply, so the same call also answers "which rooms".
 local now = tonumber(ARGV[1])
+local after_now = '(' .. ARGV[1]  -- holds whose expiry is after now are active
 local packed = ARGV[2] ~= nil
 local absent = ''
 if packed then absent = cjson.null end
 local out, n = {}, 0
 
-local function number(value)
-  if not value then return absent end
-  if packed then return tonumber(value) or absent end
-  return value
-end
-
 local function read_inv(key)
   local v = redis.call('HMGET', key, 'e', 'a', 'r')
   local expiry = tonumber(v[1])
   if expiry and expiry > now then
-    out[n + 1], out[n + 2] = number(v[2]), number(v[3])
+    out[n + 1], out[n + 2] = v[2] or absent, v[3] or absent
   else
     out[n + 1], out[n + 2] = absent, absent
   end
@@ -40,7 +36,7 @@ local function read_rate(key)
   local v = redis.call('HMGET', key, 'e', 'p', 'c', 'rp', 'r')
   local expiry = tonumber(v[1])
   if expiry and expiry > now then
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = v[2] or absent, v[3] or absent, v[4] or absent, number(v[5])
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = v[2] or absent, v[3] or absent, v[4] or absent, v[5] or absent
   else
     out[n + 1], out[n + 2], out[n + 3], out[n + 4] = absent, absent, absent, absent
   end
@@ -49,11 +45,17 @@ end
 
 local function read_held(key)
   local held = 0
-  for _, member in ipairs(redis.call('ZRANGEBYSCORE', key, '(' .. ARGV[1], '+inf')) do
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', key, after_now, '+inf')) do
     held = held + tonumber(string.match(member, '^(%d+):'))
   end
   n = n + 1
-  out[n] = held
+  if not packed then
+    out[n] = held
+  elseif held == 0 then
+    out[n] = '0'
+  else
+    out[n] = tostring(held)
+  end
 end
 
 local first, width = 1, 5

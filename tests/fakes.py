@@ -55,7 +55,9 @@ class FakeHolds:
     converted: set[str] = field(default_factory=set)
     released: set[str] = field(default_factory=set)
 
-    async def create(self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, hold_id: str) -> HoldOutcome:
+    async def create(
+        self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, hold_id: str
+    ) -> HoldOutcome:
         if hold_id in self.active:
             return HoldOutcome(True)
         for night in nights:
@@ -80,7 +82,9 @@ class FakePricer:
     for_sale: int = 5
     cancelled_nights: list[date] = field(default_factory=list)
 
-    async def quote(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int) -> Quote:
+    async def quote(
+        self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int
+    ) -> Quote:
         nights = tuple(NightQuote(n, self.price, self.for_sale) for n in stay.nights())
         return Quote(room_type_id, 4, nights, self.price * len(nights), "rate_1")
 
@@ -118,7 +122,9 @@ class FakeConnector:
                 self.fail_create = None
             self.in_flight.append(request)
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
-        reservation = Reservation(f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id)
+        reservation = Reservation(
+            f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id
+        )
         self.reservations[reservation.reservation_id] = reservation
         if self.fail_create == "timeout_after_create":
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
@@ -140,7 +146,9 @@ class FakeConnector:
         if self.fail_cancel:
             raise PMSTransientError("503", vendor=self.vendor, hotel_id=self.hotel_id)
         old = self.reservations[reservation_id]
-        self.reservations[reservation_id] = Reservation(old.reservation_id, ReservationStatus.CANCELLED, external_id=old.external_id)
+        self.reservations[reservation_id] = Reservation(
+            old.reservation_id, ReservationStatus.CANCELLED, external_id=old.external_id
+        )
 
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         if external_id in self.broken_lookups:

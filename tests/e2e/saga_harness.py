@@ -148,7 +148,8 @@ async def running_roomgate(
     app = create_app(settings, container_factory=lambda _settings: container)
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://roomgate.test", timeout=30) as http:
+        base = "http://roomgate.test"
+        async with httpx2.AsyncClient(transport=transport, base_url=base, timeout=30) as http:
             yield Roomgate(container, http)
 
 

@@ -27,6 +27,9 @@ from roomgate.services.saga_lease import SagaTakenOver
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
+REPLAYED = {"Idempotent-Replayed": "true"}
+# Answers that mean the checkout stopped before any side effect: the key is freed for a retry.
+NOTHING_DONE = {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut} for status in (400, 402, 404, 409, 502, 503)
 }
@@ -43,9 +46,10 @@ async def checkout(
     booking_id = new_booking_id()
     token = None
     if idempotency_key is not None:
-        claim = await container.idempotency.claim(idempotency_key, request_fingerprint(body.model_dump()), booking_id)
+        fingerprint = request_fingerprint(body.model_dump())
+        claim = await container.idempotency.claim(idempotency_key, fingerprint, booking_id)
         if claim.outcome is ClaimOutcome.REPLAY:
-            return JSONResponse(claim.body, status_code=claim.status_code or 200, headers={"Idempotent-Replayed": "true"})
+            return JSONResponse(claim.body, status_code=claim.status_code or 200, headers=REPLAYED)
         if claim.outcome is ClaimOutcome.BODY_MISMATCH:
             raise DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, "다른 요청 본문에 이미 사용된 키입니다")
         if claim.outcome is ClaimOutcome.IN_FLIGHT:
@@ -53,7 +57,7 @@ async def checkout(
             if settled is None:
                 return _in_flight(claim.booking_id)
             await container.idempotency.complete(idempotency_key, *settled, booking_id=claim.booking_id)
-            return JSONResponse(settled[1], status_code=settled[0], headers={"Idempotent-Replayed": "true"})
+            return JSONResponse(settled[1], status_code=settled[0], headers=REPLAYED)
         # A retry that took over a dead request's key runs under that request's booking id.
         booking_id, token = claim.booking_id or booking_id, claim.token
     try:
@@ -72,7 +76,7 @@ async def checkout(
             await container.idempotency.forget(idempotency_key, token=token)
         raise
     if idempotency_key is not None:
-        if status >= 500 and payload.get("errorCode") in {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}:
+        if status >= 500 and payload.get("errorCode") in NOTHING_DONE:
             # nothing happened yet: a retry may try again
             await container.idempotency.forget(idempotency_key, token=token)
         else:
@@ -98,7 +102,8 @@ async def _run(container: Container, command: CheckoutCommand, booking_id: str) 
     except PMSError as exc:  # pricing needed the PMS and it failed (nothing was held)
         code = ErrorCode.NOT_FOUND if isinstance(exc, PMSNotFound) else ErrorCode.PMS_UNAVAILABLE
         return code.http_status, error_body(code)
-    return 200, CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number).model_dump()
+    out = CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number)
+    return 200, out.model_dump()
 
 
 async def _settled_answer(container: Container, booking_id: str | None) -> tuple[int, dict[str, Any]] | None:
@@ -123,10 +128,13 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
     try:
         amount = Money.from_minor(body.payment.amount, body.payment.currency)
     except MoneyError:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 통화입니다: {body.payment.currency}") from None
+        unsupported = f"지원하지 않는 통화입니다: {body.payment.currency}"
+        raise DomainError(ErrorCode.VALIDATION_ERROR, unsupported) from None
     provider = body.payment.provider or settings.payment_provider.value
     if provider == "toss" and not (body.payment.paymentKey and body.payment.orderId):
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "Toss 결제에는 payment.paymentKey와 payment.orderId가 필요합니다")
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "Toss 결제에는 payment.paymentKey와 payment.orderId가 필요합니다"
+        )
     if provider != "toss" and not body.payment.cardToken:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "payment.cardToken이 필요합니다")
     guest = body.guestInfo
@@ -135,7 +143,10 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
         adults=body.adults, children=body.children,
         guest=GuestInfo(guest.firstName, guest.lastName, guest.email, guest.phone, guest.country),
         amount=amount, provider=provider,
-        source=PaymentSource(card_token=body.payment.cardToken, payment_key=body.payment.paymentKey, order_id=body.payment.orderId),
+        source=PaymentSource(
+            card_token=body.payment.cardToken, payment_key=body.payment.paymentKey,
+            order_id=body.payment.orderId,
+        ),
     )
 
 
@@ -148,7 +159,8 @@ async def get_booking(booking_id: str, container: ContainerDep) -> dict[str, Any
         raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
     events = await container.bookings.events(booking_id)
     return {"success": True, **booking_view(booking), "steps": [
-        {"event": e.event, "from": e.from_status, "to": e.to_status, "at": e.created_at.isoformat(), "detail": e.detail}
+        {"event": e.event, "from": e.from_status, "to": e.to_status, "at": e.created_at.isoformat(),
+         "detail": e.detail}
         for e in events
     ]}
 

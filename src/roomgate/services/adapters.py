@@ -45,9 +45,13 @@ class AvailabilityPricer:
     def __init__(self, availability: AvailabilityService) -> None:
         self._availability = availability
 
-    async def quote(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int) -> Quote:
+    async def quote(
+        self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int
+    ) -> Quote:
         room_type = await self._availability.room_type(vendor, hotel_id, room_type_id)
-        inventory = await self._availability.room_type_inventory(vendor, hotel_id, room_type_id, stay.check_in, stay.check_out)
+        inventory = await self._availability.room_type_inventory(
+            vendor, hotel_id, room_type_id, stay.check_in, stay.check_out
+        )
         nights = []
         for night in inventory.nights:
             if night.price is None:  # the PMS offers no rate that night: not bookable

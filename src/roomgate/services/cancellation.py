@@ -6,6 +6,7 @@ a crash or a vendor error is resumed by the next request or by the recovery work
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
@@ -39,18 +40,18 @@ class Cancellation:
         except BookingNotFound:
             raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
         if booking.status == BookingStatus.CONFIRMED.value:
-            try:
+            # A concurrent request may have moved it first: carry on from its state.
+            with contextlib.suppress(StaleBookingState):
                 await self.bookings.transition(
                     booking_id, BookingStatus.CONFIRMED, BookingStatus.CANCELLING, event="cancel_requested",
                     detail={"reason": reason[:100]},
                 )
-            except StaleBookingState:  # a concurrent request moved it first; carry on from its state
-                pass
             booking = await self.bookings.get(booking_id)
         if booking.status == BookingStatus.CANCELLED.value:
             return booking
         if booking.status != BookingStatus.CANCELLING.value:
-            raise DomainError(ErrorCode.VALIDATION_ERROR, f"확정된 예약만 취소할 수 있습니다 (현재 상태: {booking.status})")
+            only_confirmed = f"확정된 예약만 취소할 수 있습니다 (현재 상태: {booking.status})"
+            raise DomainError(ErrorCode.VALIDATION_ERROR, only_confirmed)
         return await self.finish(booking)
 
     async def finish(self, booking: Booking) -> Booking:
@@ -86,8 +87,10 @@ class Cancellation:
         except PMSNotFound:
             pass
         except PMSError as exc:
-            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message="PMS 취소에 실패했습니다. 잠시 후 다시 시도하세요") from exc
-        await self.bookings.add_event(booking.booking_id, "pms_cancelled", {"reservationId": booking.pms_reservation_id})
+            retry_later = "PMS 취소에 실패했습니다. 잠시 후 다시 시도하세요"
+            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc
+        detail = {"reservationId": booking.pms_reservation_id}
+        await self.bookings.add_event(booking.booking_id, "pms_cancelled", detail)
 
     async def _refund(self, booking: Booking) -> None:
         if not booking.payment_auth_id:
@@ -96,11 +99,14 @@ class Cancellation:
         try:
             state = await gateway.get_status(booking.payment_auth_id)
             if state is PaymentStatus.CAPTURED:
-                await gateway.refund(booking.payment_auth_id, booking.booking_id, booking_amount(booking), "cancelled")
+                amount = booking_amount(booking)
+                await gateway.refund(booking.payment_auth_id, booking.booking_id, amount, "cancelled")
             elif state is PaymentStatus.AUTHORIZED:
                 await gateway.void(booking.payment_auth_id, booking.booking_id)
             else:
                 return
         except PaymentError as exc:
-            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message="환불 처리에 실패했습니다. 잠시 후 다시 시도하세요") from exc
-        await self.bookings.add_event(booking.booking_id, "payment_refunded", {"authorizationId": booking.payment_auth_id})
+            retry_later = "환불 처리에 실패했습니다. 잠시 후 다시 시도하세요"
+            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc
+        detail = {"authorizationId": booking.payment_auth_id}
+        await self.bookings.add_event(booking.booking_id, "payment_refunded", detail)

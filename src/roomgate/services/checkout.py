@@ -7,14 +7,11 @@ as it completes, so a crash anywhere leaves enough on disk for recovery to finis
 from __future__ import annotations
 
 import contextlib
-import secrets
 from dataclasses import dataclass
 
 from roomgate.clock import Clock
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.money import Money
-from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
@@ -25,7 +22,6 @@ from roomgate.payments.base import (
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
-    PaymentSource,
     PaymentStatus,
 )
 from roomgate.pms.base import PMSConnector
@@ -36,7 +32,14 @@ from roomgate.pms.errors import (
     PMSNotFound,
     PMSSoldOut,
 )
-from roomgate.pms.types import GuestInfo, Reservation, ReservationRequest, ReservationStatus
+from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
+from roomgate.services.checkout_model import (
+    CheckoutCommand,
+    CheckoutResult,
+    SagaFailed,
+    confirmation_of,
+    new_booking_id,
+)
 from roomgate.services.compensation import (
     PAYMENT_STEP,
     PMS_STEP,
@@ -50,47 +53,13 @@ from roomgate.services.saga_lease import SagaLease, SagaTakenOver
 
 log = get_logger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class CheckoutCommand:
-    vendor: str
-    hotel_id: str
-    room_type_id: str
-    stay: Stay
-    adults: int
-    children: int
-    guest: GuestInfo
-    amount: Money
-    provider: str
-    source: PaymentSource
-
-
-@dataclass(frozen=True, slots=True)
-class CheckoutResult:
-    booking_id: str
-    confirmation_number: str
-
-
-class SagaFailed(DomainError):
-    """A step failed and the booking was compensated (or left for recovery); carries the booking id.
-
-    `unsettled`: the step ("pms", "payment") whose outcome is unknown (timeout, 5xx): the vendor may
-    still carry it out after compensation looked for it, so recovery looks again."""
-
-    def __init__(
-        self, code: ErrorCode, detail: str | None, booking_id: str, *, unsettled: str | None = None
-    ) -> None:
-        super().__init__(code, detail)
-        self.booking_id = booking_id
-        self.unsettled = unsettled
+__all__ = [  # the command, result and failure live in checkout_model; callers import them from here
+    "CheckoutCommand", "CheckoutResult", "CheckoutSaga", "SagaFailed", "confirmation_of", "new_booking_id",
+]
 
 
 # PMS answers to a create that prove it was refused; any other failure may still become a reservation.
 _REFUSALS = (PMSSoldOut, PMSBadRequest, PMSAuthenticationError, PMSNotFound)
-
-
-def new_booking_id() -> str:
-    return f"bk_{secrets.token_hex(8)}"
 
 
 @dataclass
@@ -115,9 +84,12 @@ class CheckoutSaga:
         refusal = await self.gate.write_refusal(cmd.vendor, cmd.hotel_id)
         if refusal:
             raise DomainError(ErrorCode.SERVICE_DEGRADED, message=refusal)
-        quote = await self.pricer.quote(cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay, cmd.adults, cmd.children)
+        quote = await self.pricer.quote(
+            cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay, cmd.adults, cmd.children
+        )
         if cmd.adults + cmd.children > quote.max_occupancy:
-            raise DomainError(ErrorCode.VALIDATION_ERROR, f"최대 {quote.max_occupancy}명까지 투숙할 수 있습니다")
+            too_many = f"최대 {quote.max_occupancy}명까지 투숙할 수 있습니다"
+            raise DomainError(ErrorCode.VALIDATION_ERROR, too_many)
         short = quote.first_short_night
         if short is not None:
             raise DomainError(ErrorCode.INVENTORY_UNAVAILABLE, short.isoformat())
@@ -154,8 +126,9 @@ class CheckoutSaga:
             await self._compensate(failure, lease)
             CHECKOUTS.labels(failure.code.value).inc()
             log.warning(
-                "checkout_failed", booking_id=booking_id, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
-                error_code=failure.code.value, cause=type(failure.__cause__).__name__ if failure.__cause__ else None,
+                "checkout_failed", booking_id=booking_id, hotel_id=cmd.hotel_id,
+                room_type_id=cmd.room_type_id, error_code=failure.code.value,
+                cause=type(failure.__cause__).__name__ if failure.__cause__ else None,
             )
             raise
         await self._confirm(booking, booked_at, lease)
@@ -173,7 +146,8 @@ class CheckoutSaga:
         booking = Booking(
             booking_id=lease.booking_id, vendor=cmd.vendor, hotel_id=cmd.hotel_id,
             room_type_id=cmd.room_type_id,
-            check_in=cmd.stay.check_in, check_out=cmd.stay.check_out, adults=cmd.adults, children=cmd.children,
+            check_in=cmd.stay.check_in, check_out=cmd.stay.check_out,
+            adults=cmd.adults, children=cmd.children,
             status=BookingStatus.PENDING.value, total_price=quote.total.amount, total_minor=quote.total.minor,
             currency=quote.total.currency, payment_provider=cmd.provider,
             guest_first_name=cmd.guest.first_name, guest_last_name=cmd.guest.last_name,
@@ -197,13 +171,15 @@ class CheckoutSaga:
                 await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay)
                 outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
         except PMSError as exc:
-            raise SagaFailed(ErrorCode.HOLD_FAILED, "PMS 재고를 확인할 수 없습니다", booking.booking_id) from exc
+            unknown_stock = "PMS 재고를 확인할 수 없습니다"
+            raise SagaFailed(ErrorCode.HOLD_FAILED, unknown_stock, booking.booking_id) from exc
         except Exception as exc:
             log.warning("hold_error", booking_id=booking.booking_id, error=type(exc).__name__)
             raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id) from exc
         if not outcome.ok:
             if outcome.short_night is not None:
-                raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, outcome.short_night.isoformat(), booking.booking_id)
+                short = outcome.short_night.isoformat()
+                raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, short, booking.booking_id)
             raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id)
         await lease.advance(
             BookingStatus.PENDING, BookingStatus.HELD, event="hold_created",
@@ -241,7 +217,8 @@ class CheckoutSaga:
         try:
             reservation = await connector.create_reservation(request)
         except PMSSoldOut as exc:
-            raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, "PMS에 남은 객실이 없습니다", booking.booking_id) from exc
+            sold_out = "PMS에 남은 객실이 없습니다"
+            raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, sold_out, booking.booking_id) from exc
         except PMSError as exc:
             unsettled = None if isinstance(exc, _REFUSALS) else PMS_STEP
             raise SagaFailed(
@@ -267,7 +244,8 @@ class CheckoutSaga:
             await gateway.capture(authorization, booking.booking_id)
         except PaymentError as exc:
             # The outcome may be unknown (timeout): trust the provider's own view before compensating.
-            if await _status_or_unknown(gateway, authorization.authorization_id) is not PaymentStatus.CAPTURED:
+            status = await _status_or_unknown(gateway, authorization.authorization_id)
+            if status is not PaymentStatus.CAPTURED:
                 raise SagaFailed(ErrorCode.PAYMENT_CAPTURE_FAILED, None, booking.booking_id) from exc
 
     async def _confirm(self, booking: Booking, booked_at: float, lease: SagaLease) -> None:
@@ -282,7 +260,7 @@ class CheckoutSaga:
             return  # recovery confirmed it meanwhile (and converted the hold)
         try:
             await self.holds.convert(booking.hotel_id, hold_id_for(booking.booking_id), booked_at)
-        except Exception as exc:  # the booking stands; the hold expires and the next PMS read corrects the count
+        except Exception as exc:  # the booking stands; the hold expires, the next PMS read fixes the count
             log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)
 
     async def _compensate(self, failure: SagaFailed, lease: SagaLease) -> None:
@@ -310,7 +288,3 @@ async def _status_or_unknown(gateway: PaymentGateway, authorization_id: str) -> 
         return await gateway.get_status(authorization_id)
     except PaymentError:
         return PaymentStatus.UNKNOWN
-
-
-def confirmation_of(reservation: Reservation) -> str:
-    return reservation.confirmation_number or reservation.reservation_id

@@ -1,4 +1,6 @@
-"""Debug fault points for crash and race tests: `ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`.
+"""Debug fault points for crash and race tests.
+
+`ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`.
 
 Off unless the setting is present; settings refuse it when ROOMGATE_ENV=production.
 """
@@ -33,7 +35,8 @@ class FaultPoints:
                 actions[point] = ("skip", 0.0)
                 continue
             if point not in FAULT_POINTS:
-                raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: unknown point {point!r}; use {', '.join(FAULT_POINTS)}")
+                known = ", ".join(FAULT_POINTS)
+                raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: unknown point {point!r}; use {known}")
             kind, _, arg = action.partition(":")
             if kind == "crash":
                 actions[point] = ("crash", 0.0)
@@ -41,9 +44,13 @@ class FaultPoints:
                 try:
                     actions[point] = ("sleep", float(arg))
                 except ValueError:
-                    raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: {point}=sleep needs seconds, e.g. sleep:2.0") from None
+                    raise FaultSpecError(
+                        f"ROOMGATE_DEBUG_FAULTS: {point}=sleep needs seconds, e.g. sleep:2.0"
+                    ) from None
             else:
-                raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: {point} action must be crash or sleep:<seconds>")
+                raise FaultSpecError(
+                    f"ROOMGATE_DEBUG_FAULTS: {point} action must be crash or sleep:<seconds>"
+                )
         return cls(actions)
 
     def skips(self, step: str) -> bool:

@@ -68,7 +68,9 @@ class Pricer(Protocol):
     async def after_cancellation(
         self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
     ) -> None:
-        """Give a cancelled booking's nights back to the cached count (`changed_at`: when the PMS cancel was sent)."""
+        """Give a cancelled booking's nights back to the cached count.
+
+        `changed_at`: when the PMS cancel was sent."""
         ...
 
 

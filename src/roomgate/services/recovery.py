@@ -54,7 +54,9 @@ class Recovery:
         """Claim every stale unfinished booking and settle it."""
         report = RecoveryReport()
         cutoff = utcnow() - timedelta(seconds=self.after_seconds)
-        claimed = await self.bookings.claim_stale(owner=self.owner, older_than=cutoff, lease_seconds=120, limit=limit)
+        claimed = await self.bookings.claim_stale(
+            owner=self.owner, older_than=cutoff, lease_seconds=120, limit=limit
+        )
         for booking_id in claimed:
             try:
                 outcome = await self.settle(await self.bookings.get(booking_id))
@@ -66,7 +68,8 @@ class Recovery:
                 log.error("recovery_error", booking_id=booking_id, error=type(exc).__name__, exc_info=exc)
                 await self._defer(report, booking_id)
                 continue
-            {"confirmed": report.confirmed, "cancelled": report.cancelled}.get(outcome, report.failed).append(booking_id)
+            by_outcome = {"confirmed": report.confirmed, "cancelled": report.cancelled}
+            by_outcome.get(outcome, report.failed).append(booking_id)
             RECOVERIES.labels(outcome).inc()
             log.info("booking_recovered", booking_id=booking_id, outcome=outcome)
         return report
@@ -141,10 +144,12 @@ class Recovery:
     async def _confirm(self, booking: Booking) -> None:
         await self.bookings.transition(
             booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
-            detail={"recovered": True}, payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
+            detail={"recovered": True}, payment_status=PaymentStatus.CAPTURED.value,
+            lease_owner=None, lease_until=None,
             owner=self.owner,
         )
         try:
-            await self.compensator.holds.convert(booking.hotel_id, booking.hold_id or hold_id_for(booking.booking_id))
+            hold_id = booking.hold_id or hold_id_for(booking.booking_id)
+            await self.compensator.holds.convert(booking.hotel_id, hold_id)
         except Exception as exc:
             log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)

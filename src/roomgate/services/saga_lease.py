@@ -63,7 +63,8 @@ class SagaLease:
                 self.booking_id, expected, target, event=event, detail=detail, owner=self.owner, **fields
             )
         except StaleBookingState:
-            await self._hand_over(event, undo, {k: fields[k] for k in ATTACHABLE if fields.get(k) is not None})
+            facts = {k: fields[k] for k in ATTACHABLE if fields.get(k) is not None}
+            await self._hand_over(event, undo, facts)
             raise SagaTakenOver(self.booking_id) from None
 
     async def renew(self) -> None:

@@ -36,16 +36,22 @@ def _vendor(vendor: str) -> str:
 
 
 def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
-    # One comprehension, no helper call per night: a 30-night stay of three room types is 90 rows.
-    return [
-        {
-            "date": night.date.isoformat(),
-            "available": night.available,
-            "price": None if night.price is None else night.price.minor,
-            "currency": None if night.price is None else night.price.currency,
-        }
-        for night in nights
-    ]
+    # A stay has a handful of distinct prices, mostly one shared Money (cache/models.cached_price);
+    # each is turned into minor units once per call, keyed by identity (all alive for the call).
+    prices: dict[int, tuple[int, str]] = {}
+    rows = []
+    for night in nights:
+        price = night.price
+        if price is None:
+            minor, currency = None, None
+        else:
+            pair = prices.get(id(price))
+            if pair is None:
+                pair = prices[id(price)] = (price.minor, price.currency)
+            minor, currency = pair
+        day = night.date.isoformat()
+        rows.append({"date": day, "available": night.available, "price": minor, "currency": currency})
+    return rows
 
 
 @router.get("/{hotel_id}/room-types/{room_type_id}/inventory", responses=_ERRORS)

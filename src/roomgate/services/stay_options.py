@@ -5,7 +5,6 @@ Runs for every room type of every availability request, so each night is looked 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import cast
 
 from roomgate.cache.models import CachedNight
 from roomgate.domain.money import Money
@@ -20,18 +19,18 @@ def night_availability(cached: CachedNight) -> NightAvailability:
 
 def stay_option(room_type: RoomType, rows: list[CachedNight]) -> StayOption | None:
     """A room type is bookable when every night has a room for sale and a price, in one currency."""
-    for_sale = [n.for_sale for n in rows]
-    prices = [n.price for n in rows]
-    if not rows or min(for_sale) < 1 or any(price is None for price in prices):
-        return None
-    amount = _total(cast(list[Money], prices))
+    nights: list[NightAvailability] = []
+    prices: list[Money] = []
+    for cached in rows:  # one pass, stopping at the first night that rules the room type out
+        for_sale, price = cached.for_sale, cached.price
+        if for_sale < 1 or price is None:
+            return None
+        prices.append(price)
+        nights.append(NightAvailability(cached.night, for_sale, price, cached.rate_plan_id))
+    amount = _total(prices) if prices else None
     if amount is None:
         return None
-    nights = [
-        NightAvailability(n.night, sale, n.price, n.rate_plan_id)
-        for n, sale in zip(rows, for_sale, strict=True)
-    ]
-    return StayOption(room_type, min(for_sale), nights, amount)
+    return StayOption(room_type, min(night.available for night in nights), nights, amount)
 
 
 def _total(prices: list[Money]) -> Money | None:

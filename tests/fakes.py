@@ -19,7 +19,7 @@ from roomgate.payments.base import (
     PaymentStatus,
     PaymentTimeout,
 )
-from roomgate.pms.errors import PMSSoldOut, PMSTimeout, PMSTransientError
+from roomgate.pms.errors import PMSNotFound, PMSSoldOut, PMSTimeout, PMSTransientError
 from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
 from roomgate.services.ports import HoldOutcome, NightQuote, Quote
 
@@ -149,6 +149,11 @@ class FakeConnector:
         self.reservations[reservation_id] = Reservation(
             old.reservation_id, ReservationStatus.CANCELLED, external_id=old.external_id
         )
+
+    async def get_reservation(self, reservation_id: str) -> Reservation:
+        if reservation_id not in self.reservations:
+            raise PMSNotFound("no such reservation", vendor=self.vendor, hotel_id=self.hotel_id)
+        return self.reservations[reservation_id]
 
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         if external_id in self.broken_lookups:

@@ -13,7 +13,7 @@ import pytest
 
 from roomgate.domain.booking import BookingStatus
 from roomgate.payments.base import PaymentStatus
-from tests.e2e.saga_harness import DiesAt, checkout_body, running_roomgate, running_vendors, stay
+from tests.e2e.saga_harness import HOTEL, DiesAt, checkout_body, running_roomgate, running_vendors, stay
 
 
 def _live(reservations: list[dict[str, object]], booking_id: str) -> list[dict[str, object]]:
@@ -54,3 +54,27 @@ async def test_recovery_never_confirms_a_booking_on_an_unconfirmed_mews_hold(
                 assert payment is PaymentStatus.VOIDED and live == []
             # and recovery went forward exactly when the PMS still held the room
             assert after.status == expected
+
+
+async def test_recovery_never_captures_for_a_reservation_the_hotel_cancelled_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a saga that died right after the PMS confirmed (booking `reserved`, money only authorised)
+    with running_vendors("cloudbeds") as vendors:
+        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+            roomgate.container.checkout.faults = DiesAt(point="after_pms_confirm")
+            start, end = stay(offset_days=31)
+            await roomgate.checkout_dies(checkout_body(start, end))
+            booking = await roomgate.only_booking()
+            assert booking.status == BookingStatus.RESERVED.value and booking.pms_reservation_id
+            # and the hotel cancels that reservation in its PMS before recovery comes by
+            connector = await roomgate.container.connector("cloudbeds", HOTEL)
+            await connector.cancel_reservation(booking.pms_reservation_id)
+            # when recovery runs
+            await roomgate.age(booking.booking_id)
+            await roomgate.container.recovery.run_once()
+            # then the guest is not charged for a stay the PMS no longer holds
+            after = await roomgate.booking(booking.booking_id)
+            payment = await roomgate.container.gateway("sandbox").get_status(after.payment_auth_id or "")
+            assert after.status == BookingStatus.FAILED.value
+            assert payment is PaymentStatus.VOIDED

@@ -21,8 +21,9 @@ from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
 from roomgate.metrics import RECOVERIES
 from roomgate.payments.base import Authorization, PaymentError, PaymentStatus
+from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSBadRequest, PMSError, PMSNotFound, PMSSoldOut
-from roomgate.pms.types import ReservationStatus
+from roomgate.pms.types import Reservation, ReservationStatus
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import confirmation_of
 from roomgate.services.compensation import CompensationIncomplete, Compensator, booking_amount, hold_id_for
@@ -91,7 +92,8 @@ class Recovery:
         if status is BookingStatus.AUTHORIZED:
             booking = await self._adopt_pms_reservation(booking)
             status = BookingStatus(booking.status)
-        if status is BookingStatus.RESERVED and await self._capture(booking):
+        forward = status is BookingStatus.RESERVED and await self._still_booked(booking)
+        if forward and await self._capture(booking):
             await self._confirm(booking)
             return "confirmed"
         code = booking.error_code or ErrorCode.INTERNAL_ERROR.value
@@ -104,14 +106,8 @@ class Recovery:
         if booking.error_code:  # the saga already decided to compensate
             return booking
         connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
-        found = await connector.find_reservation_by_external_id(booking.booking_id)
-        if found is not None and found.status is ReservationStatus.TENTATIVE:
-            # A native PMS hold (Mews `Optional`) lapses on its own: confirm it or it is no booking.
-            try:
-                found = await connector.confirm_reservation(found.reservation_id)
-            except (PMSBadRequest, PMSNotFound, PMSSoldOut):  # released meanwhile
-                return booking
-        if found is None or found.status not in _ADOPTABLE:  # cancelled: nothing left to adopt
+        found = await _live(connector, await connector.find_reservation_by_external_id(booking.booking_id))
+        if found is None:  # none, or cancelled: nothing to adopt
             return booking
         with contextlib.suppress(StaleBookingState):
             await self.bookings.transition(
@@ -121,6 +117,20 @@ class Recovery:
                 owner=self.owner,
             )
         return await self.bookings.get(booking.booking_id)
+
+    async def _still_booked(self, booking: Booking) -> bool:
+        """Capture only for a stay the PMS still holds: the hotel may have cancelled it meanwhile."""
+        if booking.error_code or not booking.pms_reservation_id:
+            return False
+        try:
+            connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
+        except (DomainError, PMSError):  # the hotel's connection is gone: trust what the PMS confirmed
+            return True
+        try:
+            reservation = await connector.get_reservation(booking.pms_reservation_id)
+        except PMSNotFound:
+            return False
+        return await _live(connector, reservation) is not None
 
     async def _capture(self, booking: Booking) -> bool:
         if booking.error_code or not booking.payment_auth_id:
@@ -153,3 +163,14 @@ class Recovery:
             await self.compensator.holds.convert(booking.hotel_id, hold_id)
         except Exception as exc:
             log.warning("hold_convert_failed", booking_id=booking.booking_id, error=type(exc).__name__)
+
+
+async def _live(connector: PMSConnector, reservation: Reservation | None) -> Reservation | None:
+    """The reservation if it holds the stay, confirming a native PMS hold (Mews `Optional`), which
+    would otherwise lapse on its own; None if it is gone, cancelled or released."""
+    if reservation is not None and reservation.status is ReservationStatus.TENTATIVE:
+        try:
+            reservation = await connector.confirm_reservation(reservation.reservation_id)
+        except (PMSBadRequest, PMSNotFound, PMSSoldOut):  # released meanwhile
+            return None
+    return reservation if reservation is not None and reservation.status in _ADOPTABLE else None

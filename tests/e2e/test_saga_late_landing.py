@@ -19,8 +19,8 @@ import pytest
 from roomgate.domain.booking import BookingStatus
 from tests.e2e.saga_harness import Vendors, checkout_body, running_roomgate, running_vendors, stay
 
-LATE_MS = 1500
-TIMEOUT_SECONDS = "0.5"
+LATE_MS = 2500
+TIMEOUT_SECONDS = "1.0"
 
 
 async def _until(condition: Callable[[], bool], what: str, deadline_seconds: float = 20.0) -> None:

@@ -6,6 +6,7 @@ import random
 from collections.abc import AsyncIterator
 from datetime import date
 
+import httpx2
 import pytest
 from prometheus_client import REGISTRY
 
@@ -102,18 +103,33 @@ async def test_create_after_a_timeout_that_did_book_returns_the_booking(
     assert len(vendor.reservations) == 1
 
 
-async def test_create_after_a_failure_that_did_not_book_books_again(
+async def test_create_with_an_unknown_outcome_is_never_sent_twice(
     connector: ResilientConnector, vendor: FakeConnector
 ) -> None:
-    # given
+    # given a create that fails with a 500 (the vendor may have booked it anyway, or still be booking it)
     vendor.fail_next("create_reservation", server_error())
+    # when the lookups never find it
+    with pytest.raises(PMSTransientError):
+        await connector.create_reservation(REQUEST)
+    # then it was looked up on every retry but never sent again: the saga leaves it to recovery
+    assert vendor.calls["create_reservation"] == 1
+    assert vendor.calls["find_reservation_by_external_id"] == 3
+    assert vendor.reservations == {} or len(vendor.reservations) <= 1
+
+
+async def test_create_that_never_left_this_host_is_sent_again(
+    connector: ResilientConnector, vendor: FakeConnector
+) -> None:
+    # given the first create could not even connect (nothing reached the vendor)
+    refused = PMSTransientError("connection failed (ConnectError)")
+    refused.__cause__ = httpx2.ConnectError("connection refused")
+    vendor.fail_next("create_reservation", refused)
     # when
     reservation = await connector.create_reservation(REQUEST)
-    # then: looked up, nothing found, created on the second try
+    # then it was simply sent again, without a lookup
     assert reservation.external_id == "bk_1"
-    assert vendor.calls["find_reservation_by_external_id"] == 1
     assert vendor.calls["create_reservation"] == 2
-    assert len(vendor.reservations) == 1
+    assert vendor.calls.get("find_reservation_by_external_id", 0) == 0
 
 
 async def test_create_looks_up_again_when_the_lookup_itself_failed(

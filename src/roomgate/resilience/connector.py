@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import TypeVar
 
+import httpx2
+
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.pms.base import InventoryAndRates, PMSConnector, ReadsInventoryAndRates, both
 from roomgate.pms.errors import PMSError, PMSTimeout, PMSTransientError
@@ -37,6 +39,11 @@ T = TypeVar("T")
 
 # A write that failed like this may have been carried out by the vendor anyway.
 OUTCOME_UNKNOWN = (PMSTimeout, PMSTransientError)
+
+
+def never_sent(error: PMSError) -> bool:
+    """The request never left this host (no connection could be made), so sending it again is safe."""
+    return isinstance(error.__cause__, httpx2.ConnectError | httpx2.ConnectTimeout)
 
 
 class ResilientConnector:
@@ -118,25 +125,30 @@ class ResilientConnector:
         await self._read("cancel_reservation", lambda: self.inner.cancel_reservation(reservation_id))
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
-        """Create once: after an attempt with an unknown outcome, look it up before trying again."""
-        outcome_unknown = False
+        """Create at most once. After an attempt whose outcome is unknown (timeout, 5xx, a connection
+        lost mid-request), later attempts only look the reservation up by our id; they never send the
+        create again, because the first one may still land (a duplicate would be a second, unpaid
+        reservation). If it cannot be found, the unknown outcome goes up to the saga, which leaves the
+        booking for recovery to look again later."""
+        unknown: PMSError | None = None
 
         async def attempt() -> Reservation:
-            nonlocal outcome_unknown
-            if outcome_unknown:
+            nonlocal unknown
+            if unknown is not None:
                 found = await self._attempt(
                     "find_reservation_by_external_id",
                     lambda: self.inner.find_reservation_by_external_id(request.external_id),
                 )
                 if found is not None:
                     return found
-                outcome_unknown = False
+                raise unknown
             try:
                 return await self._attempt(
                     "create_reservation", lambda: self.inner.create_reservation(request)
                 )
-            except OUTCOME_UNKNOWN:
-                outcome_unknown = True
+            except OUTCOME_UNKNOWN as error:
+                if not never_sent(error):
+                    unknown = error
                 raise
 
         return await self._retry.run(attempt, clock=self._clock, rng=self._rng)

@@ -53,6 +53,8 @@ from roomgate.services.saga_lease import SagaLease, SagaTakenOver
 
 log = get_logger(__name__)
 
+MISSING_RETRIES = 2
+
 __all__ = [  # the command, result and failure live in checkout_model; callers import them from here
     "CheckoutCommand", "CheckoutResult", "CheckoutSaga", "SagaFailed", "confirmation_of", "new_booking_id",
 ]
@@ -167,7 +169,11 @@ class CheckoutSaga:
             return
         try:
             outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
-            if outcome.missing_nights:  # the cached count expired between pricing and holding
+            # The cached count expired between pricing and holding: fill, then retry. A fill whose PMS
+            # read began in the same instant as a local booking is fenced off, so allow a second one.
+            for _ in range(MISSING_RETRIES):
+                if not outcome.missing_nights:
+                    break
                 await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay)
                 outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
         except PMSError as exc:

@@ -30,26 +30,40 @@ def main() -> None:
     start = date.today() + timedelta(days=30)
     end = start + timedelta(days=args.nights)
     with simulator("cloudbeds") as sim:
-        env = {"CLOUDBEDS_BASE_URL": f"{sim}/api/v1.3", "PMS_hotel_123_API_KEY": "cbat_bench_key",
-               # the warm cache must stay warm for the whole run
-               "ROOMGATE_INV_TTL_SECONDS": "3600", "ROOMGATE_RATE_TTL_SECONDS": "3600"}
+        env = {
+            "CLOUDBEDS_BASE_URL": f"{sim}/api/v1.3",
+            "PMS_hotel_123_API_KEY": "cbat_bench_key",
+            # the warm cache must stay warm for the whole run
+            "ROOMGATE_INV_TTL_SECONDS": "3600",
+            "ROOMGATE_RATE_TTL_SECONDS": "3600",
+        }
         if redis_url:
             env["REDIS_URL"] = redis_url
         with roomgate(env) as url:
-            target = (f"{url}/api/hotels/hotel_123/availability?vendor=cloudbeds"
-                      f"&checkIn={start}&checkOut={end}&adults=2&children=0")
+            target = (
+                f"{url}/api/hotels/hotel_123/availability?vendor=cloudbeds"
+                f"&checkIn={start}&checkOut={end}&adults=2&children=0"
+            )
             warm = httpx2.get(target, timeout=30).json()
             assert warm["success"], warm
             assert httpx2.get(target, timeout=30).json()["source"] == "cache"
             healthz = run_load(f"{url}/healthz", args.seconds, args.connections)
             avail = run_load(target, args.seconds, args.connections)
-            trips = redis_round_trips(redis_url, lambda: httpx2.get(target, timeout=30), 50) if redis_url else None
+            trips = (
+                redis_round_trips(redis_url, lambda: httpx2.get(target, timeout=30), 50)
+                if redis_url
+                else None
+            )
 
-    print(f"availability benchmark — {args.nights}-night stay, warm cache, {args.connections} connections, "
-          f"{args.seconds:.0f} s each, load by {avail.tool}, Redis: {'real ' + redis_url if redis_url else 'in-process'}")
+    print(
+        f"availability benchmark — {args.nights}-night stay, warm cache, {args.connections} connections, "
+        f"{args.seconds:.0f} s each, load by {avail.tool}, Redis: {'real ' + redis_url if redis_url else 'in-process'}"
+    )
     print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, result in (("/healthz", healthz), (f"availability ({args.nights} nights)", avail)):
-        print(f"{name:<28}{result.requests_per_second:>10.0f}{result.p50_ms:>10.2f}{result.p99_ms:>10.2f}{result.errors:>8}")
+        print(
+            f"{name:<28}{result.requests_per_second:>10.0f}{result.p50_ms:>10.2f}{result.p99_ms:>10.2f}{result.errors:>8}"
+        )
     ratio = avail.requests_per_second / healthz.requests_per_second
     print(f"throughput ratio availability / healthz: {ratio:.2f} (target >= 0.50)")
     if trips is not None:

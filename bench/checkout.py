@@ -27,12 +27,34 @@ PRICE = 100000
 
 
 def seed_hotel(sim: str, room_types: int) -> None:
-    rooms = [{"id": f"rt_{i}", "name": f"Room {i}", "maxGuests": 2, "description": "", "totalRooms": 50,
-              "nightlyRate": str(PRICE)} for i in range(room_types)]
-    rooms.append({"id": "rt_floor", "name": "Floor probe", "maxGuests": 2, "description": "", "totalRooms": 50,
-                  "nightlyRate": str(PRICE)})
-    body = {"name": "Bench Hotel", "currency": "KRW", "timezone": "Asia/Seoul",
-            "address": {"line1": "1 Jong-ro", "city": "Seoul", "country": "KR"}, "roomTypes": rooms}
+    rooms = [
+        {
+            "id": f"rt_{i}",
+            "name": f"Room {i}",
+            "maxGuests": 2,
+            "description": "",
+            "totalRooms": 50,
+            "nightlyRate": str(PRICE),
+        }
+        for i in range(room_types)
+    ]
+    rooms.append(
+        {
+            "id": "rt_floor",
+            "name": "Floor probe",
+            "maxGuests": 2,
+            "description": "",
+            "totalRooms": 50,
+            "nightlyRate": str(PRICE),
+        }
+    )
+    body = {
+        "name": "Bench Hotel",
+        "currency": "KRW",
+        "timezone": "Asia/Seoul",
+        "address": {"line1": "1 Jong-ro", "city": "Seoul", "country": "KR"},
+        "roomTypes": rooms,
+    }
     httpx2.put(f"{sim}/_sim/properties/{HOTEL}", json=body).raise_for_status()
 
 
@@ -43,17 +65,42 @@ def vendor_only_seconds(cloudbeds: str, stripe: str, day: date, rounds: int = 10
     with httpx2.Client(timeout=60) as client:
         for i in range(rounds):
             began = time.perf_counter()
-            client.post(f"{cloudbeds}/api/v1.3/postReservation", headers={"x-api-key": "cbat_bench_key"}, data={
-                "propertyID": HOTEL, "startDate": day.isoformat(), "endDate": (day + timedelta(days=1)).isoformat(),
-                "guestFirstName": "Floor", "guestLastName": "Probe", "guestCountry": "KR", "guestZip": "04524",
-                "guestEmail": "floor@example.com", "paymentMethod": "credit", "rooms[0][roomTypeID]": "rt_floor",
-                "rooms[0][quantity]": "1", "adults[0][roomTypeID]": "rt_floor", "adults[0][quantity]": "2",
-                "children[0][roomTypeID]": "rt_floor", "children[0][quantity]": "0", "thirdPartyIdentifier": f"floor-{i}",
-            }).raise_for_status()
-            intent = client.post(f"{stripe}/v1/payment_intents", auth=("sk_test_bench", ""), data={
-                "amount": PRICE, "currency": "krw", "capture_method": "manual", "confirm": "true",
-                "payment_method": "pm_card_visa"}).json()
-            client.post(f"{stripe}/v1/payment_intents/{intent['id']}/capture", auth=("sk_test_bench", "")).raise_for_status()
+            client.post(
+                f"{cloudbeds}/api/v1.3/postReservation",
+                headers={"x-api-key": "cbat_bench_key"},
+                data={
+                    "propertyID": HOTEL,
+                    "startDate": day.isoformat(),
+                    "endDate": (day + timedelta(days=1)).isoformat(),
+                    "guestFirstName": "Floor",
+                    "guestLastName": "Probe",
+                    "guestCountry": "KR",
+                    "guestZip": "04524",
+                    "guestEmail": "floor@example.com",
+                    "paymentMethod": "credit",
+                    "rooms[0][roomTypeID]": "rt_floor",
+                    "rooms[0][quantity]": "1",
+                    "adults[0][roomTypeID]": "rt_floor",
+                    "adults[0][quantity]": "2",
+                    "children[0][roomTypeID]": "rt_floor",
+                    "children[0][quantity]": "0",
+                    "thirdPartyIdentifier": f"floor-{i}",
+                },
+            ).raise_for_status()
+            intent = client.post(
+                f"{stripe}/v1/payment_intents",
+                auth=("sk_test_bench", ""),
+                data={
+                    "amount": PRICE,
+                    "currency": "krw",
+                    "capture_method": "manual",
+                    "confirm": "true",
+                    "payment_method": "pm_card_visa",
+                },
+            ).json()
+            client.post(
+                f"{stripe}/v1/payment_intents/{intent['id']}/capture", auth=("sk_test_bench", "")
+            ).raise_for_status()
             timings.append(time.perf_counter() - began)
     return statistics.mean(timings)
 
@@ -74,21 +121,36 @@ def main() -> None:
     start = date.today() + timedelta(days=30)
     with simulator("cloudbeds") as cloudbeds, simulator("stripe") as stripe:
         seed_hotel(cloudbeds, args.room_types)
-        env = {"CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3", f"PMS_{HOTEL}_API_KEY": "cbat_bench_key",
-               "PAYMENT_PROVIDER": "stripe", "PAYMENT_API_KEY": "sk_test_bench", "STRIPE_BASE_URL": stripe,
-               "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "100000", "ROOMGATE_INV_TTL_SECONDS": "3600",
-               "ROOMGATE_RATE_TTL_SECONDS": "3600"}
+        env = {
+            "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
+            f"PMS_{HOTEL}_API_KEY": "cbat_bench_key",
+            "PAYMENT_PROVIDER": "stripe",
+            "PAYMENT_API_KEY": "sk_test_bench",
+            "STRIPE_BASE_URL": stripe,
+            "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "100000",
+            "ROOMGATE_INV_TTL_SECONDS": "3600",
+            "ROOMGATE_RATE_TTL_SECONDS": "3600",
+        }
         if redis_url:
             env["REDIS_URL"] = redis_url
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
         with roomgate(env) as url:
-            stays = [(f"rt_{i % args.room_types}", start + timedelta(days=2 * (i // args.room_types)))
-                     for i in range(args.checkouts)]
+            stays = [
+                (f"rt_{i % args.room_types}", start + timedelta(days=2 * (i // args.room_types)))
+                for i in range(args.checkouts)
+            ]
             # warm the availability cache so checkouts price from Redis, as in production
             for day in sorted({d for _, d in stays}):
-                httpx2.get(f"{url}/api/hotels/{HOTEL}/availability", timeout=60, params={
-                    "vendor": "cloudbeds", "checkIn": day.isoformat(), "checkOut": (day + timedelta(days=1)).isoformat()})
+                httpx2.get(
+                    f"{url}/api/hotels/{HOTEL}/availability",
+                    timeout=60,
+                    params={
+                        "vendor": "cloudbeds",
+                        "checkIn": day.isoformat(),
+                        "checkOut": (day + timedelta(days=1)).isoformat(),
+                    },
+                )
             for sim in (cloudbeds, stripe):
                 httpx2.put(f"{sim}/_sim/faults", json={"latencyMs": args.latency_ms}).raise_for_status()
             floor = vendor_only_seconds(cloudbeds, stripe, start)
@@ -96,10 +158,22 @@ def main() -> None:
 
             def book(stay: tuple[str, date]) -> tuple[int, float]:
                 room, day = stay
-                body = {"vendor": "cloudbeds", "hotelId": HOTEL, "roomTypeId": room, "checkIn": day.isoformat(),
-                        "checkOut": (day + timedelta(days=1)).isoformat(), "adults": 2, "children": 0,
-                        "guestInfo": {"firstName": "Bench", "lastName": "Guest", "email": "bench@example.com"},
-                        "payment": {"cardToken": "pm_card_visa", "amount": PRICE, "currency": "KRW", "provider": "stripe"}}
+                body = {
+                    "vendor": "cloudbeds",
+                    "hotelId": HOTEL,
+                    "roomTypeId": room,
+                    "checkIn": day.isoformat(),
+                    "checkOut": (day + timedelta(days=1)).isoformat(),
+                    "adults": 2,
+                    "children": 0,
+                    "guestInfo": {"firstName": "Bench", "lastName": "Guest", "email": "bench@example.com"},
+                    "payment": {
+                        "cardToken": "pm_card_visa",
+                        "amount": PRICE,
+                        "currency": "KRW",
+                        "provider": "stripe",
+                    },
+                }
                 began = time.perf_counter()
                 response = httpx2.post(f"{url}/api/booking/checkout", json=body, timeout=60)
                 return response.status_code, time.perf_counter() - began
@@ -108,21 +182,31 @@ def main() -> None:
             with ThreadPoolExecutor(args.concurrency) as pool:
                 results = list(pool.map(book, stays))
             elapsed = time.perf_counter() - began
-            vendor_calls = total_calls(cloudbeds) + total_calls(stripe) - calls_before - 2 * 1  # minus the two state reads
+            vendor_calls = (
+                total_calls(cloudbeds) + total_calls(stripe) - calls_before - 2 * 1
+            )  # minus the two state reads
     ok = [latency for status, latency in results if status == 200]
     failures = len(results) - len(ok)
     mean = statistics.mean(ok)
     overhead = mean - floor
-    print(f"checkout benchmark — {args.checkouts} checkouts over {args.room_types} room types, concurrency "
-          f"{args.concurrency}, vendor latency {args.latency_ms} ms, Stripe + Cloudbeds simulators, "
-          f"Redis: {'real' if redis_url else 'in-process'}, ledger: {(args.database_url or 'sqlite').split(':')[0]}")
+    print(
+        f"checkout benchmark — {args.checkouts} checkouts over {args.room_types} room types, concurrency "
+        f"{args.concurrency}, vendor latency {args.latency_ms} ms, Stripe + Cloudbeds simulators, "
+        f"Redis: {'real' if redis_url else 'in-process'}, ledger: {(args.database_url or 'sqlite').split(':')[0]}"
+    )
     print(f"throughput: {len(ok) / elapsed:.1f} checkouts/s ({failures} failed)")
-    print(f"latency per checkout: mean {mean * 1000:.0f} ms, p50 {statistics.median(ok) * 1000:.0f} ms, "
-          f"p99 {sorted(ok)[int(len(ok) * 0.99) - 1] * 1000:.0f} ms")
-    print(f"vendor calls per checkout: {vendor_calls / len(results):.2f}; the same calls made directly, in "
-          f"sequence, take {floor * 1000:.0f} ms (the floor)")
-    print(f"saga overhead beyond vendor latency: {overhead * 1000:.0f} ms per checkout "
-          f"(ratio overhead / vendor time = {overhead / floor:.2f}; checkout latency / floor = {mean / floor:.2f})")
+    print(
+        f"latency per checkout: mean {mean * 1000:.0f} ms, p50 {statistics.median(ok) * 1000:.0f} ms, "
+        f"p99 {sorted(ok)[int(len(ok) * 0.99) - 1] * 1000:.0f} ms"
+    )
+    print(
+        f"vendor calls per checkout: {vendor_calls / len(results):.2f}; the same calls made directly, in "
+        f"sequence, take {floor * 1000:.0f} ms (the floor)"
+    )
+    print(
+        f"saga overhead beyond vendor latency: {overhead * 1000:.0f} ms per checkout "
+        f"(ratio overhead / vendor time = {overhead / floor:.2f}; checkout latency / floor = {mean / floor:.2f})"
+    )
 
 
 if __name__ == "__main__":

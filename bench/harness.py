@@ -7,7 +7,6 @@ after the given duration.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -75,8 +74,12 @@ def roomgate(env: dict[str, str]) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         db = env.get("DATABASE_URL", f"sqlite:///{tmp}/bench.db")
         base = {"DATABASE_URL": db}
-        subprocess.run([sys.executable, "-m", "roomgate.cli", "migrate"], env={**os.environ, **base, **env},
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "roomgate.cli", "migrate"],
+            env={**os.environ, **base, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         args = [sys.executable, "-m", "roomgate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
         with process(args, {**base, **env}, f"{url}/healthz"):
             yield url
@@ -113,14 +116,18 @@ def _ms(value: str, unit: str) -> float:
 def _wrk(url: str, seconds: float, connections: int) -> LoadResult:
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return LoadResult(rps, _ms(*p50.groups()), _ms(*p99.groups()), total, int(bad.group(1)) if bad else 0, "wrk")  # type: ignore[union-attr]
+    return LoadResult(
+        rps, _ms(*p50.groups()), _ms(*p99.groups()), total, int(bad.group(1)) if bad else 0, "wrk"
+    )  # type: ignore[union-attr]
 
 
 _GENERATOR = r"""
@@ -147,12 +154,22 @@ asyncio.run(main())
 
 
 def _python_load(url: str, seconds: float, connections: int) -> LoadResult:
-    out = subprocess.run([sys.executable, "-c", _GENERATOR, url, str(seconds), str(connections)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _GENERATOR, url, str(seconds), str(connections)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     data = json.loads(out)
     lat = data["lat"]
-    return LoadResult(data["n"] / data["elapsed"], lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000,
-                      data["n"], data["errors"], "python-asyncio")
+    return LoadResult(
+        data["n"] / data["elapsed"],
+        lat[len(lat) // 2] * 1000,
+        lat[int(len(lat) * 0.99)] * 1000,
+        data["n"],
+        data["errors"],
+        "python-asyncio",
+    )
 
 
 def redis_round_trips(url: str, fn: object, requests: int) -> float:
@@ -162,6 +179,7 @@ def redis_round_trips(url: str, fn: object, requests: int) -> float:
     import redis
 
     seen: list[str] = []
+    db = int(url.rsplit("/", 1)[-1]) if url.rsplit("/", 1)[-1].isdigit() else 0
     monitor_client = redis.Redis.from_url(url)
     ready = threading.Event()
     stop = threading.Event()
@@ -172,7 +190,7 @@ def redis_round_trips(url: str, fn: object, requests: int) -> float:
             for command in monitor.listen():
                 if stop.is_set() and "__bench_stop__" in command["command"]:
                     return
-                if command.get("client_type") != "lua":
+                if command.get("client_type") != "lua" and command.get("db") == db:
                     seen.append(command["command"])
 
     thread = threading.Thread(target=watch, daemon=True)
@@ -185,5 +203,7 @@ def redis_round_trips(url: str, fn: object, requests: int) -> float:
     marker = redis.Redis.from_url(url)
     marker.get("__bench_stop__")
     thread.join(10)
-    relevant = [c for c in seen if "__bench_stop__" not in c]
+    relevant = [
+        c for c in seen if "__bench_stop__" not in c and not c.startswith(("HELLO", "SELECT", "CLIENT"))
+    ]
     return len(relevant) / requests

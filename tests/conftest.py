@@ -32,7 +32,9 @@ def service_missing(name: str, url: str, why: str = "not reachable") -> None:
 def tcp_reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1.0):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1.0
+        ):
             return True
     except OSError:
         return False
@@ -88,7 +90,6 @@ async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[object]:
 @pytest.fixture
 def unique_id() -> str:
     return uuid.uuid4().hex[:10]
-
 
 
 LEDGER_BACKENDS = ["sqlite", "postgresql", "mysql"]

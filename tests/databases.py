@@ -48,8 +48,11 @@ def _mysql_connect(url: str):  # type: ignore[no-untyped-def]
 
     parsed = urlparse(url)
     return pymysql.connect(
-        host=parsed.hostname or "127.0.0.1", port=parsed.port or 3306, user=parsed.username or "root",
-        password=parsed.password or "", autocommit=True,
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 3306,
+        user=parsed.username or "root",
+        password=parsed.password or "",
+        autocommit=True,
     )
 
 

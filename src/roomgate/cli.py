@@ -50,7 +50,11 @@ def serve(
     settings = _settings_or_exit()
     configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_config=None, access_log=False
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -84,16 +88,19 @@ def simulate(
     port: int = typer.Option(9001, help="Port to listen on."),
     seed: int = typer.Option(0, help="Seed for ids and random faults (runs are deterministic for a seed)."),
     api_key: str = typer.Option(
-        None, "--api-key", help="Accept only this API/secret key (default: any key of the vendor's test form)."
+        None,
+        "--api-key",
+        help="Accept only this API/secret key (default: any key of the vendor's test form).",
     ),
 ) -> None:
-    """Run a vendor simulator (same paths, auth, encodings and errors as the vendor) with a /_sim/ control API."""
+    """Run a vendor simulator (the vendor's paths, auth, encodings and errors) with a /_sim/ control API."""
     import uvicorn
 
     from roomgate.simulators.registry import create_simulator
 
     sim = create_simulator(vendor.value, seed=seed, api_key=api_key)
-    typer.echo(f"{vendor.value} simulator on http://{host}:{port}  (control API: /_sim/state, /_sim/faults, /_sim/reset)")
+    control = "/_sim/state, /_sim/faults, /_sim/reset"
+    typer.echo(f"{vendor.value} simulator on http://{host}:{port}  (control API: {control})")
     uvicorn.run(sim, host=host, port=port, log_level="warning")
 
 

@@ -73,9 +73,15 @@ class Settings(BaseSettings):
         default="https://api.cloudbeds.com/api/v1.3", validation_alias=AliasChoices("CLOUDBEDS_BASE_URL")
     )
     mews_base_url: str = Field(default="https://api.mews.com", validation_alias=AliasChoices("MEWS_BASE_URL"))
-    mews_client_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("MEWS_CLIENT_TOKEN"))
-    toss_base_url: str = Field(default="https://api.tosspayments.com", validation_alias=AliasChoices("TOSS_BASE_URL"))
-    stripe_base_url: str = Field(default="https://api.stripe.com", validation_alias=AliasChoices("STRIPE_BASE_URL"))
+    mews_client_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MEWS_CLIENT_TOKEN")
+    )
+    toss_base_url: str = Field(
+        default="https://api.tosspayments.com", validation_alias=AliasChoices("TOSS_BASE_URL")
+    )
+    stripe_base_url: str = Field(
+        default="https://api.stripe.com", validation_alias=AliasChoices("STRIPE_BASE_URL")
+    )
     pms_timeout_seconds: float = Field(default=10.0, gt=0)
     payment_timeout_seconds: float = Field(default=15.0, gt=0)
 
@@ -83,7 +89,9 @@ class Settings(BaseSettings):
         default=PaymentProvider.SANDBOX, validation_alias=AliasChoices("PAYMENT_PROVIDER")
     )
     payment_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("PAYMENT_API_KEY"))
-    pms_webhook_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("PMS_WEBHOOK_SECRET"))
+    pms_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("PMS_WEBHOOK_SECRET")
+    )
 
     # -- resilience --------------------------------------------------------------------------------
     breaker_failure_threshold: int = Field(default=5, gt=0)
@@ -103,7 +111,13 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database_scheme(cls, value: str) -> str:
-        if value and value.split(":", 1)[0].split("+", 1)[0] not in {"sqlite", "postgresql", "postgres", "mysql", "mariadb"}:
+        if value and value.split(":", 1)[0].split("+", 1)[0] not in {
+            "sqlite",
+            "postgresql",
+            "postgres",
+            "mysql",
+            "mariadb",
+        }:
             raise ValueError("must be a sqlite:///, postgresql:// or mysql:// URL")
         return value
 
@@ -122,7 +136,9 @@ class Settings(BaseSettings):
             if self.debug_faults:
                 raise ValueError("ROOMGATE_DEBUG_FAULTS is refused when ROOMGATE_ENV=production")
             if not self.redis_url:
-                raise ValueError("REDIS_URL is required when ROOMGATE_ENV=production (the in-process Redis is per process)")
+                raise ValueError(
+                    "REDIS_URL is required when ROOMGATE_ENV=production (the in-process Redis is per process)"
+                )
             if not self.database_url:
                 raise ValueError("DATABASE_URL is required when ROOMGATE_ENV=production")
         return self

@@ -74,7 +74,9 @@ class Container:
         )
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
-        self.recovery = Recovery(self.bookings, compensator, self.settings.recovery_after_seconds, self.cancellation)
+        self.recovery = Recovery(
+            self.bookings, compensator, self.settings.recovery_after_seconds, self.cancellation
+        )
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         """The hotel's connector behind breaker, retry and rate limit; an unconfigured hotel is a 404."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ def demo_mounts() -> dict[str, Any]:
 
 def banner(host: str, port: int, admin_token: str) -> str:
     base = f"http://{_client_host(host)}:{port}"
-    check_in = date.today() + timedelta(days=30)
+    check_in = datetime.now(UTC).date() + timedelta(days=30)
     check_out = check_in + timedelta(days=2)
     body = (
         '{"vendor":"cloudbeds","hotelId":"hotel_123","roomTypeId":"room_456",'
@@ -81,16 +81,18 @@ def banner(host: str, port: int, admin_token: str) -> str:
         '"guestInfo":{"firstName":"홍","lastName":"길동","email":"hong@example.com","phone":"+82-10-1234-5678"},'
         '"adults":2,"children":0,"payment":{"cardToken":"tok_visa_1234","amount":250000,"currency":"KRW"}}'
     )
+    query = f"vendor=cloudbeds&checkIn={check_in}&checkOut={check_out}&adults=2&children=0"
     return f"""
-roomgate demo is up — SQLite at {DATA_DIR / 'demo.db'}, in-process Redis, built-in simulators.
+roomgate demo is up — SQLite at {DATA_DIR / "demo.db"}, in-process Redis, built-in simulators.
 
   API docs       {base}/docs
   Health         {base}/healthz   ·   {base}/readyz   ·   {base}/metrics
-  Cloudbeds sim  {base}/sim/cloudbeds/api/v1.3/getHotelDetails?propertyID=hotel_123  (x-api-key: {DEMO_CLOUDBEDS_KEY})
+  Cloudbeds sim  {base}/sim/cloudbeds/api/v1.3/getHotelDetails?propertyID=hotel_123
+                 (header x-api-key: {DEMO_CLOUDBEDS_KEY})
   Admin token    {admin_token}
 
 Availability of the seeded hotel:
-  curl '{base}/api/hotels/hotel_123/availability?vendor=cloudbeds&checkIn={check_in}&checkOut={check_out}&adults=2&children=0'
+  curl '{base}/api/hotels/hotel_123/availability?{query}'
 
 Book the spec's example (2 nights × 125,000 KRW):
   curl -X POST {base}/api/booking/checkout -H 'Content-Type: application/json' \\
@@ -107,7 +109,9 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     from roomgate.logging import configure_logging
 
     if not _port_free(host, port):
-        raise SystemExit(f"port {port} on {host} is in use; try `make demo PORT=8123` or `roomgate demo --port 8123`")
+        raise SystemExit(
+            f"port {port} on {host} is in use; try `make demo PORT=8123` or `roomgate demo --port 8123`"
+        )
     demo_environment(host, port)
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -14,14 +14,45 @@ REDACTED = "[redacted]"
 
 # Keys whose values are never logged, compared case-insensitively with `-` and `_` removed.
 _SENSITIVE_KEYS = {
-    "apikey", "xapikey", "authorization", "secret", "secretkey", "password", "token", "accesstoken",
-    "clienttoken", "cardtoken", "card", "cardnumber", "paymentkey", "paymentmethod", "email", "guestemail",
-    "phone", "guestphone", "firstname", "lastname", "guestfirstname", "guestlastname", "guestinfo", "guest",
-    "cookie", "adminToken".lower(), "paymentapikey", "webhooksecret", "signature", "xpmssignature",
+    "apikey",
+    "xapikey",
+    "authorization",
+    "secret",
+    "secretkey",
+    "password",
+    "token",
+    "accesstoken",
+    "clienttoken",
+    "cardtoken",
+    "card",
+    "cardnumber",
+    "paymentkey",
+    "paymentmethod",
+    "email",
+    "guestemail",
+    "phone",
+    "guestphone",
+    "firstname",
+    "lastname",
+    "guestfirstname",
+    "guestlastname",
+    "guestinfo",
+    "guest",
+    "cookie",
+    "adminToken".lower(),
+    "paymentapikey",
+    "webhooksecret",
+    "signature",
+    "xpmssignature",
 }
 # Values that look like secrets or contact details anywhere in a message.
 _PATTERNS = [
-    (re.compile(r"\b(cbat|sk_live|sk_test|live_sk|test_sk|live_gsk|test_gsk|whsec|tok|pm)_[A-Za-z0-9_]{4,}"), "[token]"),
+    (
+        re.compile(
+            r"\b(cbat|sk_live|sk_test|live_sk|test_sk|live_gsk|test_gsk|whsec|tok|pm)_[A-Za-z0-9_]{4,}"
+        ),
+        "[token]",
+    ),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), "[email]"),
     (re.compile(r"\+\d{1,3}[\s-]?\d{1,4}[\s-]?\d{3,4}[\s-]?\d{4}\b"), "[phone]"),
     (re.compile(r"\b01[016789]-?\d{3,4}-?\d{4}\b"), "[phone]"),
@@ -51,7 +82,9 @@ def redact(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def redaction_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redaction_processor(
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         if key in {"timestamp", "level", "logger"}:
             continue
@@ -69,7 +102,11 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         structlog.processors.format_exc_info,
         redaction_processor,
     ]
-    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if fmt == "json" else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

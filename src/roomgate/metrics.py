@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-HTTP_REQUESTS = Counter(
-    "roomgate_http_requests_total", "HTTP requests served", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("roomgate_http_requests_total", "HTTP requests served", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
-    "roomgate_http_request_seconds", "HTTP request latency", ["route"],
+    "roomgate_http_request_seconds",
+    "HTTP request latency",
+    ["route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 CHECKOUTS = Counter("roomgate_checkouts_total", "Checkout outcomes", ["outcome"])

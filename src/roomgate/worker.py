@@ -17,7 +17,10 @@ async def recovery_round(container: Container) -> RecoveryReport:
     report = await container.recovery.run_once()
     if report.confirmed or report.failed or report.deferred:
         log.info(
-            "recovery_round", confirmed=len(report.confirmed), failed=len(report.failed), deferred=len(report.deferred)
+            "recovery_round",
+            confirmed=len(report.confirmed),
+            failed=len(report.failed),
+            deferred=len(report.deferred),
         )
     return report
 

@@ -31,7 +31,9 @@ def serve(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "roomgate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=process_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=process_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -63,5 +65,8 @@ def serve(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 def run_worker_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "roomgate.cli", "worker", "--once"],
-        env=process_env(env), capture_output=True, text=True, timeout=120,
+        env=process_env(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )

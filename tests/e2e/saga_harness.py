@@ -127,8 +127,12 @@ def environment(vendors: Vendors, **extra: str) -> dict[str, str]:
         "ROOMGATE_RETRY_ATTEMPTS": "0",
         "ROOMGATE_DEBUG_FAULTS": "",
     }
-    bases = {"cloudbeds": ("CLOUDBEDS_BASE_URL", "/api/v1.3"), "mews": ("MEWS_BASE_URL", ""),
-             "toss": ("TOSS_BASE_URL", ""), "stripe": ("STRIPE_BASE_URL", "")}
+    bases = {
+        "cloudbeds": ("CLOUDBEDS_BASE_URL", "/api/v1.3"),
+        "mews": ("MEWS_BASE_URL", ""),
+        "toss": ("TOSS_BASE_URL", ""),
+        "stripe": ("STRIPE_BASE_URL", ""),
+    }
     for name, url in vendors.urls.items():
         variable, suffix = bases[name]
         env[variable] = url + suffix
@@ -159,15 +163,28 @@ def stay(offset_days: int = 30, nights: int = 2) -> tuple[date, date]:
 
 
 def checkout_body(
-    start: date, end: date, *, vendor: str = "cloudbeds", token: str = "tok_visa_1234", price: int = 125000,
+    start: date,
+    end: date,
+    *,
+    vendor: str = "cloudbeds",
+    token: str = "tok_visa_1234",
+    price: int = 125000,
     payment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     nights = (end - start).days
     return {
-        "vendor": vendor, "hotelId": HOTEL, "roomTypeId": ROOM,
-        "checkIn": start.isoformat(), "checkOut": end.isoformat(),
-        "guestInfo": {"firstName": "Saga", "lastName": "Review", "email": "saga@example.com",
-                      "phone": "+82-10-0000-0000"},
-        "adults": 2, "children": 0,
+        "vendor": vendor,
+        "hotelId": HOTEL,
+        "roomTypeId": ROOM,
+        "checkIn": start.isoformat(),
+        "checkOut": end.isoformat(),
+        "guestInfo": {
+            "firstName": "Saga",
+            "lastName": "Review",
+            "email": "saga@example.com",
+            "phone": "+82-10-0000-0000",
+        },
+        "adults": 2,
+        "children": 0,
         "payment": payment or {"cardToken": token, "amount": price * nights, "currency": "KRW"},
     }

@@ -54,7 +54,9 @@ class Stack:
 
     def availability(self, start: date, end: date) -> dict[str, Any]:
         params = {"vendor": "cloudbeds", "from": start.isoformat(), "to": end.isoformat()}
-        return self.client.get(f"{self.url}/api/hotels/{HOTEL}/room-types/{ROOM}/inventory", params=params).json()
+        return self.client.get(
+            f"{self.url}/api/hotels/{HOTEL}/room-types/{ROOM}/inventory", params=params
+        ).json()
 
     def admin(self, method: str, path: str, **kw: Any) -> httpx2.Response:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -66,15 +68,35 @@ def stay_dates(offset_days: int = 40, nights: int = 2) -> tuple[date, date]:
     return start, start + timedelta(days=nights)
 
 
-def checkout_body(start: date, end: date, *, token: str = "tok_visa_1234", amount: int | None = None,
-                  room: str = ROOM, price: int = 125000) -> dict[str, Any]:
+def checkout_body(
+    start: date,
+    end: date,
+    *,
+    token: str = "tok_visa_1234",
+    amount: int | None = None,
+    room: str = ROOM,
+    price: int = 125000,
+) -> dict[str, Any]:
     nights = (end - start).days
     return {
-        "vendor": "cloudbeds", "hotelId": HOTEL, "roomTypeId": room,
-        "checkIn": start.isoformat(), "checkOut": end.isoformat(),
-        "guestInfo": {"firstName": "홍", "lastName": "길동", "email": "hong@example.com", "phone": "+82-10-1234-5678"},
-        "adults": 2, "children": 0,
-        "payment": {"cardToken": token, "amount": price * nights if amount is None else amount, "currency": "KRW"},
+        "vendor": "cloudbeds",
+        "hotelId": HOTEL,
+        "roomTypeId": room,
+        "checkIn": start.isoformat(),
+        "checkOut": end.isoformat(),
+        "guestInfo": {
+            "firstName": "홍",
+            "lastName": "길동",
+            "email": "hong@example.com",
+            "phone": "+82-10-1234-5678",
+        },
+        "adults": 2,
+        "children": 0,
+        "payment": {
+            "cardToken": token,
+            "amount": price * nights if amount is None else amount,
+            "currency": "KRW",
+        },
     }
 
 

@@ -72,7 +72,11 @@ def test_bad_checkout_is_a_4xx_in_the_spec_shape_and_changes_nothing(stack: Stac
 
 
 def test_malformed_json_is_a_400(stack: Stack) -> None:
-    response = stack.client.post(f"{stack.url}/api/booking/checkout", content=b"{not json", headers={"Content-Type": "application/json"})
+    response = stack.client.post(
+        f"{stack.url}/api/booking/checkout",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400 and response.json()["errorCode"] == "VALIDATION_ERROR"
 
 
@@ -95,18 +99,26 @@ def test_bad_inventory_queries_are_400_and_cache_nothing(stack: Stack, params: d
 
 def test_unknown_room_type_and_hotel_are_404(stack: Stack) -> None:
     params = {"vendor": "cloudbeds", "from": "2030-01-01", "to": "2030-01-03"}
-    unknown_room = stack.client.get(f"{stack.url}/api/hotels/{HOTEL}/room-types/room_nope/inventory", params=params)
+    unknown_room = stack.client.get(
+        f"{stack.url}/api/hotels/{HOTEL}/room-types/room_nope/inventory", params=params
+    )
     assert unknown_room.status_code == 404 and unknown_room.json()["errorCode"] == "NOT_FOUND"
-    unknown_hotel = stack.client.get(f"{stack.url}/api/hotels/hotel_nope/room-types/{ROOM}/inventory", params=params)
+    unknown_hotel = stack.client.get(
+        f"{stack.url}/api/hotels/hotel_nope/room-types/{ROOM}/inventory", params=params
+    )
     assert unknown_hotel.status_code == 404 and unknown_hotel.json()["errorCode"] == "NOT_FOUND"
 
 
 def test_bad_availability_query(stack: Stack) -> None:
-    response = stack.client.get(f"{stack.url}/api/hotels/{HOTEL}/availability",
-                                params={"vendor": "cloudbeds", "checkIn": "2030-01-03", "checkOut": "2030-01-01"})
+    response = stack.client.get(
+        f"{stack.url}/api/hotels/{HOTEL}/availability",
+        params={"vendor": "cloudbeds", "checkIn": "2030-01-03", "checkOut": "2030-01-01"},
+    )
     assert response.status_code == 400 and response.json()["errorCode"] == "VALIDATION_ERROR"
-    response = stack.client.get(f"{stack.url}/api/hotels/{HOTEL}/availability",
-                                params={"vendor": "cloudbeds", "checkIn": "2030-01-01", "checkOut": "2030-01-03", "adults": "0"})
+    response = stack.client.get(
+        f"{stack.url}/api/hotels/{HOTEL}/availability",
+        params={"vendor": "cloudbeds", "checkIn": "2030-01-01", "checkOut": "2030-01-03", "adults": "0"},
+    )
     assert response.status_code == 400 and response.json()["errorCode"] == "VALIDATION_ERROR"
 
 

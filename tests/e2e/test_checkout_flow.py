@@ -12,7 +12,9 @@ from tests.e2e.stack import HOTEL, Stack, checkout_body, running_stack, stay_dat
 
 @pytest.fixture
 def stack(tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
-    with running_stack(f"sqlite:///{tmp_path}/e2e.db", env={"ROOMGATE_DEBUG_FAULTS": "after_hold=sleep:0.5"}) as s:
+    with running_stack(
+        f"sqlite:///{tmp_path}/e2e.db", env={"ROOMGATE_DEBUG_FAULTS": "after_hold=sleep:0.5"}
+    ) as s:
         yield s
 
 
@@ -30,9 +32,17 @@ def test_spec_example_books_one_pms_reservation(stack: Stack) -> None:
     assert len(reservations) == 1
     assert reservations[0]["externalId"] == body["bookingId"]
     booking = stack.booking(body["bookingId"])
-    assert booking["status"] == "confirmed" and booking["amount"] == 250000 and booking["paymentStatus"] == "captured"
+    assert (
+        booking["status"] == "confirmed"
+        and booking["amount"] == 250000
+        and booking["paymentStatus"] == "captured"
+    )
     assert [s["event"] for s in booking["steps"]] == [
-        "created", "hold_created", "payment_authorized", "pms_reserved", "payment_captured",
+        "created",
+        "hold_created",
+        "payment_authorized",
+        "pms_reserved",
+        "payment_captured",
     ]
     assert "tok_visa" not in str(booking) and "hong@example.com" not in str(booking)
     # and one room fewer is for sale on both nights
@@ -129,7 +139,9 @@ def test_unknown_booking_and_hotel_are_404(stack: Stack) -> None:
     assert HOTEL not in response.json()["error"]
 
 
-def test_logs_never_carry_card_tokens_keys_or_guest_contacts(stack: Stack, capfd: pytest.CaptureFixture[str]) -> None:
+def test_logs_never_carry_card_tokens_keys_or_guest_contacts(
+    stack: Stack, capfd: pytest.CaptureFixture[str]
+) -> None:
     from roomgate.logging import configure_logging
 
     # given JSON logging at DEBUG, so every log line of every layer is emitted
@@ -147,7 +159,14 @@ def test_logs_never_carry_card_tokens_keys_or_guest_contacts(stack: Stack, capfd
     out = capfd.readouterr().out
     # then something was logged, and none of it is a secret or a contact detail
     assert "checkout_confirmed" in out and "checkout_failed" in out
-    for secret in ("tok_visa_4242", "tok_decline", "hong@example.com", "1234-5678", "cbat_test_key_0001", "홍"):
+    for secret in (
+        "tok_visa_4242",
+        "tok_decline",
+        "hong@example.com",
+        "1234-5678",
+        "cbat_test_key_0001",
+        "홍",
+    ):
         assert secret not in out, secret
 
 

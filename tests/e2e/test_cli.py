@@ -20,8 +20,14 @@ pytestmark = pytest.mark.slow
 
 @contextmanager
 def running(args: list[str], cwd: Path, health: str) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "roomgate.cli", *args], cwd=cwd, env=process_env({}),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "roomgate.cli", *args],
+        cwd=cwd,
+        env=process_env({}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -56,8 +62,11 @@ def test_demo_serves_docs_readyz_and_the_printed_example(tmp_path: Path) -> None
             {"roomTypeId": r["roomTypeId"], "total": r["total"]} for r in rooms
         ]
         body = re.search(r"-d '(\{.+\})'", banner).group(1)  # type: ignore[union-attr]
-        booked = httpx2.post(f"{base}/api/booking/checkout", content=body.encode(),
-                             headers={"Content-Type": "application/json", "Idempotency-Key": "demo-test"})
+        booked = httpx2.post(
+            f"{base}/api/booking/checkout",
+            content=body.encode(),
+            headers={"Content-Type": "application/json", "Idempotency-Key": "demo-test"},
+        )
         assert booked.status_code == 200 and booked.json()["success"] is True
     assert (tmp_path / ".roomgate" / "demo.db").is_file()
 
@@ -68,13 +77,18 @@ def test_cloudbeds_simulator_answers_like_the_vendor(tmp_path: Path) -> None:
     with running(["simulate", "cloudbeds", "--port", str(port)], tmp_path, f"{base}/_sim/state"):
         denied = httpx2.get(f"{base}/api/v1.3/getHotelDetails", params={"propertyID": "hotel_123"})
         assert denied.status_code == 401
-        hotel = httpx2.get(f"{base}/api/v1.3/getHotelDetails", params={"propertyID": "hotel_123"},
-                           headers={"x-api-key": "cbat_anything"}).json()
+        hotel = httpx2.get(
+            f"{base}/api/v1.3/getHotelDetails",
+            params={"propertyID": "hotel_123"},
+            headers={"x-api-key": "cbat_anything"},
+        ).json()
         assert hotel["success"] is True and hotel["data"]["propertyID"] == "hotel_123"
         assert httpx2.get(f"{base}/_sim/state").json()["calls"]["getHotelDetails"] == 2
 
 
 @pytest.mark.parametrize("command", ["demo", "serve", "migrate", "simulate", "worker"])
 def test_every_command_explains_itself(command: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "roomgate.cli", command, "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "roomgate.cli", command, "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "Usage" in result.stdout and len(result.stdout) > 200

@@ -61,27 +61,46 @@ async def _payment_states(redis_url: str) -> list[PaymentStatus]:
         await redis.aclose()
 
 
-def _race(postgres_db: str, redis_url: str, debug_faults: str) -> tuple[list[int], list[dict], list[PaymentStatus]]:
+def _race(
+    postgres_db: str, redis_url: str, debug_faults: str
+) -> tuple[list[int], list[dict], list[PaymentStatus]]:
     asyncio.run(_flush(redis_url))
     start, end = stay_dates(offset_days=60)
     with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
-        httpx2.put(f"{sim.url}/_sim/properties/{HOTEL}/inventory",
-                   json={"roomTypeId": ROOM, "from": start.isoformat(), "to": end.isoformat(), "available": ROOMS}).raise_for_status()
+        httpx2.put(
+            f"{sim.url}/_sim/properties/{HOTEL}/inventory",
+            json={"roomTypeId": ROOM, "from": start.isoformat(), "to": end.isoformat(), "available": ROOMS},
+        ).raise_for_status()
         env = {
-            "DATABASE_URL": postgres_db, "REDIS_URL": redis_url, "CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3",
-            f"PMS_{HOTEL}_API_KEY": KEY, "PAYMENT_PROVIDER": "sandbox", "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
+            "DATABASE_URL": postgres_db,
+            "REDIS_URL": redis_url,
+            "CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3",
+            f"PMS_{HOTEL}_API_KEY": KEY,
+            "PAYMENT_PROVIDER": "sandbox",
+            "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
             # widen the race window: every saga pauses after its hold
             "ROOMGATE_DEBUG_FAULTS": ",".join(filter(None, ["after_hold=sleep:0.3", debug_faults])),
         }
         urls = [stack.enter_context(serve(env))[0] for _ in range(2)]
         # warm the cache so every guest sees the 3 rooms as for sale
-        httpx2.get(f"{urls[0]}/api/hotels/{HOTEL}/availability", params={
-            "vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()}, timeout=30)
-        bodies = [checkout_body(start, end) | {"guestInfo": {"firstName": f"G{i}", "lastName": "Kim", "email": f"g{i}@example.com"}}
-                  for i in range(GUESTS)]
+        httpx2.get(
+            f"{urls[0]}/api/hotels/{HOTEL}/availability",
+            params={"vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()},
+            timeout=30,
+        )
+        bodies = [
+            checkout_body(start, end)
+            | {"guestInfo": {"firstName": f"G{i}", "lastName": "Kim", "email": f"g{i}@example.com"}}
+            for i in range(GUESTS)
+        ]
         targets = list(zip(itertools.cycle(urls), bodies, strict=False))
         with ThreadPoolExecutor(GUESTS) as pool:
-            statuses = list(pool.map(lambda t: httpx2.post(f"{t[0]}/api/booking/checkout", json=t[1], timeout=60).status_code, targets))
+            statuses = list(
+                pool.map(
+                    lambda t: httpx2.post(f"{t[0]}/api/booking/checkout", json=t[1], timeout=60).status_code,
+                    targets,
+                )
+            )
         reservations = httpx2.get(f"{sim.url}/_sim/state").json()["reservations"]
     payments = asyncio.run(_payment_states(redis_url))
     return statuses, reservations, payments
@@ -102,7 +121,9 @@ def test_last_rooms_go_to_exactly_as_many_guests(postgres_db: str, real_redis_ur
     assert all(p in {PaymentStatus.CAPTURED, PaymentStatus.VOIDED} for p in payments)
 
 
-def test_negative_control_without_holds_more_cards_are_authorised(postgres_db: str, real_redis_url: str) -> None:
+def test_negative_control_without_holds_more_cards_are_authorised(
+    postgres_db: str, real_redis_url: str
+) -> None:
     statuses, reservations, payments = _race(postgres_db, real_redis_url, "hold=skip")
     # the PMS is still the final judge: no oversell, and the losers' authorisations are voided...
     assert len([r for r in reservations if r["status"] == "confirmed"]) == ROOMS

@@ -67,14 +67,20 @@ async def _ledger_and_payments(db_url: str, redis_url: str) -> list[dict[str, An
 
 
 @pytest.mark.parametrize("point", list(EXPECTED))
-def test_killed_at_each_point_then_recovered(point: str, tmp_path, real_redis_url: str, cloudbeds: str) -> None:  # type: ignore[no-untyped-def]
+def test_killed_at_each_point_then_recovered(
+    point: str, tmp_path, real_redis_url: str, cloudbeds: str
+) -> None:  # type: ignore[no-untyped-def]
     # given a server that dies abruptly at `point`, sharing SQLite and real Redis with the worker
     db_url = f"sqlite:///{tmp_path}/crash.db"
     upgrade(db_url)
     asyncio.run(_flush(real_redis_url))
     env = {
-        "DATABASE_URL": db_url, "REDIS_URL": real_redis_url, "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
-        f"PMS_{HOTEL}_API_KEY": KEY, "PAYMENT_PROVIDER": "sandbox", "ROOMGATE_RECOVERY_AFTER_SECONDS": "1",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": real_redis_url,
+        "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
+        f"PMS_{HOTEL}_API_KEY": KEY,
+        "PAYMENT_PROVIDER": "sandbox",
+        "ROOMGATE_RECOVERY_AFTER_SECONDS": "1",
     }
     start, end = stay_dates(offset_days=50)
     with serve({**env, "ROOMGATE_DEBUG_FAULTS": f"{point}=crash"}) as (url, proc):
@@ -89,8 +95,11 @@ def test_killed_at_each_point_then_recovered(point: str, tmp_path, real_redis_ur
     # then the booking reached exactly the allowed end state for that point
     [row] = asyncio.run(_ledger_and_payments(db_url, real_redis_url))
     booking = row["booking"]
-    live = [r for r in httpx2.get(f"{cloudbeds}/_sim/state").json()["reservations"]
-            if r["externalId"] == booking.booking_id and r["status"] == "confirmed"]
+    live = [
+        r
+        for r in httpx2.get(f"{cloudbeds}/_sim/state").json()["reservations"]
+        if r["externalId"] == booking.booking_id and r["status"] == "confirmed"
+    ]
     assert booking.status == EXPECTED[point]
     if booking.status == "confirmed":
         assert len(live) == 1 and row["payment"] is PaymentStatus.CAPTURED

@@ -14,8 +14,11 @@ from tests.e2e.stack import ADMIN_TOKEN, HOTEL, Stack, checkout_body, running_st
 @pytest.fixture
 def stack(tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
     env = {
-        "ROOMGATE_BREAKER_OPEN_SECONDS": "1", "ROOMGATE_RETRY_ATTEMPTS": "0",
-        "ROOMGATE_INV_TTL_SECONDS": "1", "ROOMGATE_RATE_TTL_SECONDS": "1", "ROOMGATE_TTL_JITTER_RATIO": "0",
+        "ROOMGATE_BREAKER_OPEN_SECONDS": "1",
+        "ROOMGATE_RETRY_ATTEMPTS": "0",
+        "ROOMGATE_INV_TTL_SECONDS": "1",
+        "ROOMGATE_RATE_TTL_SECONDS": "1",
+        "ROOMGATE_TTL_JITTER_RATIO": "0",
     }
     with running_stack(f"sqlite:///{tmp_path}/degraded.db", env=env) as s:
         yield s

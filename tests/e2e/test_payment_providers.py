@@ -16,7 +16,11 @@ from tests.e2e.stack import Stack, checkout_body, running_stack, stay_dates
 @pytest.fixture
 def toss(tmp_path) -> Iterator[tuple[Stack, str]]:  # type: ignore[no-untyped-def]
     with ServerThread(create_simulator("toss")) as sim:
-        env = {"PAYMENT_PROVIDER": "toss", "PAYMENT_API_KEY": "test_sk_e2e_roomgate", "TOSS_BASE_URL": sim.url}
+        env = {
+            "PAYMENT_PROVIDER": "toss",
+            "PAYMENT_API_KEY": "test_sk_e2e_roomgate",
+            "TOSS_BASE_URL": sim.url,
+        }
         with running_stack(f"sqlite:///{tmp_path}/toss.db", env=env) as stack:
             yield stack, sim.url
 
@@ -24,23 +28,36 @@ def toss(tmp_path) -> Iterator[tuple[Stack, str]]:  # type: ignore[no-untyped-de
 @pytest.fixture
 def stripe(tmp_path) -> Iterator[tuple[Stack, str]]:  # type: ignore[no-untyped-def]
     with ServerThread(create_simulator("stripe")) as sim:
-        env = {"PAYMENT_PROVIDER": "stripe", "PAYMENT_API_KEY": "sk_test_e2e_roomgate", "STRIPE_BASE_URL": sim.url}
+        env = {
+            "PAYMENT_PROVIDER": "stripe",
+            "PAYMENT_API_KEY": "sk_test_e2e_roomgate",
+            "STRIPE_BASE_URL": sim.url,
+        }
         with running_stack(f"sqlite:///{tmp_path}/stripe.db", env=env) as stack:
             yield stack, sim.url
 
 
 def _toss_body(sim: str, order_id: str, authenticated_amount: int, offset: int) -> dict[str, Any]:
     # the guest authenticates the payment in Toss's widget (the simulator stands in for it)
-    widget = httpx2.post(f"{sim}/_sim/payments", json={"orderId": order_id, "amount": authenticated_amount}).json()
+    widget = httpx2.post(
+        f"{sim}/_sim/payments", json={"orderId": order_id, "amount": authenticated_amount}
+    ).json()
     start, end = stay_dates(offset_days=offset)
     body = checkout_body(start, end)
-    body["payment"] = {"amount": 250000, "currency": "KRW", "provider": "toss",
-                       "paymentKey": widget["paymentKey"], "orderId": order_id}
+    body["payment"] = {
+        "amount": 250000,
+        "currency": "KRW",
+        "provider": "toss",
+        "paymentKey": widget["paymentKey"],
+        "orderId": order_id,
+    }
     return body
 
 
 def _toss_status(sim: str, order_id: str) -> str:
-    return next(p["status"] for p in httpx2.get(f"{sim}/_sim/state").json()["payments"] if p["orderId"] == order_id)
+    return next(
+        p["status"] for p in httpx2.get(f"{sim}/_sim/state").json()["payments"] if p["orderId"] == order_id
+    )
 
 
 def test_toss_confirm_is_the_capture(toss: tuple[Stack, str]) -> None:

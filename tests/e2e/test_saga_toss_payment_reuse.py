@@ -51,8 +51,13 @@ async def test_two_checkouts_presenting_one_toss_payment_confirm_at_most_one_boo
                 f"{vendors.urls['toss']}/_sim/payments", json={"orderId": "order-reuse-1", "amount": 250000}
             ).json()
             start, end = stay(offset_days=50)
-            payment = {"amount": 250000, "currency": "KRW", "provider": "toss",
-                       "paymentKey": widget["paymentKey"], "orderId": "order-reuse-1"}
+            payment = {
+                "amount": 250000,
+                "currency": "KRW",
+                "provider": "toss",
+                "paymentKey": widget["paymentKey"],
+                "orderId": "order-reuse-1",
+            }
             body = checkout_body(start, end, payment=payment)
             meet = MeetAfterAuthorize()
             roomgate.container.checkout.faults = meet

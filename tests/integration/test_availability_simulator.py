@@ -25,9 +25,10 @@ async def _pms_calls_for(concurrent: int, *, coalesce: bool, monkeypatch: pytest
     sim = create_simulator("cloudbeds")
     transport = httpx2.ASGITransport(app=sim)
     settings = load_settings(cloudbeds_base_url="http://sim/api/v1.3")
-    async with httpx2.AsyncClient(transport=transport) as http, httpx2.AsyncClient(
-        transport=transport, base_url="http://sim"
-    ) as control:
+    async with (
+        httpx2.AsyncClient(transport=transport) as http,
+        httpx2.AsyncClient(transport=transport, base_url="http://sim") as control,
+    ):
         redis = fresh_in_process_redis()
         cache = InventoryCache(redis, settings)
         filler = InventoryFiller(cache, FillLease(redis), SYSTEM_CLOCK, coalesce=coalesce)
@@ -53,7 +54,9 @@ async def test_a_thousand_concurrent_misses_cost_one_fill(monkeypatch: pytest.Mo
     assert thousand == one
 
 
-async def test_negative_control_without_single_flight_the_simulator_sees_many(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_negative_control_without_single_flight_the_simulator_sees_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     one = await _pms_calls_for(1, coalesce=False, monkeypatch=monkeypatch)
     fifty = await _pms_calls_for(50, coalesce=False, monkeypatch=monkeypatch)
     assert fifty > one

@@ -27,24 +27,54 @@ async def sessions(ledger_url: str) -> AsyncIterator[async_sessionmaker[AsyncSes
 
 def _booking(booking_id: str) -> Booking:
     return Booking(
-        booking_id=booking_id, vendor="cloudbeds", hotel_id="hotel_123", room_type_id="room_456",
-        check_in=date(2026, 12, 1), check_out=date(2026, 12, 3), adults=2, children=0,
-        status=BookingStatus.PENDING.value, total_price=Decimal("250000"), total_minor=250000, currency="KRW",
+        booking_id=booking_id,
+        vendor="cloudbeds",
+        hotel_id="hotel_123",
+        room_type_id="room_456",
+        check_in=date(2026, 12, 1),
+        check_out=date(2026, 12, 3),
+        adults=2,
+        children=0,
+        status=BookingStatus.PENDING.value,
+        total_price=Decimal("250000"),
+        total_minor=250000,
+        currency="KRW",
     )
 
 
-async def test_booking_walks_the_saga_and_keeps_an_audit_trail(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_booking_walks_the_saga_and_keeps_an_audit_trail(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     repo = BookingRepository(sessions)
     # given a pending booking
     await repo.create(_booking("bk_1"))
     # when each step is recorded
-    await repo.transition("bk_1", BookingStatus.PENDING, BookingStatus.HELD, event="hold_created", hold_id="h1")
-    await repo.transition("bk_1", BookingStatus.HELD, BookingStatus.AUTHORIZED, event="payment_authorized", payment_auth_id="pa1")
-    await repo.transition("bk_1", BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved", pms_reservation_id="r1")
+    await repo.transition(
+        "bk_1", BookingStatus.PENDING, BookingStatus.HELD, event="hold_created", hold_id="h1"
+    )
+    await repo.transition(
+        "bk_1",
+        BookingStatus.HELD,
+        BookingStatus.AUTHORIZED,
+        event="payment_authorized",
+        payment_auth_id="pa1",
+    )
+    await repo.transition(
+        "bk_1",
+        BookingStatus.AUTHORIZED,
+        BookingStatus.RESERVED,
+        event="pms_reserved",
+        pms_reservation_id="r1",
+    )
     await repo.transition("bk_1", BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="captured")
     # then the row holds every result and the events tell the story in order
     row = await repo.get("bk_1")
-    assert (row.status, row.hold_id, row.payment_auth_id, row.pms_reservation_id) == ("confirmed", "h1", "pa1", "r1")
+    assert (row.status, row.hold_id, row.payment_auth_id, row.pms_reservation_id) == (
+        "confirmed",
+        "h1",
+        "pa1",
+        "r1",
+    )
     assert row.total_price == Decimal("250000") and row.check_out - row.check_in == timedelta(days=2)
     events = [e.event for e in await repo.events("bk_1")]
     assert events == ["created", "hold_created", "payment_authorized", "pms_reserved", "captured"]
@@ -90,7 +120,9 @@ async def test_idempotency_claim_replay_conflict(sessions: async_sessionmaker[As
     # first claim owns the key; a concurrent duplicate sees it in flight
     assert (await store.claim("k1", digest, "bk_x")).outcome is ClaimOutcome.NEW
     assert (await store.claim("k1", digest, "bk_y")).outcome is ClaimOutcome.IN_FLIGHT
-    assert (await store.claim("k1", request_fingerprint({"a": 2}), "bk_z")).outcome is ClaimOutcome.BODY_MISMATCH
+    assert (
+        await store.claim("k1", request_fingerprint({"a": 2}), "bk_z")
+    ).outcome is ClaimOutcome.BODY_MISMATCH
     # once completed, the same body replays the stored answer
     await store.complete("k1", 200, {"success": True, "bookingId": "bk_x"})
     replay = await store.claim("k1", digest, "bk_w")
@@ -98,7 +130,9 @@ async def test_idempotency_claim_replay_conflict(sessions: async_sessionmaker[As
     assert replay.booking_id == "bk_x"
 
 
-async def test_concurrent_claims_of_one_key_have_one_owner(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_concurrent_claims_of_one_key_have_one_owner(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     store = IdempotencyStore(sessions)
     outcomes = await asyncio.gather(*(store.claim("k2", "h", f"bk_{i}") for i in range(8)))
     assert sum(o.outcome is ClaimOutcome.NEW for o in outcomes) == 1

@@ -72,10 +72,15 @@ class SagaWorld:
     def command(self, token: str = "tok_visa_1234") -> CheckoutCommand:
         start = date(2026, 12, 24)
         return CheckoutCommand(
-            vendor="cloudbeds", hotel_id="hotel_123", room_type_id="room_456",
-            stay=Stay.of(start, start + timedelta(days=2)), adults=2, children=0,
+            vendor="cloudbeds",
+            hotel_id="hotel_123",
+            room_type_id="room_456",
+            stay=Stay.of(start, start + timedelta(days=2)),
+            adults=2,
+            children=0,
             guest=GuestInfo("Saga", "Review", "saga@example.com"),
-            amount=Money.from_minor(250000, "KRW"), provider="sandbox",
+            amount=Money.from_minor(250000, "KRW"),
+            provider="sandbox",
             source=PaymentSource(card_token=token),
         )
 
@@ -94,7 +99,8 @@ class SagaWorld:
         """Given: the booking was last touched `seconds` ago and any lease on it has run out."""
         async with session_factory(self.engine).begin() as session:
             await session.execute(
-                update(Booking).where(Booking.booking_id == booking_id)
+                update(Booking)
+                .where(Booking.booking_id == booking_id)
                 .values(updated_at=utcnow() - timedelta(seconds=seconds), lease_until=None)
             )
 
@@ -106,8 +112,13 @@ async def saga_world(database_url: str) -> AsyncIterator[SagaWorld]:
     holds, pricer, connector, gateway = FakeHolds(), FakePricer(), FakeConnector(), FakeGateway()
 
     saga = CheckoutSaga(
-        bookings=bookings, holds=holds, pricer=pricer, connectors=lambda v, h: world.connectors(v, h),
-        gateways=lambda _p: gateway, gate=AllowAllWrites(), clock=FakeClock(),
+        bookings=bookings,
+        holds=holds,
+        pricer=pricer,
+        connectors=lambda v, h: world.connectors(v, h),
+        gateways=lambda _p: gateway,
+        gate=AllowAllWrites(),
+        clock=FakeClock(),
     )
     world = SagaWorld(engine, bookings, holds, pricer, connector, gateway, saga)
     yield world

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -37,10 +37,16 @@ class World:
     def command(self, token: str = "tok_visa_1234", amount: int = 250000) -> CheckoutCommand:
         start = date(2026, 12, 24)
         return CheckoutCommand(
-            vendor="cloudbeds", hotel_id="hotel_123", room_type_id="room_456",
-            stay=Stay.of(start, start + timedelta(days=2)), adults=2, children=0,
+            vendor="cloudbeds",
+            hotel_id="hotel_123",
+            room_type_id="room_456",
+            stay=Stay.of(start, start + timedelta(days=2)),
+            adults=2,
+            children=0,
             guest=GuestInfo("홍", "길동", "hong@example.com", "+82-10-1234-5678"),
-            amount=Money.from_minor(amount, "KRW"), provider="sandbox", source=PaymentSource(card_token=token),
+            amount=Money.from_minor(amount, "KRW"),
+            provider="sandbox",
+            source=PaymentSource(card_token=token),
         )
 
     async def checkout(self, cmd: CheckoutCommand, booking_id: str = "bk_t1") -> str:
@@ -66,8 +72,13 @@ async def world(sqlite_ledger_url: str) -> AsyncIterator[World]:
         return connector
 
     saga = CheckoutSaga(
-        bookings=bookings, holds=holds, pricer=pricer, connectors=connectors, gateways=lambda _p: gateway,
-        gate=Gate(), clock=FakeClock(),
+        bookings=bookings,
+        holds=holds,
+        pricer=pricer,
+        connectors=connectors,
+        gateways=lambda _p: gateway,
+        gate=Gate(),
+        clock=FakeClock(),
     )
     yield World(saga, holds, pricer, connector, gateway, bookings)
     await engine.dispose()
@@ -112,7 +123,10 @@ async def _assert_compensated(world: World, code: ErrorCode) -> None:
     row = await world.bookings.get("bk_t1")
     assert (row.status, row.error_code) == ("failed", code.value)
     assert world.connector.active() == []
-    assert all(status in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED} for _, status in world.gateway.payments.values())
+    assert all(
+        status in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}
+        for _, status in world.gateway.payments.values()
+    )
     assert world.holds.active == {}
 
 
@@ -200,8 +214,9 @@ class Crash(Exception):
     pass
 
 
-@pytest.mark.parametrize("point", ["after_hold", "after_authorize", "after_pms_confirm", "after_capture",
-                                   "pms_call_unrecorded"])
+@pytest.mark.parametrize(
+    "point", ["after_hold", "after_authorize", "after_pms_confirm", "after_capture", "pms_call_unrecorded"]
+)
 async def test_recovery_settles_a_booking_crashed_at_each_point(world: World, point: str) -> None:
     # given a saga that dies at `point` (the exception stands in for the process dying there)
     class Dying(FaultPoints):
@@ -216,7 +231,9 @@ async def test_recovery_settles_a_booking_crashed_at_each_point(world: World, po
 
         original = world.bookings.transition
 
-        async def transition(booking_id: str, expected: BookingStatus, target: BookingStatus, **kw: object) -> None:
+        async def transition(
+            booking_id: str, expected: BookingStatus, target: BookingStatus, **kw: object
+        ) -> None:
             if target is BookingStatus.RESERVED:
                 await dying_transition()
             await original(booking_id, expected, target, **kw)  # type: ignore[arg-type]
@@ -229,8 +246,12 @@ async def test_recovery_settles_a_booking_crashed_at_each_point(world: World, po
     if point == "pms_call_unrecorded":
         world.bookings.transition = original  # type: ignore[method-assign]
     # when recovery runs (deadline 0, lease expired)
-    await world.bookings.record("bk_t1", BookingStatus((await world.bookings.get("bk_t1")).status),
-                                event="test_expire_lease", lease_until=None)
+    await world.bookings.record(
+        "bk_t1",
+        BookingStatus((await world.bookings.get("bk_t1")).status),
+        event="test_expire_lease",
+        lease_until=None,
+    )
     recovery = Recovery(world.bookings, world.saga.compensator, after_seconds=0)
     await recovery.run_once()
     # then the booking is in one of the two allowed end states
@@ -240,7 +261,11 @@ async def test_recovery_settles_a_booking_crashed_at_each_point(world: World, po
         assert len(world.connector.active()) == 1 and payment is PaymentStatus.CAPTURED
     else:
         assert row.status == "failed"
-        assert world.connector.active() == [] and payment in {None, PaymentStatus.VOIDED, PaymentStatus.REFUNDED}
+        assert world.connector.active() == [] and payment in {
+            None,
+            PaymentStatus.VOIDED,
+            PaymentStatus.REFUNDED,
+        }
         assert world.holds.active == {}
     expected = "failed" if point in {"after_hold", "after_authorize"} else "confirmed"
     assert row.status == expected
@@ -267,7 +292,9 @@ async def test_a_cancellation_interrupted_by_a_refund_error_is_finished_by_recov
     # and when the provider is back, recovery finishes it: refunded, cancelled, rooms back once
     world.gateway.refund = original_refund  # type: ignore[method-assign]
     await world.bookings.record("bk_t1", BookingStatus.CANCELLING, event="test_age", lease_until=None)
-    report = await Recovery(world.bookings, world.saga.compensator, after_seconds=0, cancellation=cancellation).run_once()
+    report = await Recovery(
+        world.bookings, world.saga.compensator, after_seconds=0, cancellation=cancellation
+    ).run_once()
     assert report.cancelled == ["bk_t1"]
     row = await world.bookings.get("bk_t1")
     assert row.status == "cancelled"

@@ -5,7 +5,13 @@ import pytest
 from roomgate.domain.booking import FINAL_STATES, BookingStatus, IllegalTransition, can_transition, transition
 from roomgate.domain.errors import ErrorCode
 
-SAGA = [BookingStatus.PENDING, BookingStatus.HELD, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, BookingStatus.CONFIRMED]
+SAGA = [
+    BookingStatus.PENDING,
+    BookingStatus.HELD,
+    BookingStatus.AUTHORIZED,
+    BookingStatus.RESERVED,
+    BookingStatus.CONFIRMED,
+]
 
 
 def test_the_saga_path_is_legal_step_by_step() -> None:

@@ -30,7 +30,11 @@ def test_check_out_must_follow_check_in(check_in: date, offset: int) -> None:
     assert err.value.code is ErrorCode.VALIDATION_ERROR
 
 
-@given(check_in=dates, nights=st.integers(min_value=1, max_value=60), limit=st.integers(min_value=1, max_value=60))
+@given(
+    check_in=dates,
+    nights=st.integers(min_value=1, max_value=60),
+    limit=st.integers(min_value=1, max_value=60),
+)
 def test_maximum_length_is_configurable(check_in: date, nights: int, limit: int) -> None:
     check_out = check_in + timedelta(days=nights)
     if nights <= limit:

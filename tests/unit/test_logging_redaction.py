@@ -7,8 +7,11 @@ from roomgate.logging import configure_logging, get_logger, redact
 
 
 def test_sensitive_keys_are_masked_at_any_depth() -> None:
-    event = {"payment": {"cardToken": "tok_visa_1234", "amount": 250000}, "guestInfo": {"email": "a@b.co"},
-             "headers": {"x-api-key": "cbat_secret", "Authorization": "Basic abc"}}
+    event = {
+        "payment": {"cardToken": "tok_visa_1234", "amount": 250000},
+        "guestInfo": {"email": "a@b.co"},
+        "headers": {"x-api-key": "cbat_secret", "Authorization": "Basic abc"},
+    }
     masked = redact(event)
     text = json.dumps(masked)
     for secret in ("tok_visa_1234", "a@b.co", "cbat_secret", "Basic abc"):
@@ -26,7 +29,9 @@ def test_log_lines_are_json_and_redacted(capsys: pytest.CaptureFixture[str]) -> 
     # given JSON logging
     configure_logging("INFO", "json")
     # when something logs a card token and an e-mail
-    get_logger("t").info("checkout", cardToken="tok_visa_9999", note="mail hong@example.com", hotel_id="hotel_123")
+    get_logger("t").info(
+        "checkout", cardToken="tok_visa_9999", note="mail hong@example.com", hotel_id="hotel_123"
+    )
     logging.getLogger("plain").warning("PAYMENT_API_KEY=test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R")
     # then each line is JSON and neither secret nor contact appears
     out = capsys.readouterr().out.strip().splitlines()

@@ -27,8 +27,14 @@ async def sessions(sqlite_ledger_url: str) -> AsyncIterator[async_sessionmaker[A
 
 def _booking(booking_id: str) -> Booking:
     return Booking(
-        booking_id=booking_id, vendor="cloudbeds", hotel_id="hotel_123", room_type_id="room_456",
-        check_in=date(2026, 12, 24), check_out=date(2026, 12, 26), status="pending", currency="KRW",
+        booking_id=booking_id,
+        vendor="cloudbeds",
+        hotel_id="hotel_123",
+        room_type_id="room_456",
+        check_in=date(2026, 12, 24),
+        check_out=date(2026, 12, 26),
+        status="pending",
+        currency="KRW",
     )
 
 

@@ -10,7 +10,12 @@ def test_defaults_run_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.async_database_url.startswith("sqlite+aiosqlite:///")
     assert ".roomgate" in settings.async_database_url
     assert settings.redis_url is None
-    assert (settings.inv_ttl_seconds, settings.rate_ttl_seconds, settings.hold_ttl_seconds, settings.rooms_ttl_seconds) == (90, 300, 180, 3600)
+    assert (
+        settings.inv_ttl_seconds,
+        settings.rate_ttl_seconds,
+        settings.hold_ttl_seconds,
+        settings.rooms_ttl_seconds,
+    ) == (90, 300, 180, 3600)
 
 
 @pytest.mark.parametrize(
@@ -30,7 +35,12 @@ def test_async_driver_is_chosen(plain: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("ROOMGATE_PORT", "eighty"), ("DATABASE_URL", "mongodb://x"), ("REDIS_URL", "http://x"), ("ROOMGATE_HOLD_TTL_SECONDS", "0")],
+    [
+        ("ROOMGATE_PORT", "eighty"),
+        ("DATABASE_URL", "mongodb://x"),
+        ("REDIS_URL", "http://x"),
+        ("ROOMGATE_HOLD_TTL_SECONDS", "0"),
+    ],
 )
 def test_invalid_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.setenv(name, value)

@@ -21,7 +21,9 @@ class DegradedIn(BaseModel):
 
     enabled: bool = Field(description="true switches degraded (read-only) mode on, false off")
     reason: str = Field(default="관리자 설정", min_length=1, max_length=200)
-    hotelId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.\-]{1,100}$", description="omit for all hotels")
+    hotelId: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_.\-]{1,100}$", description="omit for all hotels"
+    )
 
 
 def cache_hit_rate() -> dict[str, Any]:
@@ -37,7 +39,11 @@ def cache_hit_rate() -> dict[str, Any]:
                 elif sample.labels.get("result") == "miss":
                     misses += sample.value
     looked_up = hits + misses
-    return {"hits": int(hits), "misses": int(misses), "hitRate": round(hits / looked_up, 4) if looked_up else None}
+    return {
+        "hits": int(hits),
+        "misses": int(misses),
+        "hitRate": round(hits / looked_up, 4) if looked_up else None,
+    }
 
 
 @router.get("/status", responses=_ERRORS)

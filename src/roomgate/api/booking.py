@@ -88,7 +88,8 @@ def _in_flight(booking_id: str | None) -> JSONResponse:
     headers = {"Retry-After": "1", **({"X-Booking-Id": booking_id} if booking_id else {})}
     return JSONResponse(
         error_body(ErrorCode.IDEMPOTENCY_CONFLICT, f"{ErrorCode.IDEMPOTENCY_CONFLICT.message}: 처리 중"),
-        status_code=409, headers=headers,
+        status_code=409,
+        headers=headers,
     )
 
 
@@ -139,12 +140,18 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "payment.cardToken이 필요합니다")
     guest = body.guestInfo
     return CheckoutCommand(
-        vendor=body.vendor, hotel_id=body.hotelId, room_type_id=body.roomTypeId, stay=stay,
-        adults=body.adults, children=body.children,
+        vendor=body.vendor,
+        hotel_id=body.hotelId,
+        room_type_id=body.roomTypeId,
+        stay=stay,
+        adults=body.adults,
+        children=body.children,
         guest=GuestInfo(guest.firstName, guest.lastName, guest.email, guest.phone, guest.country),
-        amount=amount, provider=provider,
+        amount=amount,
+        provider=provider,
         source=PaymentSource(
-            card_token=body.payment.cardToken, payment_key=body.payment.paymentKey,
+            card_token=body.payment.cardToken,
+            payment_key=body.payment.paymentKey,
             order_id=body.payment.orderId,
         ),
     )
@@ -158,11 +165,20 @@ async def get_booking(booking_id: str, container: ContainerDep) -> dict[str, Any
     except BookingNotFound:
         raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
     events = await container.bookings.events(booking_id)
-    return {"success": True, **booking_view(booking), "steps": [
-        {"event": e.event, "from": e.from_status, "to": e.to_status, "at": e.created_at.isoformat(),
-         "detail": e.detail}
-        for e in events
-    ]}
+    return {
+        "success": True,
+        **booking_view(booking),
+        "steps": [
+            {
+                "event": e.event,
+                "from": e.from_status,
+                "to": e.to_status,
+                "at": e.created_at.isoformat(),
+                "detail": e.detail,
+            }
+            for e in events
+        ],
+    }
 
 
 @router.post("/bookings/{booking_id}/cancel", responses=_ERRORS)
@@ -174,13 +190,23 @@ async def cancel_booking(booking_id: str, container: ContainerDep) -> dict[str, 
 
 def booking_view(booking: Booking) -> dict[str, Any]:
     return {
-        "bookingId": booking.booking_id, "status": booking.status, "vendor": booking.vendor,
-        "hotelId": booking.hotel_id, "roomTypeId": booking.room_type_id,
-        "checkIn": booking.check_in.isoformat(), "checkOut": booking.check_out.isoformat(),
-        "adults": booking.adults, "children": booking.children,
-        "amount": booking.total_minor, "currency": booking.currency,
-        "holdId": booking.hold_id, "paymentProvider": booking.payment_provider,
-        "paymentStatus": booking.payment_status, "pmsReservationId": booking.pms_reservation_id,
-        "confirmationNumber": booking.confirmation_number, "errorCode": booking.error_code,
-        "createdAt": booking.created_at.isoformat(), "updatedAt": booking.updated_at.isoformat(),
+        "bookingId": booking.booking_id,
+        "status": booking.status,
+        "vendor": booking.vendor,
+        "hotelId": booking.hotel_id,
+        "roomTypeId": booking.room_type_id,
+        "checkIn": booking.check_in.isoformat(),
+        "checkOut": booking.check_out.isoformat(),
+        "adults": booking.adults,
+        "children": booking.children,
+        "amount": booking.total_minor,
+        "currency": booking.currency,
+        "holdId": booking.hold_id,
+        "paymentProvider": booking.payment_provider,
+        "paymentStatus": booking.payment_status,
+        "pmsReservationId": booking.pms_reservation_id,
+        "confirmationNumber": booking.confirmation_number,
+        "errorCode": booking.error_code,
+        "createdAt": booking.created_at.isoformat(),
+        "updatedAt": booking.updated_at.isoformat(),
     }

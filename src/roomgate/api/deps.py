@@ -22,8 +22,10 @@ def require_admin(container: ContainerDep, authorization: Annotated[str | None, 
     """Bearer token from ROOMGATE_ADMIN_TOKEN; without a configured token, admin endpoints are closed."""
     expected = container.settings.admin_token
     scheme, _, token = (authorization or "").partition(" ")
-    if expected is None or scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.encode(), expected.get_secret_value().encode()
+    if (
+        expected is None
+        or scheme.lower() != "bearer"
+        or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
     ):
         raise DomainError(ErrorCode.UNAUTHORIZED)
 

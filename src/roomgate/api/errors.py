@@ -27,8 +27,13 @@ def error_body(code: ErrorCode, message: str | None = None) -> dict[str, Any]:
     return {"success": False, "error": message or code.message, "errorCode": code.value}
 
 
-def error_response(code: ErrorCode, message: str | None = None, *, status: int | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    code: ErrorCode,
+    message: str | None = None,
+    *,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=status or code.http_status, headers=headers)
 
 
@@ -72,10 +77,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PMSError)
     async def _pms(_request: Request, exc: PMSError) -> JSONResponse:
         if isinstance(exc, PMSNotFound):
-            return error_response(ErrorCode.NOT_FOUND, f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다")
+            return error_response(
+                ErrorCode.NOT_FOUND, f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다"
+            )
         if isinstance(exc, PMSAuthenticationError):
             log.warning("pms_auth_failed", vendor=exc.vendor, hotel_id=exc.hotel_id)
-            return error_response(ErrorCode.PMS_UNAVAILABLE, "PMS 인증에 실패했습니다 (호텔 연동 설정을 확인하세요)", status=502)
+            return error_response(
+                ErrorCode.PMS_UNAVAILABLE, "PMS 인증에 실패했습니다 (호텔 연동 설정을 확인하세요)", status=502
+            )
         if isinstance(exc, PMSUnavailable):
             return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "30"})
         log.warning("pms_error", vendor=exc.vendor, hotel_id=exc.hotel_id, error=type(exc).__name__)

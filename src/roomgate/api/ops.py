@@ -35,7 +35,9 @@ async def readyz(request: Request) -> JSONResponse:
 
     await asyncio.gather(check("database", ping(container.engine)), check("redis", container.redis.ping()))
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/metrics", include_in_schema=False)

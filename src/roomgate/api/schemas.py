@@ -27,8 +27,12 @@ class PaymentIn(BaseModel):
     amount: int = Field(ge=0, le=10**12, description="integer minor units of `currency` (KRW has none)")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     provider: Literal["sandbox", "toss", "stripe"] | None = None
-    paymentKey: str | None = Field(default=None, max_length=200, description="Toss: from the widget's authentication")
-    orderId: str | None = Field(default=None, min_length=6, max_length=64, description="Toss: the widget's orderId")
+    paymentKey: str | None = Field(
+        default=None, max_length=200, description="Toss: from the widget's authentication"
+    )
+    orderId: str | None = Field(
+        default=None, min_length=6, max_length=64, description="Toss: the widget's orderId"
+    )
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -43,10 +47,19 @@ class CheckoutIn(BaseModel):
         extra="forbid",
         json_schema_extra={
             "example": {
-                "vendor": "cloudbeds", "hotelId": "hotel_123", "roomTypeId": "room_456",
-                "checkIn": "2026-12-24", "checkOut": "2026-12-26",
-                "guestInfo": {"firstName": "홍", "lastName": "길동", "email": "hong@example.com", "phone": "+82-10-1234-5678"},
-                "adults": 2, "children": 0,
+                "vendor": "cloudbeds",
+                "hotelId": "hotel_123",
+                "roomTypeId": "room_456",
+                "checkIn": "2026-12-24",
+                "checkOut": "2026-12-26",
+                "guestInfo": {
+                    "firstName": "홍",
+                    "lastName": "길동",
+                    "email": "hong@example.com",
+                    "phone": "+82-10-1234-5678",
+                },
+                "adults": 2,
+                "children": 0,
                 "payment": {"cardToken": "tok_visa_1234", "amount": 250000, "currency": "KRW"},
             }
         },

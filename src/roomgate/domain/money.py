@@ -7,8 +7,22 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # ISO 4217 minor-unit exponents for the currencies we price in; unknown codes are refused.
 CURRENCY_EXPONENTS: dict[str, int] = {
-    "KRW": 0, "JPY": 0, "VND": 0, "USD": 2, "EUR": 2, "GBP": 2, "CNY": 2, "THB": 2,
-    "SGD": 2, "HKD": 2, "AUD": 2, "CAD": 2, "CHF": 2, "TWD": 2, "PHP": 2, "MYR": 2,
+    "KRW": 0,
+    "JPY": 0,
+    "VND": 0,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CNY": 2,
+    "THB": 2,
+    "SGD": 2,
+    "HKD": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "TWD": 2,
+    "PHP": 2,
+    "MYR": 2,
 }
 
 

@@ -28,7 +28,9 @@ class Stay:
 
     @classmethod
     def parse(cls, check_in: str, check_out: str, *, max_nights: int = DEFAULT_MAX_NIGHTS) -> Stay:
-        return cls.of(parse_date(check_in, "checkIn"), parse_date(check_out, "checkOut"), max_nights=max_nights)
+        return cls.of(
+            parse_date(check_in, "checkIn"), parse_date(check_out, "checkOut"), max_nights=max_nights
+        )
 
     @property
     def night_count(self) -> int:
@@ -47,7 +49,9 @@ def parse_date(value: str, field: str) -> date:
             raise ValueError(value)
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"{field} 날짜 형식이 올바르지 않습니다 (YYYY-MM-DD)") from None
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, f"{field} 날짜 형식이 올바르지 않습니다 (YYYY-MM-DD)"
+        ) from None
 
 
 def date_range(start: date, end: date) -> list[date]:

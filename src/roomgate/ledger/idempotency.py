@@ -73,8 +73,13 @@ class IdempotencyStore:
             async with self._sessions.begin() as session:
                 session.add(
                     IdempotencyKey(
-                        scope=self._scope, key=key, request_hash=request_hash, state="in_flight",
-                        booking_id=booking_id, locked_until=token, created_at=now,
+                        scope=self._scope,
+                        key=key,
+                        request_hash=request_hash,
+                        state="in_flight",
+                        booking_id=booking_id,
+                        locked_until=token,
+                        created_at=now,
                         expires_at=now + KEY_LIFETIME,
                     )
                 )
@@ -106,12 +111,18 @@ class IdempotencyStore:
             result = await session.execute(
                 update(IdempotencyKey)
                 .where(
-                    IdempotencyKey.scope == self._scope, IdempotencyKey.key == key,
+                    IdempotencyKey.scope == self._scope,
+                    IdempotencyKey.key == key,
                     IdempotencyKey.expires_at < now,
                 )
                 .values(
-                    request_hash=request_hash, state="in_flight", booking_id=booking_id, status_code=None,
-                    response_body=None, locked_until=_lease_end(now), created_at=now,
+                    request_hash=request_hash,
+                    state="in_flight",
+                    booking_id=booking_id,
+                    status_code=None,
+                    response_body=None,
+                    locked_until=_lease_end(now),
+                    created_at=now,
                     expires_at=now + KEY_LIFETIME,
                 )
             )
@@ -130,9 +141,12 @@ class IdempotencyStore:
             result = await session.execute(
                 update(IdempotencyKey)
                 .where(
-                    IdempotencyKey.scope == self._scope, IdempotencyKey.key == existing.key,
-                    IdempotencyKey.state == "in_flight", IdempotencyKey.booking_id == existing.booking_id,
-                    same_token, ~exists().where(Booking.booking_id == existing.booking_id),
+                    IdempotencyKey.scope == self._scope,
+                    IdempotencyKey.key == existing.key,
+                    IdempotencyKey.state == "in_flight",
+                    IdempotencyKey.booking_id == existing.booking_id,
+                    same_token,
+                    ~exists().where(Booking.booking_id == existing.booking_id),
                 )
                 .values(locked_until=token)
             )
@@ -157,7 +171,8 @@ class IdempotencyStore:
 
         With the claim's `token`, only that claim: a retry may have taken the key over meanwhile."""
         condition = [
-            IdempotencyKey.scope == self._scope, IdempotencyKey.key == key,
+            IdempotencyKey.scope == self._scope,
+            IdempotencyKey.key == key,
             IdempotencyKey.state == "in_flight",
         ]
         if token is not None:

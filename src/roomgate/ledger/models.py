@@ -118,7 +118,9 @@ class BookingEvent(Base):
     __tablename__ = "booking_event"
     __table_args__ = (Index("idx_booking_event_booking", "booking_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     booking_id: Mapped[str] = mapped_column(ID)
     event: Mapped[str] = mapped_column(String(50))
     from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -175,7 +177,9 @@ class PMSConfig(Base):
     __table_args__ = (UniqueConstraint("vendor", "hotel_id", name="uq_pms_config_hotel"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="SET NULL"), nullable=True)
+    listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listings.id", ondelete="SET NULL"), nullable=True
+    )
     vendor: Mapped[str] = mapped_column(String(20))
     hotel_id: Mapped[str] = mapped_column(ID)
     api_key_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)

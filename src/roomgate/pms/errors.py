@@ -9,7 +9,9 @@ class PMSError(Exception):
     vendor_side = False
     retryable = False
 
-    def __init__(self, message: str, *, vendor: str = "", hotel_id: str = "", status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, vendor: str = "", hotel_id: str = "", status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.vendor = vendor

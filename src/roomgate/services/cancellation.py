@@ -43,7 +43,10 @@ class Cancellation:
             # A concurrent request may have moved it first: carry on from its state.
             with contextlib.suppress(StaleBookingState):
                 await self.bookings.transition(
-                    booking_id, BookingStatus.CONFIRMED, BookingStatus.CANCELLING, event="cancel_requested",
+                    booking_id,
+                    BookingStatus.CONFIRMED,
+                    BookingStatus.CANCELLING,
+                    event="cancel_requested",
                     detail={"reason": reason[:100]},
                 )
             booking = await self.bookings.get(booking_id)
@@ -61,7 +64,10 @@ class Cancellation:
         await self._refund(booking)
         try:
             await self.bookings.transition(
-                booking.booking_id, BookingStatus.CANCELLING, BookingStatus.CANCELLED, event="cancelled",
+                booking.booking_id,
+                BookingStatus.CANCELLING,
+                BookingStatus.CANCELLED,
+                event="cancelled",
                 payment_status=PaymentStatus.REFUNDED.value,
             )
         except StaleBookingState:  # a concurrent request finished first

@@ -56,7 +56,12 @@ log = get_logger(__name__)
 MISSING_RETRIES = 2
 
 __all__ = [  # the command, result and failure live in checkout_model; callers import them from here
-    "CheckoutCommand", "CheckoutResult", "CheckoutSaga", "SagaFailed", "confirmation_of", "new_booking_id",
+    "CheckoutCommand",
+    "CheckoutResult",
+    "CheckoutSaga",
+    "SagaFailed",
+    "confirmation_of",
+    "new_booking_id",
 ]
 
 
@@ -128,17 +133,26 @@ class CheckoutSaga:
             await self._compensate(failure, lease)
             CHECKOUTS.labels(failure.code.value).inc()
             log.warning(
-                "checkout_failed", booking_id=booking_id, hotel_id=cmd.hotel_id,
-                room_type_id=cmd.room_type_id, error_code=failure.code.value,
+                "checkout_failed",
+                booking_id=booking_id,
+                hotel_id=cmd.hotel_id,
+                room_type_id=cmd.room_type_id,
+                error_code=failure.code.value,
                 cause=type(failure.__cause__).__name__ if failure.__cause__ else None,
             )
             raise
         await self._confirm(booking, booked_at, lease)
         CHECKOUTS.labels("confirmed").inc()
         log.info(
-            "checkout_confirmed", booking_id=booking_id, hotel_id=cmd.hotel_id, room_type_id=cmd.room_type_id,
-            nights=cmd.stay.night_count, amount=quote.total.minor, currency=quote.total.currency,
-            provider=cmd.provider, pms_reservation_id=reservation.reservation_id,
+            "checkout_confirmed",
+            booking_id=booking_id,
+            hotel_id=cmd.hotel_id,
+            room_type_id=cmd.room_type_id,
+            nights=cmd.stay.night_count,
+            amount=quote.total.minor,
+            currency=quote.total.currency,
+            provider=cmd.provider,
+            pms_reservation_id=reservation.reservation_id,
         )
         return CheckoutResult(booking_id, confirmation_of(reservation))
 
@@ -146,15 +160,25 @@ class CheckoutSaga:
 
     async def _record_pending(self, cmd: CheckoutCommand, quote: Quote, lease: SagaLease) -> Booking:
         booking = Booking(
-            booking_id=lease.booking_id, vendor=cmd.vendor, hotel_id=cmd.hotel_id,
+            booking_id=lease.booking_id,
+            vendor=cmd.vendor,
+            hotel_id=cmd.hotel_id,
             room_type_id=cmd.room_type_id,
-            check_in=cmd.stay.check_in, check_out=cmd.stay.check_out,
-            adults=cmd.adults, children=cmd.children,
-            status=BookingStatus.PENDING.value, total_price=quote.total.amount, total_minor=quote.total.minor,
-            currency=quote.total.currency, payment_provider=cmd.provider,
-            guest_first_name=cmd.guest.first_name, guest_last_name=cmd.guest.last_name,
-            guest_email=cmd.guest.email, guest_phone=cmd.guest.phone,
-            lease_owner=lease.owner, lease_until=lease.until(),
+            check_in=cmd.stay.check_in,
+            check_out=cmd.stay.check_out,
+            adults=cmd.adults,
+            children=cmd.children,
+            status=BookingStatus.PENDING.value,
+            total_price=quote.total.amount,
+            total_minor=quote.total.minor,
+            currency=quote.total.currency,
+            payment_provider=cmd.provider,
+            guest_first_name=cmd.guest.first_name,
+            guest_last_name=cmd.guest.last_name,
+            guest_email=cmd.guest.email,
+            guest_phone=cmd.guest.phone,
+            lease_owner=lease.owner,
+            lease_until=lease.until(),
         )
         detail = {"amount": quote.total.minor, "currency": quote.total.currency}
         return await self.bookings.create(booking, detail=detail)
@@ -188,8 +212,11 @@ class CheckoutSaga:
                 raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, short, booking.booking_id)
             raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id)
         await lease.advance(
-            BookingStatus.PENDING, BookingStatus.HELD, event="hold_created",
-            detail={"holdId": hold_id, "nights": len(nights)}, hold_id=hold_id,
+            BookingStatus.PENDING,
+            BookingStatus.HELD,
+            event="hold_created",
+            detail={"holdId": hold_id, "nights": len(nights)},
+            hold_id=hold_id,
             undo=lambda: self.holds.release(cmd.hotel_id, hold_id),
         )
 
@@ -205,9 +232,12 @@ class CheckoutSaga:
                 ErrorCode.PAYMENT_PREAUTH_FAILED, None, booking.booking_id, unsettled=unsettled
             ) from exc
         await lease.advance(
-            BookingStatus.HELD, BookingStatus.AUTHORIZED, event="payment_authorized",
+            BookingStatus.HELD,
+            BookingStatus.AUTHORIZED,
+            event="payment_authorized",
             detail={"provider": authorization.provider, "amount": authorization.amount.minor},
-            payment_auth_id=authorization.authorization_id, payment_status=PaymentStatus.AUTHORIZED.value,
+            payment_auth_id=authorization.authorization_id,
+            payment_status=PaymentStatus.AUTHORIZED.value,
             undo=lambda: gateway.void(authorization.authorization_id, booking.booking_id),
         )
         return authorization
@@ -216,9 +246,16 @@ class CheckoutSaga:
         self, cmd: CheckoutCommand, quote: Quote, booking: Booking, lease: SagaLease, connector: PMSConnector
     ) -> Reservation:
         request = ReservationRequest(
-            external_id=booking.booking_id, room_type_id=cmd.room_type_id, check_in=cmd.stay.check_in,
-            check_out=cmd.stay.check_out, adults=cmd.adults, children=cmd.children, guest=cmd.guest,
-            total=quote.total, rate_plan_id=quote.rate_plan_id, hold_seconds=self.hold_seconds,
+            external_id=booking.booking_id,
+            room_type_id=cmd.room_type_id,
+            check_in=cmd.stay.check_in,
+            check_out=cmd.stay.check_out,
+            adults=cmd.adults,
+            children=cmd.children,
+            guest=cmd.guest,
+            total=quote.total,
+            rate_plan_id=quote.rate_plan_id,
+            hold_seconds=self.hold_seconds,
         )
         try:
             reservation = await connector.create_reservation(request)
@@ -237,9 +274,12 @@ class CheckoutSaga:
         except PMSError as exc:  # the reservation exists: compensation finds it by our booking id
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
         await lease.advance(
-            BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
+            BookingStatus.AUTHORIZED,
+            BookingStatus.RESERVED,
+            event="pms_reserved",
             detail={"reservationId": reservation.reservation_id, "status": reservation.status.value},
-            pms_reservation_id=reservation.reservation_id, confirmation_number=confirmation_of(reservation),
+            pms_reservation_id=reservation.reservation_id,
+            confirmation_number=confirmation_of(reservation),
             undo=lambda: connector.cancel_reservation(reservation.reservation_id),
         )
         return reservation
@@ -257,8 +297,12 @@ class CheckoutSaga:
     async def _confirm(self, booking: Booking, booked_at: float, lease: SagaLease) -> None:
         try:
             await lease.advance(
-                BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
-                payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None,
+                BookingStatus.RESERVED,
+                BookingStatus.CONFIRMED,
+                event="payment_captured",
+                payment_status=PaymentStatus.CAPTURED.value,
+                lease_owner=None,
+                lease_until=None,
             )
         except SagaTakenOver:
             if (await self.bookings.get(booking.booking_id)).status != BookingStatus.CONFIRMED.value:
@@ -275,17 +319,24 @@ class CheckoutSaga:
         booking = await self.bookings.get(lease.booking_id)
         try:
             await self.compensator.compensate(
-                booking, error_code=failure.code.value, error_message=failure.user_message,
-                unsettled=failure.unsettled, owner=lease.owner,
+                booking,
+                error_code=failure.code.value,
+                error_message=failure.user_message,
+                unsettled=failure.unsettled,
+                owner=lease.owner,
             )
         except CompensationIncomplete as incomplete:
             # Left open with an expiring lease: the recovery job retries the compensation.
             log.warning("compensation_incomplete", booking_id=lease.booking_id, reason=str(incomplete))
             with contextlib.suppress(StaleBookingState):  # else recovery holds it already
                 await self.bookings.record(
-                    lease.booking_id, BookingStatus(booking.status), event="compensation_deferred",
+                    lease.booking_id,
+                    BookingStatus(booking.status),
+                    event="compensation_deferred",
                     detail={"errorCode": failure.code.value, "reason": str(incomplete)},
-                    error_code=failure.code.value, lease_until=utcnow(), owner=lease.owner,
+                    error_code=failure.code.value,
+                    lease_until=utcnow(),
+                    owner=lease.owner,
                 )
 
 

@@ -80,11 +80,20 @@ class Compensator:
             raise CompensationIncomplete(f"{unsettled}: outcome unknown and nothing found yet")
         try:
             await self.bookings.transition(
-                booking.booking_id, status, BookingStatus.FAILED, event="failed",
-                detail={"errorCode": error_code}, error_code=error_code, error_message=error_message[:500],
-                lease_owner=None, lease_until=None, owner=owner,
-                unchanged={"pms_reservation_id": booking.pms_reservation_id,
-                           "payment_auth_id": booking.payment_auth_id},
+                booking.booking_id,
+                status,
+                BookingStatus.FAILED,
+                event="failed",
+                detail={"errorCode": error_code},
+                error_code=error_code,
+                error_message=error_message[:500],
+                lease_owner=None,
+                lease_until=None,
+                owner=owner,
+                unchanged={
+                    "pms_reservation_id": booking.pms_reservation_id,
+                    "payment_auth_id": booking.payment_auth_id,
+                },
             )
         except StaleBookingState:
             # A late step result was attached, or another actor holds the booking: look again later.

@@ -111,9 +111,13 @@ class Recovery:
             return booking
         with contextlib.suppress(StaleBookingState):
             await self.bookings.transition(
-                booking.booking_id, BookingStatus.AUTHORIZED, BookingStatus.RESERVED, event="pms_reserved",
+                booking.booking_id,
+                BookingStatus.AUTHORIZED,
+                BookingStatus.RESERVED,
+                event="pms_reserved",
                 detail={"reservationId": found.reservation_id, "recovered": True},
-                pms_reservation_id=found.reservation_id, confirmation_number=confirmation_of(found),
+                pms_reservation_id=found.reservation_id,
+                confirmation_number=confirmation_of(found),
                 owner=self.owner,
             )
         return await self.bookings.get(booking.booking_id)
@@ -142,7 +146,8 @@ class Recovery:
         if state is not PaymentStatus.AUTHORIZED:
             return False
         authorization = Authorization(
-            provider=booking.payment_provider or "sandbox", authorization_id=booking.payment_auth_id,
+            provider=booking.payment_provider or "sandbox",
+            authorization_id=booking.payment_auth_id,
             amount=booking_amount(booking),
         )
         try:
@@ -153,9 +158,14 @@ class Recovery:
 
     async def _confirm(self, booking: Booking) -> None:
         await self.bookings.transition(
-            booking.booking_id, BookingStatus.RESERVED, BookingStatus.CONFIRMED, event="payment_captured",
-            detail={"recovered": True}, payment_status=PaymentStatus.CAPTURED.value,
-            lease_owner=None, lease_until=None,
+            booking.booking_id,
+            BookingStatus.RESERVED,
+            BookingStatus.CONFIRMED,
+            event="payment_captured",
+            detail={"recovered": True},
+            payment_status=PaymentStatus.CAPTURED.value,
+            lease_owner=None,
+            lease_until=None,
             owner=self.owner,
         )
         try:

@@ -110,7 +110,11 @@ class SimCore:
         @router.get("/state")
         async def get_state() -> dict[str, Any]:
             """Reservations/payments and call counts per endpoint."""
-            return {**state(), "calls": dict(self.calls), "faults": self.faults.model_dump(exclude_defaults=True)}
+            return {
+                **state(),
+                "calls": dict(self.calls),
+                "faults": self.faults.model_dump(exclude_defaults=True),
+            }
 
         return router
 

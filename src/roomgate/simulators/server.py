@@ -35,7 +35,9 @@ class ServerThread:
             timeout_graceful_shutdown=graceful_shutdown_seconds,  # type: ignore[arg-type]  # annotated int; any number works
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis]
 EXPECTED = {
     "after_hold": "failed",
     "after_authorize": "failed",
+    "after_pms_create": "confirmed",  # the reservation is found by our booking id and adopted
     "after_pms_confirm": "confirmed",
     "after_capture": "confirmed",
 }

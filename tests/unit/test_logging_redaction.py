@@ -20,8 +20,8 @@ def test_sensitive_keys_are_masked_at_any_depth() -> None:
 
 
 def test_secrets_inside_free_text_are_scrubbed_but_dates_survive() -> None:
-    text = redact("key cbat_abcdef123456 guest hong@example.com +82-10-1234-5678 stay 2025-11-01")
-    assert "cbat_abcdef" not in text and "hong@example.com" not in text and "1234-5678" not in text
+    text = redact("key cbat_fake_key_42 guest hong@example.com +82-10-1234-5678 stay 2025-11-01")
+    assert "cbat_fake" not in text and "hong@example.com" not in text and "1234-5678" not in text
     assert "2025-11-01" in text
 
 

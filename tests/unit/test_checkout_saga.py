@@ -300,3 +300,20 @@ async def test_a_cancellation_interrupted_by_a_refund_error_is_finished_by_recov
     assert row.status == "cancelled"
     assert world.gateway.payments["pa_bk_t1"][1] is PaymentStatus.REFUNDED
     assert world.pricer.cancelled_nights == [date(2026, 12, 24), date(2026, 12, 25)]
+
+
+async def test_a_refund_whose_state_is_unknown_is_not_marked_done(world: World) -> None:
+    # given a confirmed booking whose payment state the provider cannot tell
+    await world.checkout(world.command())
+    cancellation = Cancellation(world.bookings, world.saga.connectors, world.saga.gateways, world.pricer)
+
+    async def unknown_status(_auth_id: str) -> PaymentStatus:
+        return PaymentStatus.UNKNOWN
+
+    world.gateway.get_status = unknown_status  # type: ignore[method-assign]
+    # when the guest cancels, then the cancellation stops short of `cancelled` (recovery retries it)
+    with pytest.raises(DomainError):
+        await cancellation.cancel("bk_t1")
+    row = await world.bookings.get("bk_t1")
+    assert row.status == "cancelling" and row.payment_status != "refunded"
+    assert world.pricer.cancelled_nights == []

@@ -109,8 +109,10 @@ class Cancellation:
                 await gateway.refund(booking.payment_auth_id, booking.booking_id, amount, "cancelled")
             elif state is PaymentStatus.AUTHORIZED:
                 await gateway.void(booking.payment_auth_id, booking.booking_id)
-            else:
-                return
+            elif state in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}:
+                return  # already given back (a retry of this cancellation)
+            else:  # UNKNOWN or FAILED: never mark money returned without the provider saying so
+                raise PaymentError(f"payment state {state.value}", provider=gateway.name)
         except PaymentError as exc:
             retry_later = "환불 처리에 실패했습니다. 잠시 후 다시 시도하세요"
             raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc

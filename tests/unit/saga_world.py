@@ -69,7 +69,7 @@ class SagaWorld:
             return ResilientConnector(cast(PMSConnector, self.connector), breaker, RetryPolicy(), None, clock)
         return cast(PMSConnector, self.connector)
 
-    def command(self, token: str = "tok_visa_1234") -> CheckoutCommand:
+    def command(self, token: str = "tok_visa_1234", amount: int = 250000) -> CheckoutCommand:
         start = date(2026, 12, 24)
         return CheckoutCommand(
             vendor="cloudbeds",
@@ -79,13 +79,15 @@ class SagaWorld:
             adults=2,
             children=0,
             guest=GuestInfo("Saga", "Review", "saga@example.com"),
-            amount=Money.from_minor(250000, "KRW"),
+            amount=Money.from_minor(amount, "KRW"),
             provider="sandbox",
             source=PaymentSource(card_token=token),
         )
 
-    async def checkout(self, booking_id: str = "bk_review", token: str = "tok_visa_1234") -> CheckoutResult:
-        cmd = self.command(token)
+    async def checkout(
+        self, booking_id: str = "bk_review", token: str = "tok_visa_1234", amount: int = 250000
+    ) -> CheckoutResult:
+        cmd = self.command(token, amount)
         return await self.saga.run(cmd, await self.saga.price(cmd), booking_id)
 
     def cancellation(self) -> Cancellation:

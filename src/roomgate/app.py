@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from roomgate import __version__
 from roomgate.api import admin, availability, booking, ops
 from roomgate.api.errors import install_error_handlers
+from roomgate.api.view_memo import ServeMemoized, ViewMemo
 from roomgate.config import Settings, load_settings
 from roomgate.container import Container, build_container
 from roomgate.logging import get_logger
@@ -68,6 +69,8 @@ def create_app(
     app = FastAPI(title="roomgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    app.state.view_memo = ViewMemo(settings.response_memo_entries)
+    app.add_middleware(ServeMemoized, memo=app.state.view_memo)  # inside RequestContext
     app.add_middleware(RequestContext)
     app.include_router(ops.router)
     app.include_router(availability.router)

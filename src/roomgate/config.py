@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     ttl_jitter_ratio: float = Field(default=0.1, ge=0, lt=1)
     # A cache miss reads the aligned blocks of this many nights around the request (1 = just the request).
     fill_block_days: int = Field(default=28, ge=1, le=366)
+    # Warm availability answers kept rendered per process, served again while the hotel's view
+    # version is unchanged and nothing they show has expired (0 turns the memo off).
+    response_memo_entries: int = Field(default=2048, ge=0, le=1_000_000)
 
     # -- domain ---------------------------------------------------------------------------------
     max_stay_nights: int = Field(default=30, gt=0, le=365)

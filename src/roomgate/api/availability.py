@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
 
 from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay, parse_date
@@ -54,33 +56,42 @@ def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/{hotel_id}/room-types/{room_type_id}/inventory", responses=_ERRORS)
+@router.get("/{hotel_id}/room-types/{room_type_id}/inventory", responses=_ERRORS, response_model=None)
 async def room_type_inventory(
+    request: Request,
     hotel_id: PathId,
     room_type_id: PathId,
     container: ContainerDep,
     vendor: Vendor,
     from_: Annotated[str, Query(alias="from", description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(description="day after the last night, YYYY-MM-DD")],
-) -> dict[str, Any]:
+) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
     result = await container.availability.room_type_inventory(
-        _vendor(vendor), hotel_id, room_type_id, start, end, fallback=True
+        _vendor(vendor),
+        hotel_id,
+        room_type_id,
+        start,
+        end,
+        fallback=True,
+        prefetched=prefetched_read(request),
     )
-    return {
+    content = {
         "success": True,
         "hotelId": hotel_id,
         "roomTypeId": room_type_id,
         "vendor": vendor,
         "source": result.source,
-        "ageSeconds": round(result.age_seconds, 1),
+        "ageSeconds": AGE_SLOT,
         "nights": _nights(result.nights),
     }
+    return respond(request, content, result.age_seconds, result.stamp)
 
 
-@router.get("/{hotel_id}/availability", responses=_ERRORS)
+@router.get("/{hotel_id}/availability", responses=_ERRORS, response_model=None)
 async def stay_availability(
+    request: Request,
     hotel_id: PathId,
     container: ContainerDep,
     vendor: Vendor,
@@ -88,13 +99,13 @@ async def stay_availability(
     check_out: Annotated[str, Query(alias="checkOut")],
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
-) -> dict[str, Any]:
+) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
     result = await container.availability.stay_availability(
-        _vendor(vendor), hotel_id, stay, adults, children, fallback=True
+        _vendor(vendor), hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )
-    return {
+    content = {
         "success": True,
         "hotelId": hotel_id,
         "vendor": vendor,
@@ -104,7 +115,7 @@ async def stay_availability(
         "adults": adults,
         "children": children,
         "source": result.source,
-        "ageSeconds": round(result.age_seconds, 1),
+        "ageSeconds": AGE_SLOT,
         "roomTypes": [
             {
                 "roomTypeId": option.room_type.room_type_id,
@@ -118,3 +129,4 @@ async def stay_availability(
             for option in result.options
         ],
     }
+    return respond(request, content, result.age_seconds, result.stamp)

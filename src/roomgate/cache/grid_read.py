@@ -18,31 +18,70 @@ from roomgate.cache.room_types import CachedRoomTypes, decode_fresh
 class HotelRead:
     """The fresh room-type list (None: not cached) and the nights per room type, decoded (and their
     hits and misses counted) only when `rows()` is first called: a caller that finds it guessed the
-    wrong room types drops them unread, as if it had never asked."""
+    wrong room types drops them unread, as if it had never asked.
 
-    __slots__ = ("room_types", "_values", "_offset", "_room_type_ids", "_nights", "_mode", "_rows")
+    `version` is the hotel's view version the read saw (None: no write since Redis lost it) and
+    `valid_until_ms` when the first thing it read as fresh or active expires: until then, and while
+    the version is unchanged, the same read would return the same answer. `unchanged` means the
+    caller passed `expect_version` and it was still current, so nothing else was read."""
+
+    __slots__ = (
+        "hotel_id",
+        "room_types",
+        "version",
+        "unchanged",
+        "_until_ms",
+        "_values",
+        "_offset",
+        "room_type_ids",
+        "nights",
+        "_mode",
+        "_rows",
+    )
 
     def __init__(
         self,
+        hotel_id: str,
         room_types: CachedRoomTypes | None,
         values: Sequence[Any],
         offset: int,
         room_type_ids: Sequence[str],
         nights: Sequence[date],
         mode: str,
+        *,
+        version: str | None = None,
+        until_ms: int | None = None,
+        unchanged: bool = False,
     ) -> None:
+        self.hotel_id = hotel_id
         self.room_types = room_types
+        self.version, self.unchanged, self._until_ms = version, unchanged, until_ms
         self._values, self._offset, self._mode = values, offset, mode
-        self._room_type_ids, self._nights = room_type_ids, nights
+        self.room_type_ids, self.nights = tuple(room_type_ids), tuple(nights)
         self._rows: Grid | None = None
 
     def rows(self) -> Grid:
         """Nights per room type, in the order asked for."""
         if self._rows is None:
-            self._rows = decode_grid(
-                self._values, self._offset, self._room_type_ids, self._nights, self._mode
-            )
+            self._rows = decode_grid(self._values, self._offset, self.room_type_ids, self.nights, self._mode)
         return self._rows
+
+    def answers(self, hotel_id: str, room_type_ids: Sequence[str], nights: Sequence[date]) -> bool:
+        """Whether this read is the one `read_hotel(hotel_id, room_type_ids, nights)` would make."""
+        return (hotel_id, tuple(room_type_ids), tuple(nights)) == (
+            self.hotel_id,
+            self.room_type_ids,
+            self.nights,
+        )
+
+    @property
+    def valid_until_ms(self) -> int | None:
+        """The earliest expiry among the nights read and the room-type list (None: nothing fresh)."""
+        ends = [self._until_ms]
+        if self.room_types is not None:
+            ends.append(self.room_types.fresh_until_ms)
+        known = [end for end in ends if end is not None]
+        return min(known) if known else None
 
 
 async def read(
@@ -54,23 +93,41 @@ async def read(
     mode: str,
     *,
     with_room_types: bool,
+    expect_version: str | None = None,
 ) -> HotelRead:
     """Run the read script once; mode 'fresh', 'fallback' (fresh else last-known-good) or 'lkg'."""
     layout = "fresh" if mode == "fresh" else "all"
     grid = grid_keys(hotel_id, tuple(room_type_ids), tuple(nights), layout)
-    blocks = [room_types_key(hotel_id), grid] if with_room_types else [grid]
-    lead = len(blocks) - 1
-    if not grid.names and not lead:
-        return HotelRead(None, [], 0, room_type_ids, nights, mode)
-    values = json.loads(await script(blocks, [now_ms, layout, lead]))
-    room_types = decode_fresh(values[0], now_ms) if lead else None
-    return HotelRead(room_types, values, lead, room_type_ids, nights, mode)
+    if not grid.names and not with_room_types:
+        return HotelRead(hotel_id, None, [], 0, room_type_ids, nights, mode)
+    lead = lead_keys(hotel_id, with_room_types)
+    raw = await script([lead, grid], [now_ms, layout, len(lead.names) - 1, expect_version or ""])
+    if raw == "=":
+        return HotelRead(hotel_id, None, [], 0, room_type_ids, nights, mode, unchanged=True)
+    values = json.loads(raw)
+    version, until_ms = values[0], values[1]
+    offset = len(lead.names) + 1
+    room_types = decode_fresh(values[2], now_ms) if with_room_types else None
+    return HotelRead(
+        hotel_id,
+        room_types,
+        values,
+        offset,
+        room_type_ids,
+        nights,
+        mode,
+        version=version,
+        until_ms=None if until_ms is None else int(until_ms),
+    )
 
 
 @lru_cache(maxsize=1024)
-def room_types_key(hotel_id: str) -> KeyBlock:
-    """The fresh room-type list's key, as the first KEYS block."""
-    return KeyBlock.of([keys.rooms(hotel_id)])
+def lead_keys(hotel_id: str, with_room_types: bool) -> KeyBlock:
+    """The first KEYS block: the hotel's view version, then (when asked) its fresh room-type list."""
+    names = [keys.view_version(hotel_id)]
+    if with_room_types:
+        names.append(keys.rooms(hotel_id))
+    return KeyBlock.of(names)
 
 
 @lru_cache(maxsize=256)

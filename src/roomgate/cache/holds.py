@@ -64,6 +64,7 @@ class HoldLedger:
                 keys.inv(hotel_id, room_type_id, night),
                 keys.night_holds(hotel_id, room_type_id, night),
             ]
+        key_list.append(keys.view_version(hotel_id))
         at = self.clock.now() if now is None else now
         args = [to_ms(at), ttl_ms, quantity, hold_id, room_type_id, _csv(ordered), self._record_ms(ttl_ms)]
         status, first, second = await self._create(keys=key_list, args=args)
@@ -82,6 +83,7 @@ class HoldLedger:
         else:
             key_list = [keys.hold(hotel_id, hold_id)]
             key_list += [keys.night_holds(hotel_id, record.room_type_id, night) for night in record.nights]
+            key_list.append(keys.view_version(hotel_id))
             result = ReleaseResult(
                 await self._release(keys=key_list, args=[to_ms(self.clock.now()), hold_id])
             )
@@ -103,6 +105,7 @@ class HoldLedger:
             for night in record.nights:
                 key_list += [keys.night_holds(hotel_id, room, night), keys.inv(hotel_id, room, night)]
                 key_list += [keys.lkg_inv(hotel_id, room, night), keys.mutation(hotel_id, room, night)]
+            key_list.append(keys.view_version(hotel_id))
             booked_ms = -1 if booked_at is None else to_ms(booked_at)
             args = [to_ms(self.clock.now()), hold_id, booked_ms, MUTATION_MARK_MS, int(count_if_expired)]
             result = ConvertResult(await self._convert(keys=key_list, args=args))
@@ -166,9 +169,11 @@ class HoldLedger:
         if after_check is not None:
             await after_check()
         ttl_ms = to_ms(self.default_ttl_seconds)
-        key_list = [keys.hold(hotel_id, hold_id)] + [
-            keys.night_holds(hotel_id, room_type_id, n) for n in ordered
-        ]
+        key_list = (
+            [keys.hold(hotel_id, hold_id)]
+            + [keys.night_holds(hotel_id, room_type_id, n) for n in ordered]
+            + [keys.view_version(hotel_id)]
+        )
         args = [
             now_ms + ttl_ms,
             quantity,

@@ -14,7 +14,7 @@ from roomgate.cache.grid_read import HotelRead
 from roomgate.cache.metrics import SNAPSHOT_WRITES
 from roomgate.cache.models import CachedNight, StoreResult
 from roomgate.cache.packed_script import PackedScript
-from roomgate.cache.room_types import CachedRoomTypes, RoomTypeCache
+from roomgate.cache.room_types import CachedRoomTypes, RoomTypeCache, bump_view_version
 from roomgate.cache.ttl import jittered_ms, to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
@@ -22,7 +22,7 @@ from roomgate.pms.types import NightInventory, NightRate, RoomType
 
 # A mutation marker must outlive any PMS read that could have begun before the mutation.
 MUTATION_MARK_SECONDS = 3600
-SCRIPT_NAMES = ["read_range", "store_snapshot", "adjust_inventory"]
+SCRIPT_NAMES = ["read_range", "store_snapshot", "adjust_inventory", "view_version_bump"]
 
 
 class InventoryCache:
@@ -79,11 +79,19 @@ class InventoryCache:
         return (await self._read_grid(hotel_id, [room_type_id], nights, "lkg"))[room_type_id]
 
     async def read_hotel(
-        self, hotel_id: str, room_type_ids: Sequence[str], nights: Sequence[date]
+        self,
+        hotel_id: str,
+        room_type_ids: Sequence[str],
+        nights: Sequence[date],
+        *,
+        expect_version: str | None = None,
     ) -> HotelRead:
         """The fresh room-type list AND the fresh nights of these room types, in ONE round trip
-        (the warm availability path); `room_types` is None when the list is not freshly cached."""
-        return await self._read(hotel_id, room_type_ids, nights, "fresh", with_room_types=True)
+        (the warm availability path); `room_types` is None when the list is not freshly cached.
+        With `expect_version` still the hotel's view version, the read stops there (`unchanged`)."""
+        return await self._read(
+            hotel_id, room_type_ids, nights, "fresh", with_room_types=True, expect_version=expect_version
+        )
 
     async def _read_grid(
         self, hotel_id: str, room_type_ids: Sequence[str], nights: Sequence[date], mode: str
@@ -98,10 +106,18 @@ class InventoryCache:
         mode: str,
         *,
         with_room_types: bool,
+        expect_version: str | None = None,
     ) -> HotelRead:
         now_ms = to_ms(self.clock.now())
         return await grid_read.read(
-            self._read_script, now_ms, hotel_id, room_type_ids, nights, mode, with_room_types=with_room_types
+            self._read_script,
+            now_ms,
+            hotel_id,
+            room_type_ids,
+            nights,
+            mode,
+            with_room_types=with_room_types,
+            expect_version=expect_version,
         )
 
     async def store_snapshot(
@@ -131,6 +147,7 @@ class InventoryCache:
             key_list += [keys.rate(hotel_id, room, night), keys.lkg_rate(hotel_id, room, night), mark]
             rate_ms = jittered_ms(cfg.rate_ttl_seconds, cfg.ttl_jitter_ratio, self._rng)
             args += _entry(False, rate_ms, lkg_ms, _rate_fields(prices.get((room, night))))
+        key_list.append(keys.view_version(hotel_id))
         reply = await self._store(keys=key_list, args=args)
         result = StoreResult()
         for (room, night), status in zip(grid, reply[0::2], strict=True):
@@ -179,6 +196,7 @@ class InventoryCache:
         for night in night_list:
             key_list += [keys.inv(hotel_id, room_type_id, night), keys.lkg_inv(hotel_id, room_type_id, night)]
             key_list.append(keys.mutation(hotel_id, room_type_id, night))
+        key_list.append(keys.view_version(hotel_id))
         changed_ms = -1 if changed_at is None else to_ms(changed_at)
         args = [to_ms(self.clock.now()), delta, changed_ms, MUTATION_MARK_SECONDS * 1000]
         reply = await self._adjust(keys=key_list, args=args)
@@ -187,11 +205,12 @@ class InventoryCache:
     async def invalidate(self, hotel_id: str, room_type_id: str, nights: Sequence[date]) -> None:
         """Drop the fresh inv/rate copies (a webhook said they changed) and mark the nights, so a
         snapshot read before now cannot put the old count back; last-known-good copies stay."""
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=True)
         now_ms = to_ms(self.clock.now())
         for night in nights:
             pipe.delete(keys.inv(hotel_id, room_type_id, night), keys.rate(hotel_id, room_type_id, night))
             pipe.set(keys.mutation(hotel_id, room_type_id, night), now_ms, px=MUTATION_MARK_SECONDS * 1000)
+        await bump_view_version(pipe, hotel_id)
         await pipe.execute()
 
     # -- room-type list ---------------------------------------------------------------------------

@@ -73,6 +73,12 @@ def lkg_rooms(hotel_id: str) -> str:
     return f"lkg:hotel:{hotel_tag(hotel_id)}:rooms"
 
 
+def view_version(hotel_id: str) -> str:
+    """The hotel's view version: changed by every write an availability read could see, so a
+    response rendered at one version may be served again while it is unchanged."""
+    return f"ver:{hotel_tag(hotel_id)}"
+
+
 def fill_lease(hotel_id: str, vendor: str, room_type_ids: Iterable[str], start: date, end: date) -> str:
     """Short lease one process takes while it fills a range from the PMS (others wait and re-read)."""
     scope = "|".join([vendor, ",".join(sorted(room_type_ids)), start.isoformat(), end.isoformat()])

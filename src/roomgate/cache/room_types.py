@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
 
-from roomgate.cache import keys
+from roomgate.cache import keys, scripts
 from roomgate.cache.metrics import count_lookups
 from roomgate.cache.ttl import jittered_ms, to_ms
 from roomgate.clock import Clock
@@ -23,6 +24,7 @@ class CachedRoomTypes:
     room_types: list[RoomType]
     read_at: float
     stale: bool = False
+    fresh_until_ms: int | None = None  # the logical expiry of the copy it came from
 
     def find(self, room_type_id: str) -> RoomType | None:
         """The room type with this id, if the hotel has it."""
@@ -56,7 +58,7 @@ class RoomTypeCache:
         lkg_ms = to_ms(self.settings.lkg_ttl_seconds)
         rooms = [asdict(rt) for rt in room_types]
         read_ms = to_ms(read_started_at)
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=True)
         pipe.set(
             keys.rooms(hotel_id), json.dumps({"r": read_ms, "e": now_ms + ttl_ms, "rooms": rooms}), px=ttl_ms
         )
@@ -65,11 +67,20 @@ class RoomTypeCache:
             json.dumps({"r": read_ms, "e": now_ms + lkg_ms, "rooms": rooms}),
             px=lkg_ms,
         )
+        await bump_view_version(pipe, hotel_id)
         await pipe.execute()
 
     async def invalidate(self, hotel_id: str) -> None:
         """Drop the fresh list (a room_update webhook); the last-known-good copy stays for fallback."""
-        await self.redis.delete(keys.rooms(hotel_id))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(keys.rooms(hotel_id))
+        await bump_view_version(pipe, hotel_id)
+        await pipe.execute()
+
+
+async def bump_view_version(pipe: Pipeline, hotel_id: str) -> None:
+    """Queue the view-version bump as the last command of a MULTI that changes the hotel's view."""
+    await scripts.register(pipe, "view_version_bump")(keys=[keys.view_version(hotel_id)], client=pipe)
 
 
 def decode_fresh(raw: str | bytes | None, now_ms: int) -> CachedRoomTypes | None:
@@ -86,7 +97,7 @@ def _decode(raw: str | bytes | None, now_ms: int, *, stale: bool = False) -> Cac
     expires_ms, read_ms, room_types = _envelope(raw)
     if expires_ms <= now_ms:
         return None
-    return CachedRoomTypes(room_types=list(room_types), read_at=read_ms / 1000, stale=stale)
+    return CachedRoomTypes(list(room_types), read_ms / 1000, stale, expires_ms)
 
 
 @lru_cache(maxsize=1024)

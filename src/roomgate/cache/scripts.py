@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,14 @@ import redis.asyncio as aioredis
 LUA_DIR = Path(__file__).with_name("lua")
 
 
+INCLUDE = re.compile(r"^--#include (\w+)$", re.MULTILINE)
+
+
 @cache
 def source(name: str) -> str:
-    """The text of `lua/<name>.lua`."""
-    return (LUA_DIR / f"{name}.lua").read_text(encoding="utf-8")
+    """The text of `lua/<name>.lua`, each `--#include x` line replaced by `lua/_x.lua`."""
+    text = (LUA_DIR / f"{name}.lua").read_text(encoding="utf-8")
+    return INCLUDE.sub(lambda m: (LUA_DIR / f"_{m.group(1)}.lua").read_text(encoding="utf-8"), text)
 
 
 def register(redis: aioredis.Redis, name: str) -> Any:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
 from roomgate.cache.fill_lease import FillLease
+from roomgate.cache.grid_read import HotelRead
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.metrics import INVENTORY_FILLS
 from roomgate.cache.models import CachedNight
@@ -19,7 +20,7 @@ from roomgate.domain.stay import Stay, date_range
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError
 from roomgate.pms.types import RoomType
-from roomgate.services.availability_models import RoomTypeInventory, StayAvailability
+from roomgate.services.availability_models import RoomTypeInventory, StayAvailability, ViewStamp
 from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
 from roomgate.services.room_type_memo import RoomTypeMemo
 from roomgate.services.single_flight import SingleFlight
@@ -56,20 +57,45 @@ class AvailabilityService:
         self._room_memo = RoomTypeMemo()
 
     async def room_type_inventory(
-        self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date, *, fallback: bool = False
+        self,
+        vendor: str,
+        hotel_id: str,
+        room_type_id: str,
+        start: date,
+        end: date,
+        *,
+        fallback: bool = False,
+        prefetched: HotelRead | None = None,
     ) -> RoomTypeInventory:
-        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age."""
+        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age.
+        `prefetched`: a read already made (a memoised answer's revalidation), used if it is this one."""
         self._check_range(start, end)
-        filled = await self._room_type_rows(vendor, hotel_id, room_type_id, start, end, fallback)
+        filled, warm = await self._room_type_rows(
+            vendor, hotel_id, room_type_id, start, end, fallback, prefetched
+        )
         rows = filled.rows[room_type_id]
         return RoomTypeInventory(
-            hotel_id, room_type_id, [night_availability(n) for n in rows], filled.source, self._age(rows)
+            hotel_id,
+            room_type_id,
+            [night_availability(n) for n in rows],
+            filled.source,
+            self._age(rows),
+            None if warm is None else _stamp(warm, rows),
         )
 
     async def stay_availability(
-        self, vendor: str, hotel_id: str, stay: Stay, adults: int, children: int, *, fallback: bool = False
+        self,
+        vendor: str,
+        hotel_id: str,
+        stay: Stay,
+        adults: int,
+        children: int,
+        *,
+        fallback: bool = False,
+        prefetched: HotelRead | None = None,
     ) -> StayAvailability:
-        """Room types bookable on every night of the stay for this party, with nightly prices and total."""
+        """Room types bookable on every night of the stay for this party, with nightly prices and total.
+        `prefetched`: a read already made (a memoised answer's revalidation), used if it is this one."""
         if adults < 1 or children < 0:
             raise DomainError(ErrorCode.VALIDATION_ERROR, "성인은 1명 이상, 아동은 0명 이상이어야 합니다")
         if stay.night_count > self.settings.max_stay_nights:
@@ -79,7 +105,7 @@ class AvailabilityService:
         # One round trip when warm: the room-type list and the nights of the room types that fitted
         # this party last time are read together; the list read alongside is what decides.
         guess = self._room_memo.fitting(hotel_id, adults + children)
-        warm = await self.cache.read_hotel(hotel_id, guess, date_range(stay.check_in, stay.check_out))
+        warm = await self._warm_read(hotel_id, guess, date_range(stay.check_in, stay.check_out), prefetched)
         if warm.room_types is not None:
             room_types = warm.room_types
         else:
@@ -87,7 +113,8 @@ class AvailabilityService:
         self._room_memo.remember(hotel_id, room_types.room_types)
         fitting = [rt for rt in room_types.room_types if rt.max_occupancy >= adults + children]
         if not fitting:
-            return StayAvailability(hotel_id, stay, adults, children, [], "cache", 0.0)
+            stamp = _stamp(warm, []) if warm.room_types is room_types else None
+            return StayAvailability(hotel_id, stay, adults, children, [], "cache", 0.0, stamp)
         ids = [rt.room_type_id for rt in fitting]
         read = warm.rows() if warm.room_types is not None and ids == guess else None
         filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback, read)
@@ -95,7 +122,10 @@ class AvailabilityService:
             opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
         ]
         used = [night for rows in filled.rows.values() for night in rows]
-        return StayAvailability(hotel_id, stay, adults, children, options, filled.source, self._age(used))
+        stamp = _stamp(warm, used) if filled.rows is read else None
+        return StayAvailability(
+            hotel_id, stay, adults, children, options, filled.source, self._age(used), stamp
+        )
 
     async def ensure_cached(
         self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date
@@ -103,7 +133,7 @@ class AvailabilityService:
         """Make sure the range is freshly cached (the checkout calls this before a hold, and again
         when the hold script reports a night MISSING); returns the cached nights."""
         self._check_range(start, end)
-        filled = await self._room_type_rows(vendor, hotel_id, room_type_id, start, end, False)
+        filled, _ = await self._room_type_rows(vendor, hotel_id, room_type_id, start, end, False)
         return filled.rows[room_type_id]
 
     async def room_type(
@@ -117,17 +147,38 @@ class AvailabilityService:
 
     # -- internals --------------------------------------------------------------------------------
     async def _room_type_rows(
-        self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date, fallback: bool
-    ) -> Filled:
-        """The room type's nights, after checking the hotel has it; one round trip when warm."""
-        warm = await self.cache.read_hotel(hotel_id, [room_type_id], date_range(start, end))
+        self,
+        vendor: str,
+        hotel_id: str,
+        room_type_id: str,
+        start: date,
+        end: date,
+        fallback: bool,
+        prefetched: HotelRead | None = None,
+    ) -> tuple[Filled, HotelRead | None]:
+        """The room type's nights, after checking the hotel has it; one round trip when warm. The
+        second value is the warm read when the nights came from it alone."""
+        warm = await self._warm_read(hotel_id, [room_type_id], date_range(start, end), prefetched)
         room_types = warm.room_types
         if room_types is None:
             room_types = await self._room_types(vendor, hotel_id, fallback, known_missing=True)
         if room_types.find(room_type_id) is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
         read = warm.rows() if warm.room_types is not None else None
-        return await self._load(vendor, hotel_id, [room_type_id], start, end, fallback, read)
+        filled = await self._load(vendor, hotel_id, [room_type_id], start, end, fallback, read)
+        return filled, (warm if read is not None and filled.rows is read else None)
+
+    async def _warm_read(
+        self,
+        hotel_id: str,
+        room_type_ids: Sequence[str],
+        nights: Sequence[date],
+        prefetched: HotelRead | None,
+    ) -> HotelRead:
+        """The room-type list and these nights in one round trip, unless `prefetched` is that read."""
+        if prefetched is not None and prefetched.answers(hotel_id, room_type_ids, nights):
+            return prefetched
+        return await self.cache.read_hotel(hotel_id, room_type_ids, nights)
 
     async def _load(
         self,
@@ -205,5 +256,18 @@ class AvailabilityService:
 
     def _age(self, nights: Sequence[CachedNight]) -> float:
         """Age of the oldest data used (the oldest read is the largest `CachedNight.age`)."""
-        reads = [n.read_at for n in nights if n.read_at is not None]
-        return max(0.0, self.clock.now() - min(reads)) if reads else 0.0
+        oldest = _oldest_read(nights)
+        return 0.0 if oldest is None else max(0.0, self.clock.now() - oldest)
+
+
+def _oldest_read(nights: Sequence[CachedNight]) -> float | None:
+    reads = [n.read_at for n in nights if n.read_at is not None]
+    return min(reads) if reads else None
+
+
+def _stamp(warm: HotelRead, used: Sequence[CachedNight]) -> ViewStamp | None:
+    """What an answer built from `warm` alone depends on (None: it cannot be revalidated)."""
+    until = warm.valid_until_ms
+    if warm.version is None or until is None:
+        return None
+    return ViewStamp(warm.hotel_id, warm.room_type_ids, warm.nights, warm.version, until, _oldest_read(used))

@@ -26,12 +26,27 @@ class NightAvailability:
 
 
 @dataclass(frozen=True, slots=True)
+class ViewStamp:
+    """What an answer served from one warm cache read depends on, so it can be served again: the
+    read itself (hotel, room types, nights: to repeat it), the hotel's view version it saw, when the
+    first thing it showed expires (ms) and the oldest PMS read behind it (for `ageSeconds`)."""
+
+    hotel_id: str
+    room_type_ids: tuple[str, ...]
+    nights: tuple[date, ...]
+    version: str
+    valid_until_ms: int
+    oldest_read: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class RoomTypeInventory:
     hotel_id: str
     room_type_id: str
     nights: list[NightAvailability]
     source: Source  # "pms": read from the PMS for this request; "cache": served from Redis
     age_seconds: float  # age of the oldest data used
+    stamp: ViewStamp | None = None  # set when the answer came from one warm read
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +66,4 @@ class StayAvailability:
     options: list[StayOption]
     source: Source
     age_seconds: float
+    stamp: ViewStamp | None = None  # set when the answer came from one warm read

@@ -1,11 +1,13 @@
 -- Convert a hold once its booking is confirmed: the hold disappears and the cached count of every
 -- night drops by its quantity, atomically; the nights are marked as locally mutated. Idempotent.
--- KEYS[1]: hold record; then groups of 4 per night: night holds, inv, lkg inv, mutation marker.
+-- KEYS[1]: hold record; then groups of 4 per night: night holds, inv, lkg inv, mutation marker;
+-- then KEYS[#KEYS]: the hotel's view version (ver:{hotel}), bumped when anything changed.
 -- ARGV: now ms, hold id, when the PMS booked it (ms, -1 unknown), marker ttl ms,
 --   count_if_expired ('1': the PMS accepted the booking although the hold lapsed; count it anyway).
 -- A cached copy whose PMS read began at or after the booking already counts it and is not moved.
 -- Returns 'converted', 'converted_late', 'already_converted', 'refused_released', 'refused_expired'
 -- or 'unknown'.
+--#include view_version
 local now = tonumber(ARGV[1])
 local booked_at = tonumber(ARGV[3])
 local record = redis.call('HMGET', KEYS[1], 's', 'e', 'q')
@@ -19,7 +21,8 @@ local member = record[3] .. ':' .. ARGV[2]
 local late = tonumber(record[2]) <= now
 if late and ARGV[5] ~= '1' then
   -- Its rooms may already be held by someone else: only the saga, with the PMS's answer, may decide.
-  for base = 2, #KEYS, 4 do redis.call('ZREM', KEYS[base], member) end
+  for base = 2, #KEYS - 1, 4 do redis.call('ZREM', KEYS[base], member) end
+  bump_view_version(KEYS[#KEYS])
   redis.call('HSET', KEYS[1], 's', 'expired')
   return 'refused_expired'
 end
@@ -31,12 +34,13 @@ local function take(key)
   redis.call('HSET', key, 'a', math.max(0, tonumber(values[1]) - qty))
 end
 
-for base = 2, #KEYS, 4 do
+for base = 2, #KEYS - 1, 4 do
   redis.call('ZREM', KEYS[base], member)
   take(KEYS[base + 1])
   take(KEYS[base + 2])
   redis.call('SET', KEYS[base + 3], ARGV[1], 'PX', ARGV[4])
 end
 redis.call('HSET', KEYS[1], 's', 'converted')
+bump_view_version(KEYS[#KEYS])
 if late then return 'converted_late' end
 return 'converted'

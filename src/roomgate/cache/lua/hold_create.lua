@@ -1,5 +1,6 @@
 -- Hold `qty` rooms of one room type on every night of a stay, or on none.
--- KEYS[1]: hold record; then groups of 2 per night: inv, night holds (sorted set).
+-- KEYS[1]: hold record; then groups of 2 per night: inv, night holds (sorted set); then
+-- KEYS[#KEYS]: the hotel's view version (ver:{hotel}), bumped when anything changed.
 -- ARGV: now ms, ttl ms, qty, hold id, room type id, nights (csv), record ttl ms.
 -- For sale on a night = cached PMS available - active holds; holds whose expiry is not after now
 -- are dropped first, so expiry needs no background job.
@@ -10,6 +11,7 @@
 --   {'conflict', 0, 0}                             the id exists with another room type, nights or qty
 --   {'missing', night index (1-based), 0}          no fresh cached count: fill from the PMS, retry
 --   {'short', night index, rooms for sale}         not enough rooms that night
+--#include view_version
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local qty = tonumber(ARGV[3])
@@ -28,7 +30,7 @@ if record[1] then
   return {record[1], expires_at, 0}
 end
 
-for base = 2, #KEYS, 2 do
+for base = 2, #KEYS - 1, 2 do
   local index = base / 2
   local inv = redis.call('HMGET', KEYS[base], 'a', 'e')
   local fresh_until = tonumber(inv[2])
@@ -44,7 +46,7 @@ end
 
 local expires_at = now + ttl
 local member = ARGV[3] .. ':' .. hold_id
-for base = 2, #KEYS, 2 do
+for base = 2, #KEYS - 1, 2 do
   local night_holds = KEYS[base + 1]
   redis.call('ZADD', night_holds, expires_at, member)
   -- The set must outlive its longest hold in real time too; never shorten it.
@@ -53,4 +55,5 @@ end
 redis.call('HSET', KEYS[1], 's', 'held', 'e', string.format('%d', expires_at), 'rt', ARGV[5],
   'n', ARGV[6], 'q', ARGV[3], 'c', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
+bump_view_version(KEYS[#KEYS])
 return {'held', expires_at, 0}

@@ -1,7 +1,9 @@
 -- Release (abandon) a hold: its rooms go back on sale at once. Idempotent.
--- KEYS[1]: hold record; KEYS[2..]: the night holds sets of its nights.
+-- KEYS[1]: hold record; KEYS[2..]: the night holds sets of its nights; then
+-- KEYS[#KEYS]: the hotel's view version (ver:{hotel}), bumped when anything changed.
 -- ARGV[1]: now ms; ARGV[2]: hold id. Returns 'released', 'already_released', 'expired' (rooms were already free),
 -- 'refused_converted' or 'unknown'.
+--#include view_version
 local record = redis.call('HMGET', KEYS[1], 's', 'e', 'q')
 if not record[1] then return 'unknown' end
 if record[1] == 'released' then return 'already_released' end
@@ -9,7 +11,8 @@ if record[1] == 'converted' then return 'refused_converted' end
 if record[1] == 'expired' then return 'expired' end
 
 local member = record[3] .. ':' .. ARGV[2]
-for i = 2, #KEYS do redis.call('ZREM', KEYS[i], member) end
+for i = 2, #KEYS - 1 do redis.call('ZREM', KEYS[i], member) end
+bump_view_version(KEYS[#KEYS])
 if tonumber(record[2]) <= tonumber(ARGV[1]) then
   redis.call('HSET', KEYS[1], 's', 'expired')
   return 'expired'

@@ -1,4 +1,5 @@
--- Read-only: the cached state of many (room type, night) pairs in one round trip.
+-- The cached state of many (room type, night) pairs in one round trip. It writes nothing, except
+-- a missing view version in the named layouts (set as a write would set it).
 -- ARGV[1]: now (ms). An entry whose logical expiry `e` is not after now counts as absent, so
 -- freshness follows the injected clock, not only Redis' own TTL.
 -- ARGV[2]: reply layout.
@@ -12,19 +13,31 @@
 --   string far faster than a thousand-element array. Values stay the strings Redis holds (held
 --   too) and an absent one is null: cjson formats numbers with sprintf, which cost this single
 --   shared Redis thread more than int() costs the (many) clients.
--- ARGV[3] (named layouts): how many leading KEYS are copies of the hotel's room-type list; their
--- raw values (null when missing) open the reply, so the same call also answers "which rooms".
+-- Named layouts: KEYS[1] is the hotel's view version (ver:{hotel}); ARGV[3] says how many KEYS
+-- after it are copies of the hotel's room-type list; then come the groups. The reply opens with
+-- the version, the time (ms, a string) until which everything read stays as
+-- read (the earliest fresh-copy expiry or active-hold expiry; null when nothing was), and the
+-- list copies' raw values (null when missing), so the same call also answers "which rooms".
+-- ARGV[4] (optional): a version the caller already rendered; when it is still current the reply
+-- is the string '=' and nothing else is read (a memoised response is still good).
+--#include view_version
 local now = tonumber(ARGV[1])
 local after_now = '(' .. ARGV[1]  -- holds whose expiry is after now are active
 local packed = ARGV[2] ~= nil
 local absent = ''
 if packed then absent = cjson.null end
 local out, n = {}, 0
+local until_ms = nil  -- earliest expiry among what was read as fresh or active
+
+local function keep_until(ms)
+  if until_ms == nil or ms < until_ms then until_ms = ms end
+end
 
 local function read_inv(key)
   local v = redis.call('HMGET', key, 'e', 'a', 'r')
   local expiry = tonumber(v[1])
   if expiry and expiry > now then
+    keep_until(expiry)
     out[n + 1], out[n + 2] = v[2] or absent, v[3] or absent
   else
     out[n + 1], out[n + 2] = absent, absent
@@ -36,6 +49,7 @@ local function read_rate(key)
   local v = redis.call('HMGET', key, 'e', 'p', 'c', 'rp', 'r')
   local expiry = tonumber(v[1])
   if expiry and expiry > now then
+    keep_until(expiry)
     out[n + 1], out[n + 2], out[n + 3], out[n + 4] = v[2] or absent, v[3] or absent, v[4] or absent, v[5] or absent
   else
     out[n + 1], out[n + 2], out[n + 3], out[n + 4] = absent, absent, absent, absent
@@ -45,8 +59,10 @@ end
 
 local function read_held(key)
   local held = 0
-  for _, member in ipairs(redis.call('ZRANGEBYSCORE', key, after_now, '+inf')) do
-    held = held + tonumber(string.match(member, '^(%d+):'))
+  local active = redis.call('ZRANGEBYSCORE', key, after_now, '+inf', 'WITHSCORES')
+  if active[2] then keep_until(tonumber(active[2])) end  -- the soonest to expire comes first
+  for i = 1, #active, 2 do
+    held = held + tonumber(string.match(active[i], '^(%d+):'))
   end
   n = n + 1
   if not packed then
@@ -60,8 +76,17 @@ end
 
 local first, width = 1, 5
 if packed then
-  first = 1 + tonumber(ARGV[3])
-  for i = 1, first - 1 do
+  local version = redis.call('GET', KEYS[1])
+  if not version then
+    -- cached before versions existed, or the key was evicted: start one, so this read counts
+    bump_view_version(KEYS[1])
+    version = redis.call('GET', KEYS[1])
+  elseif ARGV[4] and ARGV[4] ~= '' and version == ARGV[4] then
+    return '='
+  end
+  out[1], out[2], n = version, absent, 2  -- out[2]: until_ms, known at the end
+  first = 2 + tonumber(ARGV[3])
+  for i = 2, first - 1 do
     n = n + 1
     out[n] = redis.call('GET', KEYS[i]) or absent
   end
@@ -78,6 +103,5 @@ for base = first, #KEYS, width do
   end
 end
 if not packed then return out end
--- An empty table would encode as {} on real Redis; the reply is always an array.
-if n == 0 then return '[]' end
+if until_ms then out[2] = string.format('%d', until_ms) end
 return cjson.encode(out)

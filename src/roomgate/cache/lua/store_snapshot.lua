@@ -1,5 +1,6 @@
 -- Store a PMS snapshot (fresh copy + last-known-good copy), never over newer or locally mutated data.
--- KEYS: groups of 3 per entry: main key, lkg key, mutation marker of the night.
+-- KEYS: groups of 3 per entry: main key, lkg key, mutation marker of the night; then
+-- KEYS[#KEYS]: the hotel's view version (ver:{hotel}), bumped when anything changed.
 -- ARGV[1]: now (ms); ARGV[2]: when the PMS read began (ms); then per entry:
 --   guarded (1 = skip when the night was mutated locally after the read began), ttl ms, lkg ttl ms,
 --   field count n, then n field/value pairs.
@@ -7,8 +8,11 @@
 --   2 skipped (a snapshot whose read began later is already there).
 local now = tonumber(ARGV[1])
 local read_started = tonumber(ARGV[2])
+--#include view_version
 local results = {}
 local arg = 3
+local version = KEYS[#KEYS]
+local changed = false
 
 local function newer_present(key)
   local read = tonumber(redis.call('HGET', key, 'r'))
@@ -21,7 +25,7 @@ local function write(key, ttl, fields)
   redis.call('PEXPIRE', key, ttl)
 end
 
-for base = 1, #KEYS, 3 do
+for base = 1, #KEYS - 1, 3 do
   local guarded = ARGV[arg] == '1'
   local ttl = tonumber(ARGV[arg + 1])
   local lkg_ttl = tonumber(ARGV[arg + 2])
@@ -39,6 +43,8 @@ for base = 1, #KEYS, 3 do
     write(KEYS[base], ttl, fields)
     if not newer_present(KEYS[base + 1]) then write(KEYS[base + 1], lkg_ttl, fields) end
     results[#results + 1] = 1
+    changed = true
   end
 end
+if changed then bump_view_version(version) end
 return results

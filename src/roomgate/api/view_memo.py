@@ -28,6 +28,7 @@ from prometheus_client import Counter
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from roomgate.cache.grid_read import HotelRead
 from roomgate.cache.metrics import count_lookups
 from roomgate.cache.ttl import to_ms
 from roomgate.services.availability_models import ViewStamp
@@ -101,9 +102,10 @@ def respond(
     return Response(body, media_type="application/json")
 
 
-def prefetched_read(request: Request) -> Any:
+def prefetched_read(request: Request) -> HotelRead | None:
     """The read a failed revalidation already made for this request (None: there was none)."""
-    return request.scope.get("state", {}).get(PREFETCHED)
+    read: HotelRead | None = request.scope.get("state", {}).get(PREFETCHED)
+    return read
 
 
 class ServeMemoized:

@@ -20,7 +20,8 @@ class HotelRead:
     hits and misses counted) only when `rows()` is first called: a caller that finds it guessed the
     wrong room types drops them unread, as if it had never asked.
 
-    `version` is the hotel's view version the read saw (None: no write since Redis lost it) and
+    `version` is the hotel's view version the read saw (None only for a read that asked Redis
+    nothing) and
     `valid_until_ms` when the first thing it read as fresh or active expires: until then, and while
     the version is unchanged, the same read would return the same answer. `unchanged` means the
     caller passed `expect_version` and it was still current, so nothing else was read."""

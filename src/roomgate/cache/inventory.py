@@ -14,7 +14,8 @@ from roomgate.cache.grid_read import HotelRead
 from roomgate.cache.metrics import SNAPSHOT_WRITES
 from roomgate.cache.models import CachedNight, StoreResult
 from roomgate.cache.packed_script import PackedScript
-from roomgate.cache.room_types import CachedRoomTypes, RoomTypeCache, bump_view_version
+from roomgate.cache.room_types import CachedRoomTypes, RoomTypeCache
+from roomgate.cache.scripts import bump_view_version
 from roomgate.cache.ttl import jittered_ms, to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings

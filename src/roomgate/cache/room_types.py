@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import Pipeline
 
-from roomgate.cache import keys, scripts
+from roomgate.cache import keys
 from roomgate.cache.metrics import count_lookups
+from roomgate.cache.scripts import bump_view_version
 from roomgate.cache.ttl import jittered_ms, to_ms
 from roomgate.clock import Clock
 from roomgate.config import Settings
@@ -76,11 +76,6 @@ class RoomTypeCache:
         pipe.delete(keys.rooms(hotel_id))
         await bump_view_version(pipe, hotel_id)
         await pipe.execute()
-
-
-async def bump_view_version(pipe: Pipeline, hotel_id: str) -> None:
-    """Queue the view-version bump as the last command of a MULTI that changes the hotel's view."""
-    await scripts.register(pipe, "view_version_bump")(keys=[keys.view_version(hotel_id)], client=pipe)
 
 
 def decode_fresh(raw: str | bytes | None, now_ms: int) -> CachedRoomTypes | None:

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.client import Pipeline
+
+from roomgate.cache import keys
 
 LUA_DIR = Path(__file__).with_name("lua")
 
@@ -31,3 +34,9 @@ async def preload(redis: aioredis.Redis, names: list[str]) -> None:
     """SCRIPT LOAD the scripts up front, so even their first call is a single round trip."""
     for name in names:
         await redis.script_load(source(name))
+
+
+async def bump_view_version(pipe: Pipeline, hotel_id: str) -> None:
+    """Queue the view-version bump as the last command of a MULTI that changes the hotel's view
+    (scripts bump it themselves through `--#include view_version`)."""
+    await register(pipe, "view_version_bump")(keys=[keys.view_version(hotel_id)], client=pipe)

@@ -1,7 +1,7 @@
 -- TEST-ONLY debug hook (negative control): add a hold to its nights WITHOUT checking availability.
 -- Used with a separate read to build the check-then-write race the real script prevents.
--- KEYS[1]: hold record; KEYS[2..]: night holds sets; KEYS[#KEYS]: the hotel's view version. ARGV: expires_at ms, qty, hold id,
--- room type id, nights csv, record ttl ms, now ms.
+-- KEYS[1]: hold record; KEYS[2..]: night holds sets; KEYS[#KEYS]: the hotel's view version.
+-- ARGV: expires_at ms, qty, hold id, room type id, nights csv, record ttl ms, now ms.
 --#include view_version
 local member = ARGV[2] .. ':' .. ARGV[3]
 for i = 2, #KEYS - 1 do

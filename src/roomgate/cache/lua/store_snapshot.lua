@@ -11,7 +11,6 @@ local read_started = tonumber(ARGV[2])
 --#include view_version
 local results = {}
 local arg = 3
-local version = KEYS[#KEYS]
 local changed = false
 
 local function newer_present(key)
@@ -46,5 +45,5 @@ for base = 1, #KEYS - 1, 3 do
     changed = true
   end
 end
-if changed then bump_view_version(version) end
+if changed then bump_view_version(KEYS[#KEYS]) end
 return results

@@ -22,6 +22,7 @@ from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentGateway
 from roomgate.payments.factory import create_gateway
 from roomgate.pms.base import CredentialsProvider, PMSConnector
+from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
 from roomgate.resilience.kit import Resilience
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
@@ -30,6 +31,7 @@ from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
+from roomgate.services.ports import HotelDirectory
 from roomgate.services.recovery import Recovery
 
 log = get_logger(__name__)
@@ -50,6 +52,7 @@ class Container:
     hold_ledger: HoldLedger
     pms: PMSConnectorFactory
     resilience: Resilience
+    hotels: HotelDirectory
     availability: AvailabilityService = field(init=False)
     checkout: CheckoutSaga = field(init=False)
     cancellation: Cancellation = field(init=False)
@@ -114,6 +117,7 @@ def build_container(
     clock: Clock = SYSTEM_CLOCK,
     redis: aioredis.Redis | None = None,
     credentials: CredentialsProvider | None = None,
+    hotels: HotelDirectory | None = None,
 ) -> Container:
     engine = create_engine(settings.async_database_url)
     sessions = session_factory(engine)
@@ -138,4 +142,5 @@ def build_container(
         hold_ledger=HoldLedger(redis, clock, default_ttl_seconds=settings.hold_ttl_seconds),
         pms=PMSConnectorFactory(settings, http, credentials, clock),
         resilience=Resilience.create(settings, redis, clock),
+        hotels=hotels or EnvHotelDirectory(),
     )

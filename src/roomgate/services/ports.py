@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from roomgate.domain.hotel import HotelConfig
 from roomgate.domain.money import Money
 from roomgate.domain.stay import Stay
 from roomgate.payments.base import PaymentGateway
@@ -91,3 +92,15 @@ class GatewayProvider(Protocol):
 class AllowAllWrites:
     async def write_refusal(self, vendor: str, hotel_id: str) -> str | None:
         return None
+
+
+class HotelDirectory(Protocol):
+    """Which hotels exist, at which vendor, and their sync settings (env today, the database later)."""
+
+    async def get(self, hotel_id: str) -> HotelConfig | None:
+        """The hotel's configuration, or None when roomgate does not know it."""
+        ...
+
+    async def list_hotels(self) -> Sequence[HotelConfig]:
+        """Every known hotel, enabled or not, in a stable order."""
+        ...

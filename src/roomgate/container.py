@@ -26,12 +26,13 @@ from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
 from roomgate.resilience.kit import Resilience
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
+from roomgate.services.alerts_log import LogAlerts
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
-from roomgate.services.ports import HotelDirectory
+from roomgate.services.ports import Alerts, HotelDirectory
 from roomgate.services.recovery import Recovery
 
 log = get_logger(__name__)
@@ -53,6 +54,7 @@ class Container:
     pms: PMSConnectorFactory
     resilience: Resilience
     hotels: HotelDirectory
+    alerts: Alerts
     availability: AvailabilityService = field(init=False)
     checkout: CheckoutSaga = field(init=False)
     cancellation: Cancellation = field(init=False)
@@ -143,4 +145,5 @@ def build_container(
         pms=PMSConnectorFactory(settings, http, credentials, clock),
         resilience=Resilience.create(settings, redis, clock),
         hotels=hotels or EnvHotelDirectory(),
+        alerts=LogAlerts(),
     )

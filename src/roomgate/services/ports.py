@@ -104,3 +104,14 @@ class HotelDirectory(Protocol):
     async def list_hotels(self) -> Sequence[HotelConfig]:
         """Every known hotel, enabled or not, in a stable order."""
         ...
+
+
+class Alerts(Protocol):
+    """Tell an operator something needs a human (breaker open, polling stopped, dead-lettered event).
+
+    Implementations log at ERROR, count a metric and may POST to `ROOMGATE_ALERT_WEBHOOK_URL`; sending an
+    alert never raises into the caller (a failing notification is logged and skipped)."""
+
+    async def alert(self, kind: str, key: str, message: str, **details: str | int | float | None) -> None:
+        """`kind` names the alert (`polling_stopped`); `key` deduplicates it (`cloudbeds:hotel_123`)."""
+        ...

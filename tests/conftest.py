@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -19,6 +20,23 @@ REQUIRE_SERVICES = os.environ.get("ROOMGATE_REQUIRE_SERVICES") == "1"
 REDIS_TEST_URL = os.environ.get("ROOMGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 POSTGRES_TEST_URL = os.environ.get("ROOMGATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_TEST_URL = os.environ.get("ROOMGATE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+def skip_on_cluster(client: object, why: str) -> None:
+    """Some tests look inside one server's connection pool; a cluster client has one pool per node."""
+    if hasattr(client, "nodes_manager"):
+        pytest.skip(f"not for a Redis Cluster client: {why}")
+
+
+def second_client(client: Any) -> Any:
+    """Another client on the same Redis (as another process would have): same in-process server, same
+    URL, or the same cluster."""
+    if hasattr(client, "nodes_manager"):
+        return create_redis(client.url)
+    kwargs = client.connection_pool.connection_kwargs
+    if kwargs.get("server") is not None:
+        return create_redis(None, server=kwargs["server"])
+    return create_redis(f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs.get('db', 0)}")
 
 
 def service_missing(name: str, url: str, why: str = "not reachable") -> None:
@@ -71,15 +89,27 @@ async def real_redis(real_redis_url: str) -> AsyncIterator[object]:
     await client.aclose()
 
 
-@pytest.fixture(params=["in-process", "real"])
+@pytest.fixture(scope="session")
+def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local 3-master Redis Cluster, started once per run (redis-server --cluster-enabled yes)."""
+    from tests import redis_cluster
+
+    if redis_cluster.binaries() is None:
+        service_missing("Redis Cluster", "127.0.0.1", "cannot start: redis-server or redis-cli not installed")
+    with redis_cluster.local_cluster(tmp_path_factory.mktemp("redis-cluster")) as url:
+        yield url
+
+
+@pytest.fixture(params=["in-process", "real", "cluster"])
 async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[object]:
-    """The same test against the in-process Redis (fakeredis + Lua) and a real server."""
+    """The same test against the in-process Redis (fakeredis + Lua), a real server and a Redis Cluster."""
     if request.param == "in-process":
         client = fresh_in_process_redis()
         yield client
         await client.aclose()
         return
-    url = request.getfixturevalue("real_redis_url")
+    fixture = "redis_cluster_url" if request.param == "cluster" else "real_redis_url"
+    url = request.getfixturevalue(fixture)
     client = create_redis(url)
     await client.flushdb()
     yield client

@@ -129,8 +129,11 @@ class Settings(BaseSettings):
     def _known_redis_scheme(cls, value: str | None) -> str | None:
         if value is not None and value.strip() == "":
             return None
-        if value and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        schemes = ("redis://", "rediss://", "unix://", "redis+cluster://", "rediss+cluster://")
+        if value and not value.startswith(schemes):
+            raise ValueError(
+                "must be a redis://, rediss://, unix:// or redis+cluster://host:port[,host:port] URL"
+            )
         return value
 
     @model_validator(mode="after")

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 
@@ -23,6 +22,7 @@ from roomgate.payments.base import (
 )
 from roomgate.payments.sandbox import SandboxGateway
 from roomgate.payments.sandbox_store import KEY_PREFIX
+from tests.conftest import second_client
 
 KRW = Money.of(250_000, "KRW")
 VISA = PaymentSource(card_token="tok_visa_1234")
@@ -31,11 +31,7 @@ VISA = PaymentSource(card_token="tok_visa_1234")
 @pytest.fixture
 async def other_connection(any_redis: Redis) -> AsyncIterator[Redis]:
     """A second, separate connection to the same Redis (as another server process would have)."""
-    kwargs = any_redis.connection_pool.connection_kwargs
-    if "server" in kwargs:
-        client: Redis = fakeredis.FakeAsyncRedis(server=kwargs["server"], decode_responses=True)
-    else:
-        client = Redis(host=kwargs["host"], port=kwargs["port"], db=kwargs["db"], decode_responses=True)
+    client: Redis = second_client(any_redis)
     yield client
     await client.aclose()
 

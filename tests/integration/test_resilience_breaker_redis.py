@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from roomgate.cache.client import create_redis
 from roomgate.clock import FakeClock
 from roomgate.pms.errors import PMSTransientError, PMSUnavailable
 from roomgate.resilience.breaker import CircuitBreaker
 from roomgate.resilience.breaker_redis import RedisBreakerStore
 from roomgate.resilience.breaker_state import BreakerConfig, BreakerKey, BreakerState, Op, Snapshot, step
 from roomgate.resilience.breaker_store import InMemoryBreakerStore
+from tests.conftest import second_client
 
 KEY = BreakerKey("cloudbeds", "hotel_123")
 CONFIG = BreakerConfig(lost_call_ms=20_000)
@@ -47,14 +47,6 @@ async def test_a_full_cycle_through_lua(any_redis: Any) -> None:
     assert await breaker.state(KEY) is BreakerState.CLOSED
     assert await any_redis.exists("breaker:{hotel_123}:cloudbeds") == 1
     assert 0 < await any_redis.pttl("breaker:{hotel_123}:cloudbeds") <= 86_400_000
-
-
-def second_client(client: Any) -> Any:
-    """Another connection to the same server: the same in-process server, or the same URL."""
-    kwargs = client.connection_pool.connection_kwargs
-    if kwargs.get("server") is not None:
-        return create_redis(None, server=kwargs["server"])
-    return create_redis(f"redis://{kwargs['host']}:{kwargs['port']}/{kwargs.get('db', 0)}")
 
 
 async def test_two_clients_share_one_breaker(any_redis: Any) -> None:

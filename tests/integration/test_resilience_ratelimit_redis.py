@@ -17,7 +17,7 @@ from roomgate.resilience.ratelimit import (
     vendor_limiters,
     vendor_rate_limits,
 )
-from tests.integration.test_resilience_breaker_redis import second_client
+from tests.conftest import second_client
 
 CLOUDBEDS = RateLimit(5, 1.0)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 # One in-process server per process, so every client of the embedded mode sees the same data.
 _FAKE_SERVER: Any = None
@@ -13,6 +16,7 @@ _FAKE_SERVER: Any = None
 # burst of concurrent requests wait (up to POOL_WAIT_SECONDS) for a free connection instead.
 MAX_CONNECTIONS = 100
 POOL_WAIT_SECONDS = 5.0
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
 
 
 def in_process_server() -> Any:
@@ -35,6 +39,8 @@ def create_redis(url: str | None, *, server: Any = None) -> aioredis.Redis:
             connection_pool_class=aioredis.BlockingConnectionPool,
             max_connections=MAX_CONNECTIONS,
         )
+    if url.startswith(CLUSTER_SCHEMES):
+        return create_cluster_client(url)
     pool = aioredis.BlockingConnectionPool.from_url(
         url,
         decode_responses=True,
@@ -45,6 +51,51 @@ def create_redis(url: str | None, *, server: Any = None) -> aioredis.Redis:
         timeout=POOL_WAIT_SECONDS,
     )
     return aioredis.Redis.from_pool(pool)
+
+
+def cluster_nodes(url: str) -> list[tuple[str, int]]:
+    """`redis+cluster://host:port,host:port/` → the seed nodes (one is enough; more survive a dead seed)."""
+    netloc = urlsplit(url).netloc.rsplit("@", 1)[-1]
+    nodes = []
+    for part in netloc.split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_URL: cluster node {part!r} is not host:port")
+        nodes.append((host.strip("[]"), int(port)))
+    return nodes
+
+
+class BoundedRedisCluster(RedisCluster):
+    """redis-py's cluster client raises MaxConnectionsError when a node's pool is exhausted; like the
+    blocking pool of the single-server client, a burst here waits for a free slot instead."""
+
+    def __init__(self, *args: Any, url: str, max_in_flight: int = MAX_CONNECTIONS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url = url  # for a second client on the same cluster
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._in_flight:
+            return await super().execute_command(*args, **kwargs)
+
+
+def create_cluster_client(url: str) -> aioredis.Redis:
+    """A Redis Cluster client. Every multi-key script and MULTI of roomgate stays in one hotel's slot
+    (the `{hotelId}` hash tag), so the cluster client routes each call to the shard that owns it."""
+    parts = urlsplit(url)
+    client = BoundedRedisCluster(
+        url=url,
+        startup_nodes=[ClusterNode(host, port) for host, port in cluster_nodes(url)],
+        username=parts.username or None,
+        password=parts.password or None,
+        ssl=url.startswith("rediss+"),
+        decode_responses=True,
+        socket_timeout=5.0,
+        socket_connect_timeout=2.0,
+        max_connections=MAX_CONNECTIONS,
+    )
+    # The services only use commands both clients share; the cast keeps one client type in signatures.
+    return cast(aioredis.Redis, client)
 
 
 def fresh_in_process_redis() -> aioredis.Redis:

@@ -39,4 +39,10 @@ async def preload(redis: aioredis.Redis, names: list[str]) -> None:
 async def bump_view_version(pipe: Pipeline, hotel_id: str) -> None:
     """Queue the view-version bump as the last command of a MULTI that changes the hotel's view
     (scripts bump it themselves through `--#include view_version`)."""
-    await register(pipe, "view_version_bump")(keys=[keys.view_version(hotel_id)], client=pipe)
+    key = keys.view_version(hotel_id)
+    if hasattr(pipe, "cluster_client"):
+        # A cluster pipeline cannot load scripts before its MULTI (the node is known only at execute
+        # time), so it sends the small script's text with EVAL.
+        pipe.eval(source("view_version_bump"), 1, key)
+        return
+    await register(pipe, "view_version_bump")(keys=[key], client=pipe)

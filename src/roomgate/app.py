@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from roomgate import __version__
 from roomgate.api import admin, availability, booking, ops
 from roomgate.api.errors import install_error_handlers
+from roomgate.api.inbound_limit import InboundRateLimit
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
 from roomgate.config import Settings, load_settings
 from roomgate.container import Container, build_container
@@ -70,7 +71,12 @@ def create_app(
     app.state.settings = settings
     install_error_handlers(app)
     app.state.view_memo = ViewMemo(settings.response_memo_entries)
-    app.add_middleware(ServeMemoized, memo=app.state.view_memo)  # inside RequestContext
+    app.add_middleware(ServeMemoized, memo=app.state.view_memo)  # inside the rate limit
+    app.add_middleware(
+        InboundRateLimit,
+        reads_per_minute=settings.rate_limit_reads_per_minute,
+        writes_per_minute=settings.rate_limit_writes_per_minute,
+    )  # inside RequestContext, so refusals are counted and carry the request id
     app.add_middleware(RequestContext)
     app.include_router(ops.router)
     app.include_router(availability.router)

@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     cloudbeds_rate_limit: int = Field(default=5, gt=0, description="requests per second per property")
     mews_rate_limit: int = Field(default=200, gt=0, description="requests per 30 s per access token")
 
+    # Inbound rate limit per client IP, requests per minute; 0 (the default) turns a class off, since
+    # a marketplace back end calling from one address is the usual client.
+    rate_limit_reads_per_minute: int = Field(default=0, ge=0)
+    rate_limit_writes_per_minute: int = Field(default=0, ge=0)
+
     # -- operations --------------------------------------------------------------------------------
     admin_token: SecretStr | None = None
     recovery_after_seconds: int = Field(default=300, gt=0)

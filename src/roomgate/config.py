@@ -289,8 +289,11 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             loc = error.get("loc") or ("",)
-            name = _env_name(str(loc[0])) if loc and loc[0] else "settings"
-            problems.append(f"{name}: {error['msg']}")
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if loc and loc[0]:
+                problems.append(f"{_env_name(str(loc[0]))}: {message}")
+            else:  # a check across settings: its message starts with the variable it names
+                problems.append(message)
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
     if settings.debug_faults:
         from roomgate.services.faults import FaultPoints, FaultSpecError

@@ -226,3 +226,17 @@ async def test_compensation_never_releases_money_at_a_guessed_provider(payments:
     assert untouched(payments.sandbox, payments.toss)
     events = [e.event for e in await payments.world.bookings.events("bk_orphan")]
     assert "compensation_failed" in events
+
+
+async def test_the_saga_refuses_a_provider_it_cannot_charge_before_any_side_effect(
+    payments: Payments,
+) -> None:
+    # given a checkout naming a provider with no gateway here (the API's allow-list was bypassed)
+    # when it runs
+    with pytest.raises(DomainError) as err:
+        await payments.checkout("bk_nowhere", provider="paypal")
+    # then it is refused with nothing written, held, reserved or charged
+    assert err.value.code is ErrorCode.INTERNAL_ERROR
+    assert await payments.world.bookings.find("bk_nowhere") is None
+    assert payments.world.holds.active == {} and payments.world.connector.reservations == {}
+    assert untouched(payments.sandbox, payments.toss, payments.stripe)

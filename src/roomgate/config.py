@@ -183,7 +183,7 @@ class Settings(BaseSettings):
         if self.payment_provider not in accepted:
             raise ValueError(
                 f"PAYMENT_PROVIDER: {self.payment_provider.value} is not in PAYMENT_PROVIDERS "
-                f"({self.payment_providers})"
+                f"({self.payment_providers}); the default must be one of them"
             )
         production = self.env is Environment.PRODUCTION
         if production and PaymentProvider.SANDBOX in accepted:

@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from roomgate.payments.key_kinds import key_problem
+
 DEFAULT_DATA_DIR = Path(".roomgate")
 
 
@@ -28,6 +30,13 @@ class PaymentProvider(StrEnum):
     SANDBOX = "sandbox"
     TOSS = "toss"
     STRIPE = "stripe"
+
+
+# Each provider's own key variable; `PAYMENT_API_KEY` is the default provider's (the spec's name).
+PROVIDER_KEY_VARIABLES = {
+    PaymentProvider.TOSS: "TOSS_SECRET_KEY",
+    PaymentProvider.STRIPE: "STRIPE_SECRET_KEY",
+}
 
 
 class SettingsError(RuntimeError):
@@ -91,7 +100,15 @@ class Settings(BaseSettings):
     payment_provider: PaymentProvider = Field(
         default=PaymentProvider.SANDBOX, validation_alias=AliasChoices("PAYMENT_PROVIDER")
     )
+    # The providers a checkout may name (comma-separated); empty = `PAYMENT_PROVIDER` alone.
+    payment_providers: str = Field(default="", validation_alias=AliasChoices("PAYMENT_PROVIDERS"))
+    # The spec's key, for the default provider (`PAYMENT_PROVIDER`).
     payment_api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("PAYMENT_API_KEY"))
+    # Per-provider keys (win over `PAYMENT_API_KEY` for their provider), so two providers can run at once.
+    toss_secret_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("TOSS_SECRET_KEY"))
+    stripe_secret_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("STRIPE_SECRET_KEY")
+    )
     pms_webhook_secret: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("PMS_WEBHOOK_SECRET")
     )
@@ -141,6 +158,17 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("payment_providers")
+    @classmethod
+    def _known_payment_providers(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",")] if value.strip() else []
+        known = {p.value for p in PaymentProvider}
+        for name in names:
+            if name not in known:
+                shown = name[:20] or "(empty)"
+                raise ValueError(f"unknown provider {shown!r} (choose {', '.join(sorted(known))})")
+        return ",".join(dict.fromkeys(names))
+
     @model_validator(mode="after")
     def _production_guards(self) -> Settings:
         if self.env is Environment.PRODUCTION:
@@ -152,13 +180,62 @@ class Settings(BaseSettings):
                 )
             if not self.database_url:
                 raise ValueError("DATABASE_URL is required when ROOMGATE_ENV=production")
+        self._payment_guards()
         return self
+
+    def _payment_guards(self) -> None:
+        """Accepted providers are coherent, the sandbox is never on in production, and every enabled
+        provider has a key of the right kind for this environment (live keys only in production)."""
+        accepted = self.accepted_payment_providers
+        listed = "PAYMENT_PROVIDERS" if self.payment_providers else "PAYMENT_PROVIDER"
+        if self.payment_provider not in accepted:
+            raise ValueError(
+                f"PAYMENT_PROVIDER: {self.payment_provider.value} is not in PAYMENT_PROVIDERS "
+                f"({self.payment_providers}); the default must be one of them"
+            )
+        production = self.env is Environment.PRODUCTION
+        if production and PaymentProvider.SANDBOX in accepted:
+            raise ValueError(
+                f"{listed}: the sandbox takes no money and is refused when ROOMGATE_ENV=production"
+            )
+        for provider in accepted:
+            if provider is PaymentProvider.SANDBOX:
+                continue
+            variable, key = self.payment_key(provider)
+            if key is None:
+                if provider is self.payment_provider:
+                    variable = f"PAYMENT_API_KEY (or {variable})"
+                raise ValueError(f"{variable}: required for the enabled payment provider {provider.value}")
+        for provider in (PaymentProvider.TOSS, PaymentProvider.STRIPE):
+            variable, key = self.payment_key(provider)
+            if key is not None:
+                problem = key_problem(provider.value, key.get_secret_value(), production=production)
+                if problem:
+                    raise ValueError(f"{variable}: {problem}")
 
     # -- derived ---------------------------------------------------------------------------------
     @property
     def async_database_url(self) -> str:
         """The ledger URL with the async driver chosen for its database."""
         return to_async_database_url(self.database_url or f"sqlite:///{self.data_dir / 'roomgate.db'}")
+
+    @property
+    def accepted_payment_providers(self) -> tuple[PaymentProvider, ...]:
+        """The providers a checkout may use: `PAYMENT_PROVIDERS`, else `PAYMENT_PROVIDER` alone."""
+        if not self.payment_providers:
+            return (self.payment_provider,)
+        return tuple(PaymentProvider(name) for name in self.payment_providers.split(","))
+
+    def payment_key(self, provider: PaymentProvider) -> tuple[str, SecretStr | None]:
+        """The provider's secret key and the variable it comes from (named in every complaint about it):
+        its own `TOSS_SECRET_KEY`/`STRIPE_SECRET_KEY`, else `PAYMENT_API_KEY` for the default provider."""
+        own_variable = PROVIDER_KEY_VARIABLES.get(provider, "PAYMENT_API_KEY")
+        own = {PaymentProvider.TOSS: self.toss_secret_key, PaymentProvider.STRIPE: self.stripe_secret_key}
+        if own.get(provider) is not None:
+            return own_variable, own[provider]
+        if provider is self.payment_provider and self.payment_api_key is not None:
+            return "PAYMENT_API_KEY", self.payment_api_key
+        return own_variable, None
 
     def pms_api_key(self, hotel_id: str) -> str | None:
         """`PMS_<hotelId>_API_KEY` from the environment or `.env` (the spec's per-hotel credential)."""
@@ -220,8 +297,11 @@ def load_settings(**overrides: Any) -> Settings:
         problems = []
         for error in exc.errors():
             loc = error.get("loc") or ("",)
-            name = _env_name(str(loc[0])) if loc and loc[0] else "settings"
-            problems.append(f"{name}: {error['msg']}")
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if loc and loc[0]:
+                problems.append(f"{_env_name(str(loc[0]))}: {message}")
+            else:  # a check across settings: its message starts with the variable it names
+                problems.append(message)
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
     if settings.debug_faults:
         from roomgate.services.faults import FaultPoints, FaultSpecError

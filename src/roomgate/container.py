@@ -13,13 +13,13 @@ from roomgate.cache.client import create_redis
 from roomgate.cache.holds import HoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.config import Settings
+from roomgate.config import Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
 from roomgate.logging import get_logger
-from roomgate.payments.base import PaymentGateway
+from roomgate.payments.base import PaymentGateway, PaymentProviderUnusable
 from roomgate.payments.factory import create_gateway
 from roomgate.pms.base import CredentialsProvider, PMSConnector
 from roomgate.pms.env_hotels import EnvHotelDirectory
@@ -80,7 +80,11 @@ class Container:
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
         self.recovery = Recovery(
-            self.bookings, compensator, self.settings.recovery_after_seconds, self.cancellation
+            self.bookings,
+            compensator,
+            self.settings.recovery_after_seconds,
+            self.cancellation,
+            alerts=self.alerts,
         )
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
@@ -91,8 +95,13 @@ class Container:
         return self.resilience.wrap(await self.pms.get_connector(vendor, hotel_id), credential=api_key)
 
     def gateway(self, provider: str) -> PaymentGateway:
+        """The gateway for a provider a checkout named (allow-listed by the API) or a booking recorded;
+        `PaymentProviderUnusable` if this deployment cannot act there (no key, sandbox in production)."""
         if provider not in self._gateways:
-            self._gateways[provider] = create_gateway(provider, self.settings, self.http, self.redis)
+            try:
+                self._gateways[provider] = create_gateway(provider, self.settings, self.http, self.redis)
+            except SettingsError as exc:
+                raise PaymentProviderUnusable(str(exc), provider=provider[:20]) from None
         return self._gateways[provider]
 
     async def start(self) -> None:

@@ -15,12 +15,13 @@ log = get_logger(__name__)
 
 async def recovery_round(container: Container) -> RecoveryReport:
     report = await container.recovery.run_once()
-    if report.confirmed or report.failed or report.deferred:
+    if report.confirmed or report.failed or report.deferred or report.needs_operator:
         log.info(
             "recovery_round",
             confirmed=len(report.confirmed),
             failed=len(report.failed),
             deferred=len(report.deferred),
+            needs_operator=len(report.needs_operator),
         )
     return report
 
@@ -51,10 +52,10 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
                 return 1
             print(  # noqa: T201 - the CLI's own progress line
                 f"recovery: {len(report.confirmed)} confirmed, {len(report.failed)} compensated, "
-                f"{len(report.deferred)} deferred",
+                f"{len(report.deferred)} deferred, {len(report.needs_operator)} need an operator",
                 flush=True,
             )
-            return 1 if report.deferred else 0
+            return 1 if report.deferred or report.needs_operator else 0
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

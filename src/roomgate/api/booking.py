@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from roomgate.api.deps import ContainerDep
 from roomgate.api.errors import error_body
 from roomgate.api.schemas import CheckoutIn, CheckoutOut, ErrorOut
+from roomgate.config import Settings
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -131,7 +132,7 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
     except MoneyError:
         unsupported = f"지원하지 않는 통화입니다: {body.payment.currency}"
         raise DomainError(ErrorCode.VALIDATION_ERROR, unsupported) from None
-    provider = body.payment.provider or settings.payment_provider.value
+    provider = accepted_provider(body.payment.provider, settings)
     if provider == "toss" and not (body.payment.paymentKey and body.payment.orderId):
         raise DomainError(
             ErrorCode.VALIDATION_ERROR, "Toss 결제에는 payment.paymentKey와 payment.orderId가 필요합니다"
@@ -155,6 +156,18 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
             order_id=body.payment.orderId,
         ),
     )
+
+
+def accepted_provider(named: str | None, settings: Settings) -> str:
+    """The provider a request named, if this deployment accepts it, or the default for a request that
+    names none. Checked before anything is written, held or charged."""
+    accepted = [p.value for p in settings.accepted_payment_providers]
+    if named is None:
+        return settings.payment_provider.value
+    if named not in accepted:
+        refused = f"사용할 수 없는 결제 수단입니다: {named} (사용 가능: {', '.join(accepted)})"
+        raise DomainError(ErrorCode.VALIDATION_ERROR, refused)
+    return named
 
 
 @router.get("/bookings/{booking_id}", responses=_ERRORS)

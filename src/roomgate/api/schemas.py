@@ -26,7 +26,11 @@ class PaymentIn(BaseModel):
     cardToken: str | None = Field(default=None, min_length=1, max_length=200)
     amount: int = Field(ge=0, le=10**12, description="integer minor units of `currency` (KRW has none)")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    provider: Literal["sandbox", "toss", "stripe"] | None = None
+    provider: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2,20}$",
+        description="one of the deployment's PAYMENT_PROVIDERS; omitted = PAYMENT_PROVIDER",
+    )
     paymentKey: str | None = Field(
         default=None, max_length=200, description="Toss: from the widget's authentication"
     )

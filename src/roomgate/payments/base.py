@@ -75,6 +75,11 @@ class PaymentConfigurationError(PaymentError):
     """The provider refused our credentials or account setup (401/403): fix configuration, don't retry."""
 
 
+class PaymentProviderUnusable(PaymentConfigurationError):
+    """No gateway can act for this payment here: the booking recorded no provider, or the one it
+    recorded is unknown or not configured in this deployment. An operator must settle it."""
+
+
 class PaymentGateway(Protocol):
     """Amounts are `Money`; adapters convert to the provider's integer minor units.
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx2
 import structlog
 
-from roomgate.config import Settings, SettingsError
+from roomgate.config import Settings
 from roomgate.domain.money import Money
 from roomgate.payments.base import (
     Authorization,
@@ -54,13 +54,13 @@ class StripeGateway:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, client: httpx2.AsyncClient) -> StripeGateway:
-        """Secret key (`sk_…`) from `PAYMENT_API_KEY`, base URL from `STRIPE_BASE_URL`."""
-        if settings.payment_api_key is None:
-            raise SettingsError("PAYMENT_API_KEY: required when PAYMENT_PROVIDER=stripe")
+    def from_settings(
+        cls, settings: Settings, client: httpx2.AsyncClient, *, secret_key: str
+    ) -> StripeGateway:
+        """Base URL from `STRIPE_BASE_URL`; `secret_key` (`sk_…`) is `Settings.payment_key(stripe)`."""
         return cls(
             client,
-            secret_key=settings.payment_api_key.get_secret_value(),
+            secret_key=secret_key,
             base_url=settings.stripe_base_url,
             timeout_seconds=settings.payment_timeout_seconds,
         )

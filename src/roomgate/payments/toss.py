@@ -23,7 +23,7 @@ import httpx2
 import structlog
 from redis.asyncio import Redis
 
-from roomgate.config import Settings, SettingsError
+from roomgate.config import Settings
 from roomgate.domain.money import Money
 from roomgate.payments.base import (
     Authorization,
@@ -68,14 +68,14 @@ class TossGateway:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, client: httpx2.AsyncClient, redis: Redis) -> TossGateway:
-        """Secret key from `PAYMENT_API_KEY`, base URL from `TOSS_BASE_URL`."""
-        if settings.payment_api_key is None:
-            raise SettingsError("PAYMENT_API_KEY: required when PAYMENT_PROVIDER=toss")
+    def from_settings(
+        cls, settings: Settings, client: httpx2.AsyncClient, redis: Redis, *, secret_key: str
+    ) -> TossGateway:
+        """Base URL from `TOSS_BASE_URL`; `secret_key` is `Settings.payment_key(toss)`."""
         return cls(
             client,
             redis,
-            secret_key=settings.payment_api_key.get_secret_value(),
+            secret_key=secret_key,
             base_url=settings.toss_base_url,
             timeout_seconds=settings.payment_timeout_seconds,
         )

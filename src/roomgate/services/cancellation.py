@@ -17,9 +17,9 @@ from roomgate.ledger.bookings import BookingNotFound, BookingRepository, StaleBo
 from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
 from roomgate.metrics import CHECKOUTS
-from roomgate.payments.base import PaymentError, PaymentStatus
+from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSNotFound
-from roomgate.services.compensation import booking_amount
+from roomgate.services.compensation import booking_amount, recorded_gateway
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, Pricer
 
 log = get_logger(__name__)
@@ -40,6 +40,8 @@ class Cancellation:
         except BookingNotFound:
             raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
         if booking.status == BookingStatus.CONFIRMED.value:
+            if booking.payment_auth_id:
+                self._gateway(booking)  # refunded where it was paid, or not cancelled at all
             # A concurrent request may have moved it first: carry on from its state.
             with contextlib.suppress(StaleBookingState):
                 await self.bookings.transition(
@@ -59,9 +61,13 @@ class Cancellation:
 
     async def finish(self, booking: Booking) -> Booking:
         """Complete a `cancelling` booking: PMS cancel, refund, then `cancelled` and rooms back on sale."""
+        # Where the money is comes first: a booking whose gateway is unknown or unusable here is left
+        # for an operator before anything is cancelled at the PMS.
+        gateway = self._gateway(booking) if booking.payment_auth_id else None
         cancel_sent_at = self.clock.now()
         await self._cancel_at_pms(booking)
-        await self._refund(booking)
+        if gateway is not None:
+            await self._refund(booking, gateway)
         try:
             await self.bookings.transition(
                 booking.booking_id,
@@ -98,10 +104,16 @@ class Cancellation:
         detail = {"reservationId": booking.pms_reservation_id}
         await self.bookings.add_event(booking.booking_id, "pms_cancelled", detail)
 
-    async def _refund(self, booking: Booking) -> None:
+    def _gateway(self, booking: Booking) -> PaymentGateway:
+        try:
+            return recorded_gateway(self.gateways, booking)
+        except PaymentProviderUnusable:
+            operator = "결제 정보를 확인할 수 없어 자동으로 취소할 수 없습니다. 운영자가 처리합니다"
+            raise DomainError(ErrorCode.INTERNAL_ERROR, message=operator) from None
+
+    async def _refund(self, booking: Booking, gateway: PaymentGateway) -> None:
         if not booking.payment_auth_id:
             return
-        gateway = self.gateways(booking.payment_provider or "sandbox")
         try:
             state = await gateway.get_status(booking.payment_auth_id)
             if state is PaymentStatus.CAPTURED:

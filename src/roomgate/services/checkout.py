@@ -22,6 +22,7 @@ from roomgate.payments.base import (
     PaymentDeclined,
     PaymentError,
     PaymentGateway,
+    PaymentProviderUnusable,
     PaymentStatus,
 )
 from roomgate.pms.base import PMSConnector
@@ -118,6 +119,13 @@ class CheckoutSaga:
         # Before any side effect: a hotel whose PMS connection is gone (its prices still cached) is
         # refused here, not after its rooms were held and the guest's card pre-authorised.
         connector = await self.connectors(cmd.vendor, cmd.hotel_id)
+        # Likewise a provider this deployment cannot charge through (the API allow-lists it; this is
+        # the saga's own guard): refused before the booking row, the hold or the pre-authorisation.
+        try:
+            self.gateways(cmd.provider)
+        except PaymentProviderUnusable as exc:
+            log.error("payment_provider_unusable", provider=cmd.provider[:20], reason=exc.message)
+            raise DomainError(ErrorCode.INTERNAL_ERROR, "결제 수단을 사용할 수 없습니다") from None
         booking = await self._record_pending(cmd, quote, lease)
         try:
             await self._hold(cmd, booking, lease)

@@ -11,7 +11,7 @@ from roomgate.ledger.bookings import BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
 from roomgate.metrics import COMPENSATIONS
-from roomgate.payments.base import PaymentError, PaymentStatus
+from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.pms.types import ReservationStatus
@@ -30,6 +30,24 @@ MAX_DUPLICATES = 10
 # Saga steps whose request may be carried out by the vendor after we gave up on its answer.
 PMS_STEP = "pms"
 PAYMENT_STEP = "payment"
+
+
+def recorded_gateway(gateways: GatewayProvider, booking: Booking) -> PaymentGateway:
+    """The gateway of the provider the booking recorded at checkout — never a default: a booking
+    without one is reported (ERROR) and left for an operator, its money is not looked for elsewhere."""
+    if not booking.payment_provider:
+        log.error("booking_without_payment_provider", booking_id=booking.booking_id, status=booking.status)
+        raise PaymentProviderUnusable(f"booking {booking.booking_id} recorded no payment provider")
+    try:
+        return gateways(booking.payment_provider)
+    except PaymentProviderUnusable as exc:
+        log.error(
+            "payment_provider_unusable",
+            booking_id=booking.booking_id,
+            provider=booking.payment_provider,
+            reason=exc.message,
+        )
+        raise
 
 
 class CompensationIncomplete(RuntimeError):
@@ -143,9 +161,9 @@ class Compensator:
 
     async def release_payment(self, booking: Booking) -> bool:
         """Void (or refund) the booking's authorisation, found by booking id if unrecorded; False if none."""
-        gateway = self.gateways(booking.payment_provider or "sandbox")
         auth_id = booking.payment_auth_id
         try:
+            gateway = recorded_gateway(self.gateways, booking)
             if auth_id is None:
                 found = await gateway.find_by_booking(booking.booking_id)
                 if found is None:

@@ -20,13 +20,20 @@ from roomgate.ledger.models import Booking
 from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
 from roomgate.metrics import RECOVERIES
-from roomgate.payments.base import Authorization, PaymentError, PaymentStatus
+from roomgate.payments.base import Authorization, PaymentError, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSBadRequest, PMSError, PMSNotFound, PMSSoldOut
 from roomgate.pms.types import Reservation, ReservationStatus
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import confirmation_of
-from roomgate.services.compensation import CompensationIncomplete, Compensator, booking_amount, hold_id_for
+from roomgate.services.compensation import (
+    CompensationIncomplete,
+    Compensator,
+    booking_amount,
+    hold_id_for,
+    recorded_gateway,
+)
+from roomgate.services.ports import Alerts
 
 log = get_logger(__name__)
 
@@ -41,6 +48,9 @@ class RecoveryReport:
     failed: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
+    # Bookings no gateway can settle here (no recorded provider, or one not configured): left untouched
+    # and alerted on every round until an operator settles them.
+    needs_operator: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +59,7 @@ class Recovery:
     compensator: Compensator
     after_seconds: int
     cancellation: Cancellation | None = None
+    alerts: Alerts | None = None
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     async def run_once(self, limit: int = 100) -> RecoveryReport:
@@ -61,6 +72,9 @@ class Recovery:
         for booking_id in claimed:
             try:
                 outcome = await self.settle(await self.bookings.get(booking_id))
+            except PaymentProviderUnusable as exc:
+                await self._needs_operator(report, booking_id, exc)
+                continue
             except (CompensationIncomplete, PMSError, PaymentError, DomainError) as exc:
                 log.warning("recovery_deferred", booking_id=booking_id, error=type(exc).__name__)
                 await self._defer(report, booking_id)
@@ -75,9 +89,28 @@ class Recovery:
             log.info("booking_recovered", booking_id=booking_id, outcome=outcome)
         return report
 
+    async def _needs_operator(
+        self, report: RecoveryReport, booking_id: str, exc: PaymentProviderUnusable
+    ) -> None:
+        report.needs_operator.append(booking_id)
+        RECOVERIES.labels("needs_operator").inc()
+        if self.alerts is None:
+            log.error("recovery_needs_operator", booking_id=booking_id, provider=exc.provider or None)
+        else:
+            await self.alerts.alert(
+                "booking_needs_operator",
+                booking_id,
+                "no usable payment provider recorded: settle the payment and the PMS reservation by hand",
+                provider=exc.provider or None,
+            )
+        await self._release_lease(booking_id)
+
     async def _defer(self, report: RecoveryReport, booking_id: str) -> None:
         report.deferred.append(booking_id)
         RECOVERIES.labels("deferred").inc()
+        await self._release_lease(booking_id)
+
+    async def _release_lease(self, booking_id: str) -> None:
         try:
             await self.bookings.release_lease(booking_id, self.owner)
         except Exception as exc:  # the lease then simply runs out
@@ -85,6 +118,8 @@ class Recovery:
 
     async def settle(self, booking: Booking) -> str:
         status = BookingStatus(booking.status)
+        # Before any step: which gateway holds the money. Unknown → nothing is touched (an operator's case).
+        recorded_gateway(self.compensator.gateways, booking)
         await self.bookings.add_event(booking.booking_id, "recovery_started", {"status": status.value})
         if status is BookingStatus.CANCELLING and self.cancellation is not None:
             await self.cancellation.finish(booking)
@@ -139,14 +174,14 @@ class Recovery:
     async def _capture(self, booking: Booking) -> bool:
         if booking.error_code or not booking.payment_auth_id:
             return False
-        gateway = self.compensator.gateways(booking.payment_provider or "sandbox")
+        gateway = recorded_gateway(self.compensator.gateways, booking)
         state = await gateway.get_status(booking.payment_auth_id)
         if state is PaymentStatus.CAPTURED:
             return True
         if state is not PaymentStatus.AUTHORIZED:
             return False
         authorization = Authorization(
-            provider=booking.payment_provider or "sandbox",
+            provider=gateway.name,
             authorization_id=booking.payment_auth_id,
             amount=booking_amount(booking),
         )

@@ -13,6 +13,9 @@ class WireCounter:
     """Round trips of one client from now on; each is the list of command names it carried."""
 
     def __init__(self, redis: Any) -> None:
+        from tests.conftest import skip_on_cluster
+
+        skip_on_cluster(redis, "counts round trips on one server's connection pool")
         self.round_trips: list[list[str]] = []
         self._wrapped: set[int] = set()
         pool = redis.connection_pool

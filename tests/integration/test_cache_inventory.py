@@ -17,7 +17,6 @@ from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
 from roomgate.pms.types import NightInventory, NightRate, RoomType
-from tests.conftest import skip_on_cluster
 from tests.integration.cache_support import (
     HOTEL,
     NOV_1,
@@ -88,7 +87,6 @@ async def test_get_range_is_one_round_trip_whatever_the_number_of_nights(
     cache = make_cache(any_redis, clock)
     await cache.preload_scripts()
     await put_snapshot(cache, 5, nights(night_count))
-    skip_on_cluster(any_redis, "counts round trips on one server's connection pool")
     wire = WireCounter(any_redis)
     # when
     got = await cache.get_range(HOTEL, ROOM, nights(night_count))
@@ -104,7 +102,6 @@ async def test_the_wire_counter_sees_every_round_trip_of_the_client(any_redis: A
     cache = make_cache(any_redis, FakeClock())
     await cache.preload_scripts()
     await put_snapshot(cache, 5, nights(3))
-    skip_on_cluster(any_redis, "counts round trips on one server's connection pool")
     wire = WireCounter(any_redis)
     # when the room-type list and the nights are read separately
     await cache.get_room_types(HOTEL)
@@ -120,7 +117,6 @@ async def test_a_flushed_script_is_loaded_again_and_the_read_still_answers(any_r
     await cache.preload_scripts()
     await put_snapshot(cache, 3, nights(2))
     await any_redis.script_flush()
-    skip_on_cluster(any_redis, "counts round trips on one server's connection pool")
     wire = WireCounter(any_redis)
     # when
     got = await cache.get_range(HOTEL, ROOM, nights(2))
@@ -168,7 +164,6 @@ async def test_read_hotel_answers_room_types_and_nights_in_one_round_trip(any_re
     await cache.preload_scripts()
     await cache.put_room_types(HOTEL, [RoomType(ROOM, "Deluxe Double", 2)], read_started_at=clock.now())
     await put_snapshot(cache, 4, nights(30))
-    skip_on_cluster(any_redis, "counts round trips on one server's connection pool")
     wire = WireCounter(any_redis)
     # when
     read = await cache.read_hotel(HOTEL, [ROOM], nights(30))

@@ -7,7 +7,10 @@ checkouts (availability, then a checkout at the quoted total, as a guest would),
 servers. Reports throughput, p50/p99 per endpoint, errors (must be 0), overbooking (must be 0) and
 the same servers' `/healthz` throughput at the same concurrency as the ratio's base.
 
-    .venv/bin/python bench/load.py [--seconds 20] [--connections 32] [--hotels 20]
+    .venv/bin/python bench/load.py [--seconds 20] [--connections 32] [--hotels 20] [--cluster]
+
+`--cluster` starts a local 3-master Redis Cluster (redis-server --cluster-enabled yes on free ports)
+and runs the same workload on it.
 
 Everything runs on 127.0.0.1 and stops by itself. Falls back to SQLite / in-process Redis (and says
 so) when PostgreSQL or Redis is not reachable.
@@ -33,6 +36,7 @@ from pathlib import Path
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import free_port, process, simulator  # noqa: E402
 
 ROOMS_PER_TYPE = 4
@@ -213,10 +217,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--hotels", type=int, default=20)
     parser.add_argument("--checkout-share", type=float, default=0.05)
+    parser.add_argument("--cluster", action="store_true", help="run on a local 3-master Redis Cluster")
     args = parser.parse_args()
     redis_url = REDIS_URL if reachable(6379) else None
     first_night = date.today() + timedelta(days=7)
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        if args.cluster:
+            from tests.redis_cluster import local_cluster
+
+            redis_url = stack.enter_context(local_cluster(Path(tmp) / "cluster"))
         database_url = stack.enter_context(postgres_database()) or f"sqlite:///{tmp}/load.db"
         sim = stack.enter_context(simulator("cloudbeds"))
         hotels = seed_hotels(sim, args.hotels)
@@ -228,9 +237,10 @@ def main() -> None:
         }
         if redis_url:
             env["REDIS_URL"] = redis_url
-            import redis
+            if not args.cluster:
+                import redis
 
-            redis.Redis.from_url(redis_url).flushdb()
+                redis.Redis.from_url(redis_url).flushdb()
         subprocess.run(
             [sys.executable, "-m", "roomgate.cli", "migrate"],
             env={**os.environ, **env},
@@ -272,7 +282,7 @@ def main() -> None:
 
     print(
         f"load benchmark — 2 × roomgate serve + 1 worker, ledger {database_url.split(':')[0]}, "
-        f"Redis {'real' if redis_url else 'in-process (per process!)'}, {args.hotels} hotels × {ROOM_TYPES} "
+        f"Redis {('cluster (3 masters)' if args.cluster else 'real') if redis_url else 'in-process (per process!)'}, {args.hotels} hotels × {ROOM_TYPES} "
         f"room types × {ROOMS_PER_TYPE} rooms, {args.connections} connections, {args.seconds:.0f} s, "
         f"{args.checkout_share:.0%} checkouts"
     )

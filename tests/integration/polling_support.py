@@ -43,9 +43,10 @@ class PollingWorld:
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock.now(), UTC).date()
 
-    def container(self, **overrides: Any) -> Container:
+    def container(self, hotels: Any = None, **overrides: Any) -> Container:
         settings = load_settings(database_url=self.database_url, redis_url=self.redis_url, **overrides)
-        container = build_container(settings, clock=self.clock, redis=aioredis.from_url(self.redis_url))
+        redis = aioredis.from_url(self.redis_url)
+        container = build_container(settings, clock=self.clock, redis=redis, hotels=hotels)
         self.containers.append(container)
         return container
 
@@ -95,14 +96,30 @@ class PollingWorld:
 
 @contextlib.asynccontextmanager
 async def polling_world(
-    tmp_path: Any, redis_url: str, monkeypatch: Any, env: dict[str, str] | None = None
+    tmp_path: Any,
+    redis_url: str,
+    monkeypatch: Any,
+    env: dict[str, str] | None = None,
+    *,
+    vendor: str = "cloudbeds",
 ) -> AsyncIterator[PollingWorld]:
+    """Both demo hotels at `vendor` (`cloudbeds` or `mews`), its simulator on the fake clock."""
     database_url = f"sqlite:///{tmp_path}/polling-{id(tmp_path)}.db"
     upgrade(database_url)
     clock = FakeClock(START)
-    with ServerThread(create_simulator("cloudbeds", clock=clock)) as sim:
+    with ServerThread(create_simulator(vendor, clock=clock)) as sim:
+        vendor_env = (
+            {"CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3"}
+            if vendor == "cloudbeds"
+            else {
+                "MEWS_BASE_URL": sim.url,
+                "MEWS_CLIENT_TOKEN": "client-token-polling",
+                f"PMS_{HOTEL}_VENDOR": "mews",
+                "PMS_hotel_777_VENDOR": "mews",
+            }
+        )
         values = {
-            "CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3",
+            **vendor_env,
             f"PMS_{HOTEL}_API_KEY": KEY,
             "PMS_hotel_777_API_KEY": KEY,
             "ROOMGATE_PMS_TIMEOUT_SECONDS": "5",

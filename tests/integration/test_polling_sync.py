@@ -111,3 +111,29 @@ async def test_without_the_delta_the_booking_beyond_the_window_is_not_seen(
         [outcome] = [o for o in await worker.polling.tick() if o.hotel_id == HOTEL]
         assert outcome.reservations_seen == 0
         assert await world.cached(worker, night) is None
+
+
+async def test_a_mews_hotel_is_polled_the_same_way(
+    tmp_path: Path, real_redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with polling_world(tmp_path, real_redis_url, monkeypatch, vendor="mews") as world:
+        # given a Mews hotel polled once
+        worker = world.container()
+        await worker.polling.start_all()
+        world.clock.advance(61)
+        [first] = [o for o in await worker.polling.tick() if o.hotel_id == HOTEL]
+        assert first.vendor == "mews" and first.nights_read == 3 * 30
+        # when the hotel closes a night and another channel books beyond the window
+        night, far = world.today + timedelta(days=4), world.today + timedelta(days=50)
+        await world.set_available(0, night, night + timedelta(days=1))
+        pms = await worker.pms.get_connector("mews", HOTEL)
+        guest = GuestInfo("Other", "Channel", "other@example.com")
+        await pms.create_reservation(
+            ReservationRequest("ota-9", ROOM, far, far + timedelta(days=1), 1, 0, guest)
+        )
+        world.advance_past_interval()
+        [second] = [o for o in await worker.polling.tick() if o.hotel_id == HOTEL]
+        # then both reached the cache through the poll (getAvailability + the UpdatedUtc delta)
+        assert second.reservations_seen == 1
+        assert await world.cached(worker, night) == 0
+        assert await world.cached(worker, far) == 4

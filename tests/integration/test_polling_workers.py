@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.hotel import HotelConfig
 from roomgate.domain.polling import STOPPED_BY_FAILURES
 from roomgate.services.faults import FaultPoints
 from roomgate.services.polling import PollingSync
@@ -142,3 +144,29 @@ async def test_alerts_are_deduplicated_per_key_and_never_raise(
         tmp_path, real_redis_url, monkeypatch, {"ROOMGATE_ALERT_WEBHOOK_URL": receiver.url}
     ) as world:
         await world.container().alerts.alert("polling_stopped", "cloudbeds:h3", "nobody listens")
+
+
+class PollingOff:
+    """A directory whose hotel_123 has polling turned off in its configuration."""
+
+    async def get(self, hotel_id: str) -> HotelConfig | None:
+        return HotelConfig(hotel_id, "cloudbeds", polling_enabled=False) if hotel_id == HOTEL else None
+
+    async def list_hotels(self) -> list[HotelConfig]:
+        return [HotelConfig(HOTEL, "cloudbeds", polling_enabled=False)]
+
+
+async def test_a_hotel_with_polling_turned_off_is_not_polled_but_can_be_synced_by_hand(
+    tmp_path: Path, real_redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with polling_world(tmp_path, real_redis_url, monkeypatch) as world:
+        worker = world.container(hotels=PollingOff())
+        assert await worker.polling.start_all() == []
+        world.clock.advance(400)
+        assert await worker.polling.tick() == []
+        with pytest.raises(DomainError) as refused:
+            await worker.polling.start("cloudbeds", HOTEL)
+        assert refused.value.code is ErrorCode.VALIDATION_ERROR
+        outcome = await worker.polling.sync_now("cloudbeds", HOTEL)
+        assert outcome.nights_read == 90
+        assert not (await worker.polling.status("cloudbeds", HOTEL)).is_running

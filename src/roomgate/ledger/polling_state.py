@@ -46,8 +46,10 @@ class PollingStateRepository:
             rows = await session.scalars(select(PollingState).order_by(PollingState.hotel_id))
             return [_status(row) for row in rows]
 
-    async def ensure(self, vendor: str, hotel_id: str, next_sync_at: datetime) -> PollingStatus:
-        """The hotel's row; a new one starts running (an existing one keeps its state, stopped or not)."""
+    async def ensure(
+        self, vendor: str, hotel_id: str, next_sync_at: datetime, *, running: bool = True
+    ) -> PollingStatus:
+        """The hotel's row; a new one starts `running` (an existing one keeps its state, stopped or not)."""
         existing = await self.get(vendor, hotel_id)
         if existing is not None:
             return existing
@@ -57,8 +59,8 @@ class PollingStateRepository:
                     PollingState(
                         vendor=vendor,
                         hotel_id=hotel_id,
-                        is_running=True,
-                        next_sync_at=next_sync_at,
+                        is_running=running,
+                        next_sync_at=next_sync_at if running else None,
                         error_count=0,
                         fence_token=0,
                     )

@@ -104,8 +104,11 @@ class PollingSync:
         return started
 
     async def start(self, vendor: str, hotel_id: str) -> PollingStatus:
-        """Start (or restart) one hotel: running, error count reset, due now."""
-        await self.hotel(vendor, hotel_id)
+        """Start (or restart) one hotel: running, error count reset, due now (400 when its
+        configuration turns polling off; a manual sync still works)."""
+        config = await self.hotel(vendor, hotel_id)
+        if not (config.enabled and config.polling_enabled):
+            raise DomainError(ErrorCode.VALIDATION_ERROR, f"hotelId — polling is disabled for {hotel_id}")
         status = await self.states.start(vendor, hotel_id, _utc(self.clock.now()))
         log.info("polling_started", vendor=vendor, hotel=hotel_id)
         return status
@@ -173,7 +176,8 @@ class PollingSync:
             return None
         try:
             now = self.clock.now()
-            status = await self.states.ensure(vendor, hotel_id, _utc(now))
+            polls = config.enabled and config.polling_enabled
+            status = await self.states.ensure(vendor, hotel_id, _utc(now), running=polls)
             if not manual and not status.due(_utc(now)):
                 return None  # another worker polled it while we were looking
             if self._before_poll is not None:

@@ -10,27 +10,23 @@ that hotel (persisted) and raise an alert; starting it again resets the count.""
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from roomgate.clock import Clock
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.hotel import HotelConfig
 from roomgate.domain.polling import STOPPED_BY_ADMIN, PollingStatus, PollOutcome
 from roomgate.logging import get_logger
-from roomgate.pms.base import SUPPORTED_VENDORS, ListsModifiedReservations, PMSConnector
-from roomgate.pms.types import Reservation
+from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.services.faults import NO_FAULTS, FaultPoints
 from roomgate.services.polling_metrics import POLL_CHANGED_NIGHTS, POLLING_STOPPED, POLLS
-from roomgate.services.polling_refresh import Fenced, PollingRefresh, RefreshResult
+from roomgate.services.polling_read import PollWindow, Progress, read_and_store
+from roomgate.services.polling_refresh import Fenced, PollingRefresh
 from roomgate.services.ports import Alerts, ConnectorProvider, HotelDirectory, PollerLease, PollingStates
 
 log = get_logger(__name__)
-
-Progress = Callable[[int, int], None]  # (steps done, steps known so far)
-MAX_DELTA_SECONDS = 90 * 86400  # Mews caps an UpdatedUtc interval at 3 months
-DELTA_HORIZON_DAYS = 365  # nights further out than this are left to the next cache fill
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +204,15 @@ class PollingSync:
 
         started = self.clock.now()
         try:
-            outcome, delta_to = await self._read_and_store(config, status, still_ours, progress)
+            outcome, delta_to = await read_and_store(
+                self.refresh,
+                await self.connectors(vendor, hotel_id),
+                config,
+                status,
+                PollWindow(self.config.days, self.config.delta_overlap_seconds, self.clock.now()),
+                still_ours,
+                progress,
+            )
         except Fenced:
             POLLS.labels(vendor=vendor, outcome="fenced").inc()
             log.warning("poll_fenced", vendor=vendor, hotel=hotel_id)
@@ -259,81 +263,3 @@ class PollingSync:
                 hotel=hotel_id,
                 errorCount=after.error_count,
             )
-
-    async def _read_and_store(
-        self,
-        config: HotelConfig,
-        status: PollingStatus,
-        guard: Callable[[], Awaitable[bool]],
-        progress: Progress | None,
-    ) -> tuple[PollOutcome, datetime | None]:
-        vendor, hotel_id = config.vendor, config.hotel_id
-        delta_to = _utc(self.clock.now())  # reservations changed after this show up in the next delta
-        connector = await self.connectors(vendor, hotel_id)
-        today = delta_to.date()
-        end = today + timedelta(days=self.config.days)
-        ranges = self.refresh.ranges(connector, today, end)
-        steps = [0, 2 + len(ranges)]
-
-        def step() -> None:
-            steps[0] += 1
-            if progress is not None:
-                progress(steps[0], steps[1])
-
-        room_types = await self.refresh.room_types(connector, hotel_id, guard)
-        step()
-        rooms = [rt.room_type_id for rt in room_types]
-        window = RefreshResult()
-        for first, last in ranges:
-            window += await self.refresh.nights(connector, hotel_id, rooms, first, last, guard)
-            step()
-        reservations = await self._delta(connector, status, delta_to, config.polling_interval_seconds)
-        outside = _nights_outside(reservations, end, today + timedelta(days=DELTA_HORIZON_DAYS))
-        steps[1] += len(outside)
-        step()
-        extra = RefreshResult()
-        for first, last in outside:
-            extra += await self.refresh.nights(connector, hotel_id, rooms, first, last, guard)
-            step()
-        total = window + extra
-        outcome = PollOutcome(
-            vendor=vendor,
-            hotel_id=hotel_id,
-            room_types=len(rooms),
-            nights_read=total.nights_read,
-            changed_nights=total.changed,
-            skipped_newer_local=total.skipped_newer_local,
-            reservations_seen=len(reservations),
-            delta_nights_refreshed=extra.nights_read,
-            pms_reads=1 + total.reads + (1 if isinstance(connector, ListsModifiedReservations) else 0),
-        )
-        return outcome, delta_to if isinstance(connector, ListsModifiedReservations) else None
-
-    async def _delta(
-        self, connector: PMSConnector, status: PollingStatus, until: datetime, interval: int
-    ) -> list[Reservation]:
-        if not isinstance(connector, ListsModifiedReservations):
-            return []
-        overlap = timedelta(seconds=self.config.delta_overlap_seconds)
-        since = (status.delta_synced_to or until - timedelta(seconds=interval)) - overlap
-        since = max(since, until - timedelta(seconds=MAX_DELTA_SECONDS))
-        return await connector.get_modified_reservations(since, until)
-
-
-def _nights_outside(reservations: Sequence[Reservation], end: date, horizon: date) -> list[tuple[date, date]]:
-    """The nights from `end` (where the polled window stops) up to `horizon` that the reservations
-    touch, merged into ranges; nights before the window are in the past."""
-    spans = []
-    for res in reservations:
-        if res.check_in is None or res.check_out is None:
-            continue
-        first, last = max(res.check_in, end), min(res.check_out, horizon)
-        if first < last:
-            spans.append((first, last))
-    merged: list[tuple[date, date]] = []
-    for first, last in sorted(spans):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
-        else:
-            merged.append((first, last))
-    return merged

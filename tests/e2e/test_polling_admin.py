@@ -111,3 +111,13 @@ def test_cli_sync_with_progress_and_polling_status(tmp_path: Path, monkeypatch: 
         assert runner.invoke(cli_app, ["sync", "cloudbeds", "hotel_unknown"]).exit_code == 2
         assert runner.invoke(cli_app, ["sync", "mews", HOTEL]).exit_code == 2
         assert runner.invoke(cli_app, ["sync", "opera", HOTEL]).exit_code == 2
+
+
+def test_admin_sync_against_a_failing_pms_answers_503_and_counts_the_failure(tmp_path: Path) -> None:
+    with running_stack(f"sqlite:///{tmp_path}/failing.db", env={"ROOMGATE_RETRY_ATTEMPTS": "0"}) as stack:
+        stack.admin("POST", f"/polling/cloudbeds/{HOTEL}/start").raise_for_status()
+        stack.faults(status=500)
+        response = stack.admin("POST", f"/polling/cloudbeds/{HOTEL}/sync")
+        assert response.status_code == 503 and response.json()["errorCode"] == "PMS_UNAVAILABLE"
+        status = stack.admin("GET", f"/polling/cloudbeds/{HOTEL}").json()["status"]
+        assert status["errorCount"] == 1 and status["isRunning"] and "500" in (status["lastError"] or "")

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
-from roomgate.api import admin, availability, booking, ops
+from roomgate.api import admin, admin_polling, availability, booking, ops
 from roomgate.api.errors import install_error_handlers
 from roomgate.api.inbound_limit import InboundRateLimit
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
@@ -55,6 +55,9 @@ def create_app(
                 from roomgate.worker import recovery_loop
 
                 tasks.append(asyncio.create_task(recovery_loop(container, background_recovery_seconds, stop)))
+                from roomgate.worker_sync import sync_tasks
+
+                tasks.extend(sync_tasks(container, stop))
             log.info(
                 "roomgate_started",
                 env=settings.env.value,
@@ -82,6 +85,7 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(booking.router)
     app.include_router(admin.router)
+    app.include_router(admin_polling.router)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

@@ -119,6 +119,32 @@ def worker(
     raise typer.Exit(code)
 
 
+@app.command()
+def sync(
+    vendor: str = typer.Argument(..., help="The hotel's PMS vendor: cloudbeds or mews."),
+    hotel_id: str = typer.Argument(..., metavar="HOTEL_ID", help="The hotel id (PMS_<hotelId>_API_KEY)."),
+) -> None:
+    """Poll one hotel now (rooms, counts and prices for the polling window, reservations delta)."""
+    from roomgate.cli_sync import PMSVendor, run_sync
+
+    if vendor not in {v.value for v in PMSVendor}:
+        typer.secho(f"unknown vendor {vendor!r}; use cloudbeds or mews", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    run_sync(_settings_or_exit(), vendor, hotel_id)
+
+
+polling = typer.Typer(help="Polling sync operations.", no_args_is_help=True)
+app.add_typer(polling, name="polling")
+
+
+@polling.command("status")
+def polling_status() -> None:
+    """Polling status of every configured hotel."""
+    from roomgate.cli_sync import show_status
+
+    show_status(_settings_or_exit())
+
+
 def _safe_url(url: str) -> str:
     """The URL without its password, for printing."""
     from sqlalchemy.engine import make_url

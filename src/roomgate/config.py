@@ -133,6 +133,25 @@ class Settings(BaseSettings):
     recovery_after_seconds: int = Field(default=300, gt=0)
     debug_faults: str = ""
 
+    # -- polling sync, reconciliation and alerts ---------------------------------------------------------
+    polling_days: int = Field(default=30, ge=1, le=365, description="nights from today each poll reads")
+    polling_failure_limit: int = Field(default=5, ge=1, le=100)
+    polling_jitter_ratio: float = Field(default=0.1, ge=0, lt=1)
+    polling_tick_seconds: float = Field(default=5.0, gt=0, le=300)
+    polling_delta_overlap_seconds: int = Field(default=120, ge=0, le=86400)
+    reconcile_interval_seconds: int = Field(default=3600, ge=60)
+    reconcile_days: int = Field(default=365, ge=1, le=730)
+    alert_webhook_url: str | None = None
+    alert_dedup_seconds: int = Field(default=900, ge=0)
+    alert_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _http_alert_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value or None
+
     @field_validator("database_url")
     @classmethod
     def _known_database_scheme(cls, value: str) -> str:

@@ -12,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from roomgate.cache.client import create_redis
 from roomgate.cache.holds import HoldLedger
 from roomgate.cache.inventory import InventoryCache
+from roomgate.cache.polling_lease import PollingLease
+from roomgate.cache.report_store import RedisReportStore
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
+from roomgate.ledger.polling_state import PollingStateRepository
 from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentGateway, PaymentProviderUnusable
 from roomgate.payments.factory import create_gateway
@@ -26,13 +30,16 @@ from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
 from roomgate.resilience.kit import Resilience
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
-from roomgate.services.alerts_log import LogAlerts
+from roomgate.services.alerts_webhook import WebhookAlerts
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
+from roomgate.services.polling import PollingConfig, PollingSync
+from roomgate.services.polling_refresh import PollingRefresh
 from roomgate.services.ports import Alerts, HotelDirectory
+from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
 
 log = get_logger(__name__)
@@ -59,6 +66,8 @@ class Container:
     checkout: CheckoutSaga = field(init=False)
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
+    polling: PollingSync = field(init=False)
+    reconciler: Reconciler = field(init=False)
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -85,6 +94,38 @@ class Container:
             self.settings.recovery_after_seconds,
             self.cancellation,
             alerts=self.alerts,
+        )
+        self._build_sync()
+
+    def _build_sync(self) -> None:
+        """Polling sync and reconciliation (both write the cache like a fill, never over newer changes)."""
+        cfg = self.settings
+        refresh = PollingRefresh(self.inventory, self.clock, max_nights_per_read=cfg.max_range_days)
+        self.polling = PollingSync(
+            hotels=self.hotels,
+            states=PollingStateRepository(self.sessions),
+            lease=PollingLease(self.redis),
+            connectors=self.connector,
+            refresh=refresh,
+            alerts=self.alerts,
+            clock=self.clock,
+            config=PollingConfig(
+                days=cfg.polling_days,
+                failure_limit=cfg.polling_failure_limit,
+                jitter_ratio=cfg.polling_jitter_ratio,
+                lease_seconds=max(60.0, 4 * cfg.retry_deadline_seconds),
+                delta_overlap_seconds=cfg.polling_delta_overlap_seconds,
+            ),
+            faults=FaultPoints.parse(cfg.debug_faults),
+        )
+        self.reconciler = Reconciler(
+            bookings=ConfirmedBookingsReader(self.sessions),
+            connectors=self.connector,
+            refresh=refresh,
+            alerts=self.alerts,
+            reports=RedisReportStore(self.redis),
+            clock=self.clock,
+            days=cfg.reconcile_days,
         )
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
@@ -154,5 +195,12 @@ def build_container(
         pms=PMSConnectorFactory(settings, http, credentials, clock),
         resilience=Resilience.create(settings, redis, clock),
         hotels=hotels or EnvHotelDirectory(),
-        alerts=LogAlerts(),
+        alerts=WebhookAlerts(
+            http=http,
+            url=settings.alert_webhook_url,
+            redis=redis,
+            clock=clock,
+            dedup_seconds=settings.alert_dedup_seconds,
+            timeout_seconds=settings.alert_timeout_seconds,
+        ),
     )

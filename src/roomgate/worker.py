@@ -1,4 +1,5 @@
-"""`roomgate worker`: background jobs. Today: checkout recovery; each round is one pass over the ledger."""
+"""`roomgate worker`: background jobs: checkout recovery, polling sync (one poller per hotel across
+workers) and reconciliation."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from roomgate.config import Settings
 from roomgate.container import Container, build_container
 from roomgate.logging import get_logger
 from roomgate.services.recovery import RecoveryReport
+from roomgate.worker_sync import reconcile_round, sync_tasks
 
 log = get_logger(__name__)
 
@@ -55,13 +57,26 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
                 f"{len(report.deferred)} deferred, {len(report.needs_operator)} need an operator",
                 flush=True,
             )
+            try:
+                await container.polling.start_all()
+                polled = await container.polling.tick()
+                reconciled = await reconcile_round(container)
+            except Exception as exc:
+                log.error("worker_round_failed", error=type(exc).__name__, exc_info=exc)
+                return 1
+            print(  # noqa: T201
+                f"polling: {len(polled)} hotels polled; reconciliation: {'run' if reconciled else 'skipped'}",
+                flush=True,
+            )
             return 1 if report.deferred or report.needs_operator else 0
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         log.info("worker_started", interval=interval)
+        background = sync_tasks(container, stop)
         await recovery_loop(container, interval, stop)
+        await asyncio.wait(background, timeout=10)
         return 0
     finally:
         await container.aclose()

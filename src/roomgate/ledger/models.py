@@ -228,3 +228,22 @@ class IdempotencyKey(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PollingState(Base):
+    """Polling sync state per hotel (survives restarts); writes are fenced by the poller's lease token."""
+
+    __tablename__ = "polling_state"
+
+    vendor: Mapped[str] = mapped_column(String(20), primary_key=True)
+    hotel_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    is_running: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    stopped_reason: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    fence_token: Mapped[int] = mapped_column(BigInteger, default=0)
+    delta_synced_to: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_changes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

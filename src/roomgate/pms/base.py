@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 from roomgate.pms.types import (
@@ -72,6 +72,15 @@ class ReadsInventoryAndRates(Protocol):
     async def get_inventory_and_rates(
         self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
     ) -> InventoryAndRates: ...
+
+
+@runtime_checkable
+class ListsModifiedReservations(Protocol):
+    """Optional capability: reservations the PMS modified in [since, until) (aware UTC datetimes), all
+    channels, cancelled ones included (Cloudbeds `getReservations modifiedFrom/modifiedTo`, Mews
+    `reservations/getAll` by `UpdatedUtc`). Rows may lack the room type (Cloudbeds' list has none)."""
+
+    async def get_modified_reservations(self, since: datetime, until: datetime) -> list[Reservation]: ...
 
 
 async def get_inventory_and_rates(

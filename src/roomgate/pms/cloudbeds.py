@@ -270,6 +270,24 @@ class CloudbedsConnector:
             raise self._unexpected("getReservation", "no reservation data")
         return parse.parse_reservation(data, await self._currency_code())
 
+    async def get_modified_reservations(self, since: datetime, until: datetime) -> list[Reservation]:
+        """`getReservations` with `modifiedFrom`/`modifiedTo` ("based on booking modification date"),
+        page by page. The list rows carry dates, status and `thirdPartyIdentifier` but no room type."""
+        found: list[Reservation] = []
+        for page in range(1, MAX_PAGES + 1):
+            params = {
+                "propertyID": self.hotel_id,
+                "modifiedFrom": _cloudbeds_datetime(since),
+                "modifiedTo": _cloudbeds_datetime(until),
+                "pageNumber": page,
+                "pageSize": self._page_size,
+            }
+            items = (await self._get("getReservations", params)).get("data") or []
+            found.extend(parse.parse_reservation(item, "") for item in items if item.get("reservationID"))
+            if len(items) < self._page_size:
+                break
+        return found
+
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         """Page through reservations booked in the last `lookup_days` and match `thirdPartyIdentifier`.
 
@@ -281,7 +299,7 @@ class CloudbedsConnector:
         for page in range(1, MAX_PAGES + 1):
             params = {
                 "propertyID": self.hotel_id,
-                "resultsFrom": since.strftime("%Y-%m-%d %H:%M:%S"),
+                "resultsFrom": _cloudbeds_datetime(since),
                 "pageNumber": page,
                 "pageSize": self._page_size,
             }
@@ -295,3 +313,8 @@ class CloudbedsConnector:
             if len(items) < self._page_size:
                 break
         return await self.get_reservation(cancelled) if cancelled else None
+
+
+def _cloudbeds_datetime(moment: datetime) -> str:
+    """The spec's `YYYY-MM-DD HH:MM:SS`, in UTC (the property-local reading is unconfirmed)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -252,6 +252,12 @@ class MewsConnector:
             raise self._api.ctx.error(PMSNotFound, "reservations/getAll", "reservation not found")
         return parse.parse_reservation(found[0], setup.zone)
 
+    async def get_modified_reservations(self, since: datetime, until: datetime) -> list[Reservation]:
+        """`reservations/getAll/2023-06-06` filtered by `UpdatedUtc` (an interval of at most 3 months)."""
+        setup = await self.setup()
+        window = {"StartUtc": format_utc(since.astimezone(UTC)), "EndUtc": format_utc(until.astimezone(UTC))}
+        return [parse.parse_reservation(r, setup.zone) for r in await self._find({"UpdatedUtc": window})]
+
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         """`ChannelNumbers` filter; a live match wins over a cancelled one."""
         setup = await self.setup()

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.pms.base import InventoryAndRates, PMSConnector, ReadsInventoryAndRates, both
+from roomgate.pms.base import (
+    InventoryAndRates,
+    ListsModifiedReservations,
+    PMSConnector,
+    ReadsInventoryAndRates,
+    both,
+)
 from roomgate.pms.errors import PMSError, PMSTimeout, PMSTransientError
 from roomgate.pms.types import (
     HotelDetails,
@@ -114,6 +120,15 @@ class ResilientConnector:
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         return await self._read(
             "find_reservation_by_external_id", lambda: self.inner.find_reservation_by_external_id(external_id)
+        )
+
+    async def get_modified_reservations(self, since: datetime, until: datetime) -> list[Reservation]:
+        """The vendor's reservation delta (a read); empty when the connector offers none."""
+        inner = self.inner
+        if not isinstance(inner, ListsModifiedReservations):
+            return []
+        return await self._read(
+            "get_modified_reservations", lambda: inner.get_modified_reservations(since, until)
         )
 
     async def confirm_reservation(self, reservation_id: str) -> Reservation:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 FAULT_POINTS = ("after_hold", "after_authorize", "after_pms_create", "after_pms_confirm", "after_capture")
 # Negative controls only: `hold=skip` runs the saga without the Redis hold, so a race test can show
 # what the holds prevent.
-SKIPPABLE = ("hold",)
+# `polling_lease=skip` polls without the per-hotel lease, so the one-poller test can show two.
+SKIPPABLE = ("hold", "polling_lease")
 
 
 class FaultSpecError(ValueError):

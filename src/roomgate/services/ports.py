@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Protocol
+from datetime import date, datetime
+from typing import Any, Protocol
 
 from roomgate.domain.hotel import HotelConfig
 from roomgate.domain.money import Money
+from roomgate.domain.polling import BookedStay, PollingStatus
 from roomgate.domain.stay import Stay
 from roomgate.payments.base import PaymentGateway
 from roomgate.pms.base import PMSConnector
@@ -115,3 +116,60 @@ class Alerts(Protocol):
     async def alert(self, kind: str, key: str, message: str, **details: str | int | float | None) -> None:
         """`kind` names the alert (`polling_stopped`); `key` deduplicates it (`cloudbeds:hotel_123`)."""
         ...
+
+
+class PollingStates(Protocol):
+    """Persisted polling state per (vendor, hotel) (`polling_state` table); writes of a poll's result
+    are fenced: one carrying a token older than the newest seen is refused (False / None)."""
+
+    async def get(self, vendor: str, hotel_id: str) -> PollingStatus | None: ...
+
+    async def list_all(self) -> Sequence[PollingStatus]: ...
+
+    async def ensure(
+        self, vendor: str, hotel_id: str, next_sync_at: datetime, *, running: bool = True
+    ) -> PollingStatus: ...
+
+    async def start(self, vendor: str, hotel_id: str, next_sync_at: datetime) -> PollingStatus: ...
+
+    async def stop(self, vendor: str, hotel_id: str, reason: str, now: datetime) -> PollingStatus: ...
+
+    async def record_success(
+        self,
+        vendor: str,
+        hotel_id: str,
+        fence: int,
+        *,
+        at: datetime,
+        next_sync_at: datetime,
+        delta_synced_to: datetime | None,
+        changes: dict[str, Any],
+    ) -> bool: ...
+
+    async def record_failure(
+        self, vendor: str, hotel_id: str, fence: int, *, error: str, next_sync_at: datetime, limit: int
+    ) -> PollingStatus | None: ...
+
+
+class PollerLease(Protocol):
+    """One poller per hotel across workers (Redis): a lease whose value is a fencing token."""
+
+    async def acquire(self, hotel_id: str, ttl_seconds: float) -> int | None: ...
+
+    async def renew(self, hotel_id: str, token: int, ttl_seconds: float) -> bool: ...
+
+    async def release(self, hotel_id: str, token: int) -> None: ...
+
+
+class ConfirmedBookings(Protocol):
+    async def confirmed_between(self, first_night: date, last_check_in: date, limit: int) -> list[BookedStay]:
+        """Confirmed bookings with nights after `first_night` and a check-in up to `last_check_in`."""
+        ...
+
+
+class ReportStore(Protocol):
+    """Keeps the latest reconciliation report where every process can read it."""
+
+    async def save(self, report: dict[str, Any]) -> None: ...
+
+    async def load(self) -> dict[str, Any] | None: ...

@@ -74,6 +74,7 @@ class CloudbedsReservations:
                 raise ValueError(f"Parameter {name} must be a datetime (YYYY-MM-DD HH:MM:SS)") from None
 
         since, until = stamp("resultsFrom"), stamp("resultsTo")
+        modified_from, modified_to = stamp("modifiedFrom"), stamp("modifiedTo")
         rows = [
             r
             for r in self.state.reservations.values()
@@ -81,6 +82,8 @@ class CloudbedsReservations:
             and (not q.get("status") or r.status == q["status"])
             and (since is None or r.created >= since)
             and (until is None or r.created <= until)
+            and (modified_from is None or r.modified >= modified_from)
+            and (modified_to is None or r.modified <= modified_to)
             and (not q.get("checkInFrom") or r.check_in >= date.fromisoformat(q["checkInFrom"]))
             and (not q.get("checkInTo") or r.check_in <= date.fromisoformat(q["checkInTo"]))
             and (not q.get("roomTypeID") or r.room_type_id == q["roomTypeID"])
@@ -161,6 +164,35 @@ class CloudbedsReservations:
         self.state.reservations[res.reservation_id] = res
         return views.created_body(res, room_type.name)
 
+    def _move(self, res: SimReservation, form: dict[str, Any]) -> None:
+        """`checkoutDate`, or `rooms[0]` with `roomTypeID`/`checkinDate`/`checkoutDate`: the stay moves
+        (all new nights taken or nothing changes; the old nights are given back)."""
+        room = (form.get("rooms") or [{}])[0] if isinstance(form.get("rooms"), list) else {}
+        check_in = _date(room["checkinDate"], "rooms[0][checkinDate]") if room.get("checkinDate") else None
+        out_raw = room.get("checkoutDate") or form.get("checkoutDate")
+        check_out = _date(out_raw, "checkoutDate") if out_raw else None
+        room_type_id = str(room.get("roomTypeID") or res.room_type_id)
+        new_in, new_out = check_in or res.check_in, check_out or res.check_out
+        if (new_in, new_out, room_type_id) == (res.check_in, res.check_out, res.room_type_id):
+            return
+        if res.status == "canceled":
+            raise Refusal("A canceled reservation cannot be changed")
+        book = self.state.properties[res.property_id]
+        if room_type_id not in book.room_types:
+            raise Refusal(f"Invalid roomTypeID {room_type_id}", 400)
+        if new_out <= new_in:
+            raise Refusal("checkoutDate must be after checkinDate", 400)
+        self.state.release(res)
+        short = book.try_take(room_type_id, nights(new_in, new_out))
+        if short is not None:
+            book.try_take(res.room_type_id, nights(res.check_in, res.check_out))
+            res.holds_inventory = True
+            raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
+        res.holds_inventory = True
+        res.room_type_id, res.check_in, res.check_out = room_type_id, new_in, new_out
+        res.nightly = [(day, book.rate(room_type_id, day)) for day in nights(new_in, new_out)]
+        res.modified = self.clock.now()
+
     def _new_id(self) -> str:
         while True:
             candidate = self.state.new_digits(13)
@@ -174,6 +206,7 @@ class CloudbedsReservations:
             raise Refusal("Parameter reservationID is required", 400)
         if res is None:
             raise Refusal("Reservation not found")
+        self._move(res, form)
         status = form.get("status")
         if status is not None and status != res.status:
             if status not in STATUSES:

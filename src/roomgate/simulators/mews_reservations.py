@@ -14,6 +14,7 @@ from roomgate.simulators.mews_catalog import MewsCatalog, MewsRefusal, parse_utc
 from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
 
 CREATE_STATES = ("Optional", "Enquired", "Confirmed")
+MAX_UPDATED_INTERVAL_SECONDS = 92 * 86400  # "max length 3 months"
 CANCELLABLE = ("Optional", "Confirmed", "Inquired", "Enquired", "Requested")
 
 
@@ -174,6 +175,14 @@ class MewsReservations:
         ids, numbers, channel, states, services = (
             allowed(n) for n in ("ReservationIds", "Numbers", "ChannelNumbers", "States", "ServiceIds")
         )
+        updated = body.get("UpdatedUtc")
+        since = until = None
+        if isinstance(updated, dict):  # a time interval filter; Mews caps its length at 3 months
+            required(updated, "StartUtc", "EndUtc")
+            since = parse_utc(updated["StartUtc"], "UpdatedUtc.StartUtc").timestamp()
+            until = parse_utc(updated["EndUtc"], "UpdatedUtc.EndUtc").timestamp()
+            if not 0 <= until - since <= MAX_UPDATED_INTERVAL_SECONDS:
+                raise MewsRefusal(400, "Invalid UpdatedUtc: the interval must be at most 3 months.")
         rows = [
             res
             for res in self.state.reservations.values()
@@ -183,6 +192,8 @@ class MewsReservations:
             and (channel is None or (res.external_id or "") in channel)
             and (states is None or res.status in states)
             and (services is None or res.extra["ServiceId"] in services)
+            and (since is None or res.modified >= since)
+            and (until is None or res.modified <= until)
         ]
         rows.sort(key=lambda res: (res.created, res.reservation_id), reverse=True)
         return [views.reservation_2023(res) for res in rows]

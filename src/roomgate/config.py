@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     cloudbeds_rate_limit: int = Field(default=5, gt=0, description="requests per second per property")
     mews_rate_limit: int = Field(default=200, gt=0, description="requests per 30 s per access token")
 
+    # The worker's own /metrics (polling, webhooks, recovery live there); 0 = not exposed.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
     # Inbound rate limit per client IP, requests per minute; 0 (the default) turns a class off, since
     # a marketplace back end calling from one address is the usual client.
     rate_limit_reads_per_minute: int = Field(default=0, ge=0)

@@ -32,6 +32,7 @@ from roomgate.resilience.kit import Resilience
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
 from roomgate.services.alerts_webhook import WebhookAlerts
 from roomgate.services.availability import AvailabilityService
+from roomgate.services.breaker_alerts import alert_when_open
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
@@ -95,6 +96,7 @@ class Container:
             self.cancellation,
             alerts=self.alerts,
         )
+        self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         self._build_sync()
 
     def _build_sync(self) -> None:

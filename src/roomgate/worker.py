@@ -41,10 +41,20 @@ async def recovery_loop(container: Container, interval: float, stop: asyncio.Eve
             continue
 
 
+def serve_metrics(host: str, port: int) -> None:
+    """Expose this worker's Prometheus metrics (polling, webhooks, recovery) on http://host:port/."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=host)
+    log.info("worker_metrics", url=f"http://{host}:{port}/metrics")
+
+
 async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
     """Run jobs once (`--once`) or every `interval` seconds until SIGINT/SIGTERM; returns an exit code."""
     container = build_container(settings)
     await container.start()
+    if not once and settings.worker_metrics_port:
+        serve_metrics(settings.host, settings.worker_metrics_port)
     try:
         if once:
             try:

@@ -1,0 +1,43 @@
+"""`roomgate worker` exposes its own Prometheus metrics (polling, recovery) when asked to."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+
+from roomgate.ledger.migrate import upgrade
+from tests.e2e.processes import free_port, process_env
+
+
+def test_the_worker_serves_its_metrics_on_the_configured_port(tmp_path: Path) -> None:
+    # given a migrated database and a free port
+    database = f"sqlite:///{tmp_path}/worker.db"
+    upgrade(database)
+    port = free_port()
+    env = {"DATABASE_URL": database, "ROOMGATE_WORKER_METRICS_PORT": str(port)}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "roomgate.cli", "worker", "--interval", "30"],
+        env=process_env(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # when the worker is up
+        body = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "roomgate_polls_total" not in body:
+            assert worker.poll() is None, "the worker exited"
+            try:
+                body = httpx2.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx2.HTTPError:
+                time.sleep(0.1)
+        # then polling, recovery and alert metrics are there to scrape
+        for family in ("roomgate_polls_total", "roomgate_recovered_bookings_total", "roomgate_alerts_total"):
+            assert f"# TYPE {family.removesuffix('_total')}" in body, family
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)

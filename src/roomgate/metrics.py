@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter("roomgate_http_requests_total", "HTTP requests served", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -17,3 +17,8 @@ CHECKOUT_LATENCY = Histogram(
 )
 COMPENSATIONS = Counter("roomgate_compensations_total", "Saga compensation steps", ["step", "result"])
 RECOVERIES = Counter("roomgate_recovered_bookings_total", "Bookings finished by recovery", ["outcome"])
+RECOVERY_BACKLOG = Gauge(
+    "roomgate_recovery_backlog",
+    "Unfinished bookings past the recovery deadline found by the last recovery round, by what became of them",
+    ["outcome"],
+)

@@ -9,6 +9,7 @@ import signal
 from roomgate.config import Settings
 from roomgate.container import Container, build_container
 from roomgate.logging import get_logger
+from roomgate.metrics import RECOVERY_BACKLOG
 from roomgate.services.recovery import RecoveryReport
 from roomgate.worker_sync import reconcile_round, sync_tasks
 
@@ -17,6 +18,8 @@ log = get_logger(__name__)
 
 async def recovery_round(container: Container) -> RecoveryReport:
     report = await container.recovery.run_once()
+    for outcome in ("confirmed", "failed", "cancelled", "deferred", "needs_operator"):
+        RECOVERY_BACKLOG.labels(outcome).set(len(getattr(report, outcome)))
     if report.confirmed or report.failed or report.deferred or report.needs_operator:
         log.info(
             "recovery_round",

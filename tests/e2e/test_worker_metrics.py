@@ -41,3 +41,27 @@ def test_the_worker_serves_its_metrics_on_the_configured_port(tmp_path: Path) ->
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+async def test_each_recovery_round_publishes_its_backlog() -> None:
+    from types import SimpleNamespace
+
+    from prometheus_client import REGISTRY
+
+    from roomgate.services.recovery import RecoveryReport
+    from roomgate.worker import recovery_round
+
+    # given a round that found two bookings it could not settle and one it confirmed
+    report = RecoveryReport(confirmed=["bk_1"], deferred=["bk_2", "bk_3"])
+
+    async def run_once() -> RecoveryReport:
+        return report
+
+    container = SimpleNamespace(recovery=SimpleNamespace(run_once=run_once))
+    # when
+    await recovery_round(container)  # type: ignore[arg-type]
+    # then
+    value = REGISTRY.get_sample_value
+    assert value("roomgate_recovery_backlog", {"outcome": "deferred"}) == 2
+    assert value("roomgate_recovery_backlog", {"outcome": "confirmed"}) == 1
+    assert value("roomgate_recovery_backlog", {"outcome": "needs_operator"}) == 0

@@ -1,0 +1,146 @@
+"""The app across a Redis restart and while Redis is down (a private `redis-server`, SIGKILL).
+
+- Restarted empty: the first request on each pooled connection answers 200 (it used to be a 500
+  "Connection closed by server" from the degraded-mode check).
+- Down: availability is answered from the PMS (`source: pms`, nothing cached) through a per-process
+  breaker; checkouts are refused with 503 SERVICE_DEGRADED before any side effect; /readyz is 503
+  naming redis. Back: everything works again, with no restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.e2e.stack import HOTEL, ROOM, Stack, checkout_body, running_stack, stay_dates
+from tests.private_redis import PrivateRedis, private_redis
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis]
+
+PARALLEL = 8
+
+
+@pytest.fixture
+def server() -> Iterator[PrivateRedis]:
+    with private_redis() as redis_server:
+        yield redis_server
+
+
+def _guest(i: int) -> dict[str, str]:
+    return {"firstName": f"G{i}", "lastName": "Kim", "email": f"g{i}@example.com"}
+
+
+def _inventory(stack: Stack, start: date, end: date) -> httpx2.Response:
+    params = {"vendor": "cloudbeds", "from": start.isoformat(), "to": end.isoformat()}
+    return httpx2.get(
+        f"{stack.url}/api/hotels/{HOTEL}/room-types/{ROOM}/inventory", params=params, timeout=30
+    )
+
+
+def _stay(stack: Stack, start: date, end: date) -> httpx2.Response:
+    params = {"vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()}
+    return httpx2.get(f"{stack.url}/api/hotels/{HOTEL}/availability", params=params, timeout=30)
+
+
+def _parallel_inventory(stack: Stack, offsets: list[int]) -> list[httpx2.Response]:
+    """Concurrent reads (separate HTTP connections), so the server uses several Redis connections."""
+    with ThreadPoolExecutor(len(offsets)) as pool:
+        return list(pool.map(lambda offset: _inventory(stack, *stay_dates(offset, 2)), offsets))
+
+
+def _error(response: httpx2.Response) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
+    assert body["success"] is False
+    return body
+
+
+def test_after_a_restart_the_first_request_on_every_pooled_connection_answers_200(
+    sqlite_ledger_url: str, server: PrivateRedis
+) -> None:
+    with running_stack(sqlite_ledger_url, redis_url=server.url) as stack:
+        # given a server whose Redis pool holds several connections
+        warm = _parallel_inventory(stack, [30 + 3 * i for i in range(PARALLEL)])
+        assert [r.status_code for r in warm] == [200] * PARALLEL
+        # when Redis is killed and starts again, empty
+        server.restart_empty()
+        # then the next requests, as many at once as before, all answer 200 (refilled from the PMS)
+        after = _parallel_inventory(stack, [30 + 3 * i for i in range(PARALLEL)])
+        assert [r.status_code for r in after] == [200] * PARALLEL, [r.text for r in after]
+        assert {r.json()["source"] for r in after} == {"pms"}
+        # and a checkout goes through (degraded check, hold, sandbox payment, PMS, capture)
+        start, end = stay_dates(90, 2)
+        response = stack.checkout(checkout_body(start, end) | {"guestInfo": _guest(1)})
+        assert response.status_code == 200, response.text
+
+
+def test_while_redis_is_down_reads_come_from_the_pms_checkouts_are_refused_and_all_recovers(
+    sqlite_ledger_url: str, server: PrivateRedis
+) -> None:
+    with running_stack(sqlite_ledger_url, redis_url=server.url) as stack:
+        start, end = stay_dates(45, 2)
+        assert _inventory(stack, start, end).json()["source"] == "pms"
+        assert _inventory(stack, start, end).json()["source"] == "cache"
+        # given Redis is gone
+        server.kill()
+
+        # then availability is answered from the PMS, nothing cached
+        inventory = _inventory(stack, start, end)
+        assert inventory.status_code == 200, inventory.text
+        assert inventory.json()["source"] == "pms"
+        assert [n["available"] for n in inventory.json()["nights"]] == [5, 5]
+        stay = _stay(stack, start, end)
+        assert stay.status_code == 200, stay.text
+        assert stay.json()["source"] == "pms"
+        assert ROOM in {option["roomTypeId"] for option in stay.json()["roomTypes"]}
+
+        # and a checkout is refused before any side effect, in the spec's shape
+        reservations_before = len(stack.reservations())
+        refused = stack.checkout(checkout_body(start, end) | {"guestInfo": _guest(2)}, key="outage-1")
+        assert refused.status_code == 503
+        body = _error(refused)
+        assert body["errorCode"] == "SERVICE_DEGRADED"
+        assert "Redis" in body["error"]
+        assert len(stack.reservations()) == reservations_before
+
+        # and readiness names Redis
+        ready = httpx2.get(f"{stack.url}/readyz", timeout=30)
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["redis"].startswith("error")
+        assert ready.json()["checks"]["database"] == "ok"
+
+        # when Redis comes back (empty), with no restart of the server
+        server.start()
+        # then everything works again; the refused key was freed, so the same request now books
+        assert httpx2.get(f"{stack.url}/readyz", timeout=30).status_code == 200
+        booked = stack.checkout(checkout_body(start, end) | {"guestInfo": _guest(2)}, key="outage-1")
+        assert booked.status_code == 200, booked.text
+        assert len(stack.reservations("confirmed")) == 1
+        again = _inventory(stack, start, end)
+        assert again.status_code == 200
+        assert [n["available"] for n in again.json()["nights"]] == [4, 4]
+
+
+def test_while_redis_is_down_a_failing_pms_is_a_503_and_the_breaker_still_stops_calls(
+    sqlite_ledger_url: str, server: PrivateRedis
+) -> None:
+    env = {"ROOMGATE_RETRY_ATTEMPTS": "0", "ROOMGATE_BREAKER_FAILURE_THRESHOLD": "3"}
+    with running_stack(sqlite_ledger_url, redis_url=server.url, env=env) as stack:
+        start, end = stay_dates(50, 2)
+        # given Redis is down and the PMS fails every call
+        server.kill()
+        stack.faults(status=500)
+        # when availability is asked again and again
+        answers = [_inventory(stack, start, end) for _ in range(6)]
+        # then each answer is a clear 503 in the spec's shape, never a 500
+        assert {r.status_code for r in answers} == {503}
+        assert {_error(r)["errorCode"] for r in answers} == {"PMS_UNAVAILABLE"}
+        # and the in-process breaker opened after 3 failures: later requests no longer reach the PMS
+        calls_open = sum(stack.sim_state()["calls"].values())
+        more = [_inventory(stack, start, end) for _ in range(3)]
+        assert {r.status_code for r in more} == {503}
+        assert sum(stack.sim_state()["calls"].values()) == calls_open

@@ -9,15 +9,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import date
 from typing import Any
 
 import httpx2
 import pytest
 
-from tests.e2e.stack import HOTEL, ROOM, Stack, checkout_body, running_stack, stay_dates
+from roomgate.simulators.registry import create_simulator
+from roomgate.simulators.server import ServerThread
+from tests.e2e.processes import run_worker_once
+from tests.e2e.stack import HOTEL, KEY, ROOM, Stack, checkout_body, running_stack, stay_dates
 from tests.private_redis import PrivateRedis, private_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
@@ -152,3 +157,84 @@ def test_while_redis_is_down_a_failing_pms_is_a_503_and_the_breaker_still_stops_
         more = [_inventory(stack, start, end) for _ in range(3)]
         assert {r.status_code for r in more} == {503}
         assert sum(stack.sim_state()["calls"].values()) == calls_open
+
+
+def _hold_taken(server: PrivateRedis) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(server.url)
+    try:
+        return bool(client.keys(f"hold:{{{HOTEL}}}:*"))
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def _wait_for(condition: Any, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [("stripe", "confirmed"), ("sandbox", "failed")],  # the sandbox keeps its payments in Redis
+)
+def test_a_saga_in_flight_when_redis_dies_ends_in_an_allowed_state(
+    tmp_path: Any, server: PrivateRedis, provider: str, expected: str
+) -> None:
+    db_url = f"sqlite:///{tmp_path}/inflight.db"
+    with ServerThread(create_simulator("stripe")) as stripe, ExitStack() as stack:
+        env = {
+            "PAYMENT_PROVIDER": provider,
+            "PAYMENT_API_KEY": "sk_test_inflight",
+            "STRIPE_BASE_URL": stripe.url,
+            "ROOMGATE_RECOVERY_AFTER_SECONDS": "1",
+            # the saga pauses after its hold: Redis dies while it waits there
+            "ROOMGATE_DEBUG_FAULTS": "after_hold=sleep:1.0",
+        }
+        app = stack.enter_context(running_stack(db_url, redis_url=server.url, env=env))
+        start, end = stay_dates(60, 2)
+        token = "pm_card_visa" if provider == "stripe" else "tok_visa_1234"
+        with ThreadPoolExecutor(1) as pool:
+            # given a checkout that has taken its hold
+            pending = pool.submit(app.checkout, checkout_body(start, end, token=token))
+            assert _wait_for(lambda: _hold_taken(server))
+            # when Redis dies under it
+            server.kill()
+            answer = pending.result(timeout=60)
+        # then the guest gets an answer (no hang, no 500)
+        assert answer.status_code in {200, 402}, answer.text
+        booking_id = answer.headers.get("X-Booking-Id") or answer.json()["bookingId"]
+        # and once Redis is back, recovery settles whatever was left open
+        server.start()
+        worker_env = {
+            "DATABASE_URL": db_url,
+            "REDIS_URL": server.url,
+            "CLOUDBEDS_BASE_URL": f"{app.cloudbeds}/api/v1.3",
+            f"PMS_{HOTEL}_API_KEY": KEY,
+            **{k: v for k, v in env.items() if k != "ROOMGATE_DEBUG_FAULTS"},
+        }
+
+        def settled() -> bool:
+            result = run_worker_once(worker_env)
+            assert result.returncode == 0, result.stdout + result.stderr
+            return app.booking(booking_id)["status"] in {"confirmed", "failed"}
+
+        assert _wait_for(settled, seconds=60)
+        booking = app.booking(booking_id)
+        live = [r for r in app.reservations("confirmed") if r["externalId"] == booking_id]
+        intents = httpx2.get(f"{stripe.url}/_sim/state", timeout=10).json()["payment_intents"]
+    assert booking["status"] == expected
+    if expected == "confirmed":
+        assert answer.status_code == 200
+        assert len(live) == 1
+        assert [i["status"] for i in intents] == ["succeeded"]
+    else:
+        assert answer.status_code == 402  # the sandbox could not reach its payment store
+        assert live == []
+        assert intents == []

@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from roomgate.cache import scripts
-from roomgate.cache.client import create_redis
+from roomgate.cache.client import REDIS_DOWN, create_redis
 from roomgate.cache.holds import HoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.config import load_settings
@@ -113,3 +113,33 @@ async def test_a_redis_that_stays_down_fails_fast_and_the_client_recovers_when_i
         assert await client.get("back") == "1"
     finally:
         await client.aclose()
+
+
+async def test_during_a_failover_a_replica_s_refusal_counts_as_redis_down_and_the_promoted_server_serves(
+    server: PrivateRedis,
+) -> None:
+    # given the server is a read-only replica, as a failover looks before its promotion
+    client = create_redis(server.url)
+    admin = create_redis(server.url)
+    try:
+        await _open_connections(client)
+        await admin.execute_command("REPLICAOF", "127.0.0.1", str(_closed_port()))
+        # when a write arrives: the replica refuses it (retried, then reported as Redis down: the
+        # app answers 503 or falls back, never a 500)
+        with pytest.raises(REDIS_DOWN):
+            await client.set("k", "v")
+        # then once promoted, the same client's pooled connections write again
+        await admin.execute_command("REPLICAOF", "NO", "ONE")
+        results = await asyncio.gather(*(client.set(f"k{i}", "v") for i in range(CONNECTIONS)))
+        assert results == [True] * CONNECTIONS
+    finally:
+        await client.aclose()
+        await admin.aclose()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.maint_notifications import MaintNotificationsConfig
 
@@ -37,14 +38,17 @@ RETRY_BASE_SECONDS = 0.02
 RETRY_CAP_SECONDS = 0.5
 
 # What "Redis is unreachable" looks like to a caller (BusyLoadingError, a restart loading its data,
-# is a ConnectionError too). Callers that answer without Redis catch exactly these.
-REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+# is a ConnectionError too; READONLY is a failover not finished yet: we still talk to a replica).
+# Callers that answer without Redis catch exactly these.
+REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
 
 
 def connection_retry() -> Retry:
-    """redis-py's retry policy for the pool: connection errors only, jittered exponential backoff."""
+    """redis-py's retry policy for the pool: connection errors, and READONLY (a replica refused the
+    write, so nothing ran; the retry reconnects, reaching the new primary once the failover is done);
+    jittered exponential backoff."""
     backoff = ExponentialWithJitterBackoff(base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
-    return Retry(backoff, RETRIES, supported_errors=(RedisConnectionError,))
+    return Retry(backoff, RETRIES, supported_errors=(RedisConnectionError, ReadOnlyError))
 
 
 def in_process_server() -> Any:

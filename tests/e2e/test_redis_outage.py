@@ -25,7 +25,7 @@ from tests.e2e.processes import run_worker_once
 from tests.e2e.stack import HOTEL, KEY, ROOM, Stack, checkout_body, running_stack, stay_dates
 from tests.private_redis import PrivateRedis, private_redis
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(300)]
 
 PARALLEL = 8
 

@@ -222,7 +222,9 @@ def test_a_saga_in_flight_when_redis_dies_ends_in_an_allowed_state(
 
         def settled() -> bool:
             result = run_worker_once(worker_env)
-            assert result.returncode == 0, result.stdout + result.stderr
+            assert "recovery:" in result.stdout, (
+                result.stdout + result.stderr
+            )  # a round ran (1: some deferred)
             return app.booking(booking_id)["status"] in {"confirmed", "failed"}
 
         assert _wait_for(settled, seconds=60)

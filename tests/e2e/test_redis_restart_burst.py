@@ -183,7 +183,9 @@ def test_redis_killed_and_restarted_empty_mid_burst_across_two_servers(
         # and recovery settles what the outage left open (bounded rounds: leases must run out first)
         def settled() -> bool:
             result = run_worker_once(env)
-            assert result.returncode == 0, result.stdout + result.stderr
+            assert "recovery:" in result.stdout, (
+                result.stdout + result.stderr
+            )  # a round ran (1: some deferred)
             return all(b.status in {"confirmed", "failed"} for b in asyncio.run(_bookings(postgres_db)))
 
         assert _wait_for(settled, seconds=90), "bookings left unsettled after recovery"

@@ -17,6 +17,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from roomgate.cache.client import create_redis
 from roomgate.clock import FakeClock
 from roomgate.domain.errors import ErrorCode
+from roomgate.payments.base import PaymentProviderError
+from roomgate.payments.sandbox_store import SandboxStore
+from roomgate.payments.toss_claims import TossClaims
 from roomgate.pms.errors import PMSTransientError, PMSUnavailable
 from roomgate.resilience.breaker import CircuitBreaker
 from roomgate.resilience.breaker_fallback import FallbackBreakerStore
@@ -126,3 +129,15 @@ async def test_while_redis_is_down_writes_are_refused_in_the_spec_shape(dead_red
     assert check.code is ErrorCode.SERVICE_DEGRADED
     assert check.reason == REDIS_DOWN_REASON
     assert check.message == f"Degraded Mode: 현재 예약이 불가능합니다. ({REDIS_DOWN_REASON})"
+
+
+async def test_while_redis_is_down_payment_stores_answer_like_an_unreachable_provider(
+    dead_redis: aioredis.Redis,
+) -> None:
+    # the sandbox's payments and Toss's claims live in Redis: the saga sees a retryable provider
+    # error (compensated or left to recovery), never a bare Redis error that would escape the saga
+    with pytest.raises(PaymentProviderError) as sandbox:
+        await SandboxStore(dead_redis).load("pay_1")
+    with pytest.raises(PaymentProviderError) as toss:
+        await TossClaims(dead_redis).bind("tpk_1", "bk_1")
+    assert sandbox.value.retryable and toss.value.retryable

@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.cache.client import REDIS_DOWN
+from roomgate.domain.errors import DomainError, ErrorCode, degraded_message
 from roomgate.logging import get_logger
 from roomgate.pms.errors import (
     PMSAuthenticationError,
@@ -17,6 +18,7 @@ from roomgate.pms.errors import (
     PMSNotFound,
     PMSUnavailable,
 )
+from roomgate.resilience.degraded import REDIS_DOWN_REASON
 
 log = get_logger(__name__)
 
@@ -89,6 +91,17 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "30"})
         log.warning("pms_error", vendor=exc.vendor, hotel_id=exc.hotel_id, error=type(exc).__name__)
         return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "5"})
+
+    async def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
+        # Redis unreachable where no path around it exists: a clear 503, never a 500 (README,
+        # *When Redis restarts or is down*); the service recovers by itself when Redis is back.
+        log.warning("redis_unavailable", error=type(exc).__name__)
+        return error_response(
+            ErrorCode.SERVICE_DEGRADED, degraded_message(REDIS_DOWN_REASON), headers={"Retry-After": "5"}
+        )
+
+    for redis_error in REDIS_DOWN:
+        app.add_exception_handler(redis_error, _redis_down)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

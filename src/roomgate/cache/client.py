@@ -1,4 +1,14 @@
-"""Create the Redis client: a real server from `REDIS_URL`, or the in-process one (fakeredis + Lua)."""
+"""Create the Redis client: a real server from `REDIS_URL`, or the in-process one (fakeredis + Lua).
+
+A Redis restart or failover must cost no request (README, *When Redis restarts or is down*):
+- a pooled connection the server closed is replaced before anything is sent on it. redis-py's pool
+  checks this only while maintenance notifications are off (with them on, the default, it hands out
+  the dead connection and the command fails with "Connection closed by server"), so they are off;
+- a command that still meets a connection error (the server died while it was in flight) is sent
+  again on a new connection by redis-py's `Retry`, with jittered exponential backoff. Only connection
+  errors are retried, never a timeout (the command may be running: a retry could apply it twice, and
+  would multiply the wait). Commands that must not run twice use `OnceScript` (cache/once_script.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +18,12 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.maint_notifications import MaintNotificationsConfig
 
 # One in-process server per process, so every client of the embedded mode sees the same data.
 _FAKE_SERVER: Any = None
@@ -17,6 +33,26 @@ _FAKE_SERVER: Any = None
 MAX_CONNECTIONS = 100
 POOL_WAIT_SECONDS = 5.0
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+# A connection error is retried this many times (after 20 ms, 40 ms, 80 ms, … up to 500 ms, jittered):
+# enough to ride out a restart's refused connections for a moment, short enough that a Redis that
+# stays down is reported (503) within about a second.
+RETRIES = 3
+RETRY_BASE_SECONDS = 0.02
+RETRY_CAP_SECONDS = 0.5
+
+# What "Redis is unreachable" looks like to a caller (BusyLoadingError, a restart loading its data,
+# is a ConnectionError too; READONLY is a failover not finished yet: we still talk to a replica).
+# Callers that answer without Redis catch exactly these.
+REDIS_DOWN: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
+
+
+def connection_retry() -> Retry:
+    """redis-py's retry policy for the pool: connection errors, and READONLY (a replica refused the
+    write, so nothing ran; the retry reconnects, reaching the new primary once the failover is done);
+    jittered exponential backoff."""
+    backoff = ExponentialWithJitterBackoff(base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS)
+    return Retry(backoff, RETRIES, supported_errors=(RedisConnectionError, ReadOnlyError))
 
 
 def in_process_server() -> Any:
@@ -53,6 +89,8 @@ def create_redis(url: str | None, *, server: Any = None) -> aioredis.Redis:
         health_check_interval=30,
         max_connections=MAX_CONNECTIONS,
         timeout=POOL_WAIT_SECONDS,
+        retry=connection_retry(),
+        maint_notifications_config=MaintNotificationsConfig(enabled=False),
     )
     return aioredis.Redis.from_pool(pool)
 

@@ -43,7 +43,8 @@ class InventoryCache:
         self._rng = rng or random.Random()
         self._read_script = PackedScript(redis, "read_range")
         self._store = scripts.register(redis, "store_snapshot")
-        self._adjust = scripts.register(redis, "adjust_inventory")
+        # Not idempotent (moves counts by a delta): never re-sent after a broken connection.
+        self._adjust = scripts.register_once(redis, "adjust_inventory")
         self.room_types = RoomTypeCache(redis, settings, clock, self._rng)
 
     async def preload_scripts(self) -> None:

@@ -11,6 +11,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import Pipeline
 
 from roomgate.cache import keys
+from roomgate.cache.once_script import OnceScript
 
 LUA_DIR = Path(__file__).with_name("lua")
 
@@ -26,8 +27,14 @@ def source(name: str) -> str:
 
 
 def register(redis: aioredis.Redis, name: str) -> Any:
-    """An `AsyncScript` for `lua/<name>.lua` bound to `redis`."""
+    """An `AsyncScript` for `lua/<name>.lua` bound to `redis`: re-sent when its connection breaks,
+    so only for scripts whose second run changes nothing (see `register_once`)."""
     return redis.register_script(source(name))
+
+
+def register_once(redis: aioredis.Redis, name: str) -> OnceScript:
+    """`lua/<name>.lua` sent at most once per call: for scripts that are not idempotent."""
+    return OnceScript(redis, source(name))
 
 
 async def preload(redis: aioredis.Redis, names: list[str]) -> None:

@@ -1,7 +1,9 @@
 """The sandbox gateway's payments in Redis: one hash per payment, changed only by compare-and-set.
 
 Every server process and the recovery worker share the same Redis, so they all see the same
-payments; the compare-and-set script makes concurrent capture/void/refund calls race safely.
+payments; the compare-and-set script makes concurrent capture/void/refund calls race safely. While Redis is
+unreachable the sandbox answers like a provider that cannot be reached (`PaymentProviderError`,
+retryable: the saga and compensation then ask again or leave it to recovery), never a bare Redis error.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from redis.asyncio import Redis
+
+from roomgate.cache.client import REDIS_DOWN
+from roomgate.payments.base import PaymentProviderError
 
 KEY_PREFIX = "pay:sandbox:"
 TTL_SECONDS = 30 * 24 * 3600
@@ -42,7 +47,10 @@ class SandboxStore:
 
     async def load(self, payment_id: str) -> dict[str, str]:
         """The payment's fields, `{}` when there is no such payment."""
-        raw = await self._redis.hgetall(KEY_PREFIX + payment_id)
+        try:
+            raw = await self._redis.hgetall(KEY_PREFIX + payment_id)
+        except REDIS_DOWN as exc:
+            raise _unreachable() from exc
         return {str(key): str(value) for key, value in raw.items()}
 
     async def compare_and_set(
@@ -57,4 +65,13 @@ class SandboxStore:
         args: list[str | int] = [ttl_seconds, len(expected)]
         for field, value in [*expected.items(), *changes.items()]:
             args += [field, value]
-        return bool(await self._compare_and_set(keys=[KEY_PREFIX + payment_id], args=args))
+        try:
+            # Re-sent after a broken connection, a change that did apply reads as a lost race; the
+            # gateway then reloads the payment and sees it, so the answer stays right.
+            return bool(await self._compare_and_set(keys=[KEY_PREFIX + payment_id], args=args))
+        except REDIS_DOWN as exc:
+            raise _unreachable() from exc
+
+
+def _unreachable() -> PaymentProviderError:
+    return PaymentProviderError("sandbox: payment store (Redis) unreachable", provider="sandbox")

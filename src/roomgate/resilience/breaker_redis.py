@@ -14,7 +14,8 @@ MIN_KEY_TTL_MS = 86_400_000
 class RedisBreakerStore:
     def __init__(self, redis: aioredis.Redis) -> None:
         self._redis = redis
-        self._script = scripts.register(redis, "breaker")
+        # Not idempotent (counts failures, successes, calls in flight): never re-sent.
+        self._script = scripts.register_once(redis, "breaker")
 
     async def apply(
         self, key: BreakerKey, op: Op, generation: int, now_ms: int, config: BreakerConfig

@@ -4,6 +4,8 @@ Sources: an admin (`enable_degraded_mode`), or a hotel's circuit breaker (`follo
 OPEN switches the hotel on, CLOSED switches the breaker's source off again. An admin's switch is
 never ended by the breaker; `disable_degraded_mode` (the admin) ends every source of that scope.
 Reads are always allowed; writes are refused with the spec's message and `SERVICE_DEGRADED`.
+While Redis itself is unreachable writes are refused too (fail closed, reason `REDIS_DOWN_REASON`):
+the holds that prevent overbooking live there, so no hold means no sale.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal
 import redis.asyncio as aioredis
 
 from roomgate.cache import scripts
+from roomgate.cache.client import REDIS_DOWN
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.errors import DomainError, ErrorCode, degraded_message
 from roomgate.resilience.breaker import CircuitBreaker
@@ -25,6 +28,7 @@ from roomgate.resilience.metrics import DEGRADED
 ADMIN = "admin"
 GLOBAL = "global"
 _ORDER_PREFIX = "at:"
+REDIS_DOWN_REASON = "Redis 연결 불가"
 
 Operation = Literal["read", "write"]
 
@@ -77,7 +81,11 @@ class DegradedModeManager:
         if operation == "read":
             return OperationCheck(allowed=True)
         for scope in (None, hotel_id) if hotel_id is not None else (None,):
-            sources = _sources(await self._redis.hgetall(_redis_key(scope)))
+            try:
+                sources = _sources(await self._redis.hgetall(_redis_key(scope)))
+            except REDIS_DOWN:
+                reason = REDIS_DOWN_REASON
+                return OperationCheck(False, degraded_message(reason), reason, ErrorCode.SERVICE_DEGRADED)
             if sources:
                 reason = str(next(iter(sources.values()))["reason"])
                 return OperationCheck(False, degraded_message(reason), reason, ErrorCode.SERVICE_DEGRADED)

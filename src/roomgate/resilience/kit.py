@@ -11,6 +11,7 @@ from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
 from roomgate.pms.base import PMSConnector
 from roomgate.resilience.breaker import CircuitBreaker
+from roomgate.resilience.breaker_fallback import FallbackBreakerStore
 from roomgate.resilience.breaker_redis import RedisBreakerStore
 from roomgate.resilience.breaker_state import BreakerConfig
 from roomgate.resilience.connector import ResilientConnector
@@ -30,8 +31,10 @@ class Resilience:
 
     @classmethod
     def create(cls, settings: Settings, redis: aioredis.Redis, clock: Clock = SYSTEM_CLOCK) -> Resilience:
-        """Everything backed by `redis` (in-process or real), with degraded mode following the breaker."""
-        breaker = CircuitBreaker(RedisBreakerStore(redis), BreakerConfig.from_settings(settings), clock)
+        """Everything backed by `redis` (in-process or real), with degraded mode following the breaker;
+        breaker and rate limits fall back to per-process state while Redis is unreachable."""
+        store = FallbackBreakerStore(RedisBreakerStore(redis))
+        breaker = CircuitBreaker(store, BreakerConfig.from_settings(settings), clock)
         degraded = DegradedModeManager(redis, clock)
         degraded.follow(breaker)
         return cls(

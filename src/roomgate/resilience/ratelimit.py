@@ -7,18 +7,25 @@ second per property, Mews 200 per 30 s per access token). It costs at most `limi
 members per credential (200 for Mews), which is nothing.
 
 Buckets are keyed by a SHA-256 of the credential, never the credential itself.
+
+While Redis is unreachable each process keeps the same log in memory (`LocalWindow`) and admits up to
+the full limit on its own: with N servers the vendor may then see up to N times the limit, and its
+429s are honoured by the retry policy like any other. The next call that reaches Redis uses the
+shared log again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 
 from roomgate.cache import scripts
+from roomgate.cache.client import REDIS_DOWN
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.pms.errors import PMSRateLimited
 
@@ -40,6 +47,23 @@ def vendor_rate_limits(settings: Settings) -> dict[str, RateLimit]:
         "cloudbeds": RateLimit(settings.cloudbeds_rate_limit, 1.0),
         "mews": RateLimit(settings.mews_rate_limit, 30.0),
     }
+
+
+class LocalWindow:
+    """lua/outbound_rate_limit.lua's sliding-window log, for one process (while Redis is down)."""
+
+    def __init__(self) -> None:
+        self._admitted: dict[str, deque[int]] = {}
+
+    def try_acquire(self, key: str, now_ms: int, window_ms: int, limit: int) -> int:
+        """0 when admitted (and recorded), else the milliseconds until the oldest admission leaves."""
+        log = self._admitted.setdefault(key, deque())
+        while log and log[0] <= now_ms - window_ms:
+            log.popleft()
+        if len(log) < limit:
+            log.append(now_ms)
+            return 0
+        return max(1, log[0] + window_ms - now_ms)
 
 
 class OutboundRateLimited(PMSRateLimited):
@@ -65,6 +89,7 @@ class OutboundRateLimiter:
         self._clock = clock
         self._max_wait = max_wait_seconds
         self._script = scripts.register(redis, "outbound_rate_limit")
+        self._local = LocalWindow()
 
     def key_for(self, credential: str) -> str:
         """The bucket of one credential (API key or access token): a hash, safe to log and store."""
@@ -75,9 +100,13 @@ class OutboundRateLimiter:
         """Take a slot now if there is one: 0.0, else the seconds until one frees up."""
         now_ms = round(self._clock.now() * 1000)
         window_ms = int(self.rate.period_seconds * 1000)
-        allowed, wait_ms = await self._script(
-            keys=[key], args=[now_ms, window_ms, self.rate.limit, uuid.uuid4().hex]
-        )
+        try:
+            # Safe to re-send after a broken connection: the member is unique to this call.
+            allowed, wait_ms = await self._script(
+                keys=[key], args=[now_ms, window_ms, self.rate.limit, uuid.uuid4().hex]
+            )
+        except REDIS_DOWN:
+            return self._local.try_acquire(key, now_ms, window_ms, self.rate.limit) / 1000
         return 0.0 if int(allowed) else int(wait_ms) / 1000
 
     async def acquire(self, key: str) -> float:

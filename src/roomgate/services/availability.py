@@ -1,4 +1,5 @@
-"""Availability: cache first, one PMS fill on a miss, last-known-good data when the PMS fails."""
+"""Availability: cache first, one PMS fill on a miss, last-known-good data when the PMS fails;
+straight from the PMS (`availability_direct`) while Redis is unreachable."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
+from roomgate.cache.client import REDIS_DOWN
 from roomgate.cache.fill_lease import FillLease
 from roomgate.cache.grid_read import HotelRead
 from roomgate.cache.inventory import InventoryCache
@@ -20,6 +22,7 @@ from roomgate.domain.stay import Stay, date_range
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError
 from roomgate.pms.types import RoomType
+from roomgate.services import availability_direct as direct
 from roomgate.services.availability_models import RoomTypeInventory, StayAvailability, ViewStamp
 from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
 from roomgate.services.room_type_memo import RoomTypeMemo
@@ -70,9 +73,12 @@ class AvailabilityService:
         """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age.
         `prefetched`: a read already made (a memoised answer's revalidation), used if it is this one."""
         self._check_range(start, end)
-        filled, warm = await self._room_type_rows(
-            vendor, hotel_id, room_type_id, start, end, fallback, prefetched
-        )
+        try:
+            filled, warm = await self._room_type_rows(
+                vendor, hotel_id, room_type_id, start, end, fallback, prefetched
+            )
+        except REDIS_DOWN:
+            filled, warm = await self._direct_room_type_rows(vendor, hotel_id, room_type_id, start, end), None
         rows = filled.rows[room_type_id]
         return RoomTypeInventory(
             hotel_id,
@@ -102,6 +108,23 @@ class AvailabilityService:
             raise DomainError(
                 ErrorCode.VALIDATION_ERROR, f"최대 {self.settings.max_stay_nights}박까지 예약할 수 있습니다"
             )
+        try:
+            return await self._stay_availability(
+                vendor, hotel_id, stay, adults, children, fallback, prefetched
+            )
+        except REDIS_DOWN:
+            return await self._direct_stay_availability(vendor, hotel_id, stay, adults, children)
+
+    async def _stay_availability(
+        self,
+        vendor: str,
+        hotel_id: str,
+        stay: Stay,
+        adults: int,
+        children: int,
+        fallback: bool,
+        prefetched: HotelRead | None,
+    ) -> StayAvailability:
         # One round trip when warm: the room-type list and the nights of the room types that fitted
         # this party last time are read together; the list read alongside is what decides.
         guess = self._room_memo.fitting(hotel_id, adults + children)
@@ -144,6 +167,32 @@ class AvailabilityService:
         if room_type is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
         return room_type
+
+    # -- while Redis is unreachable: the PMS alone -------------------------------------------------
+    async def _direct_room_type_rows(
+        self, vendor: str, hotel_id: str, room_type_id: str, start: date, end: date
+    ) -> Filled:
+        connector = await self._connector(vendor, hotel_id)
+        if not any(rt.room_type_id == room_type_id for rt in await direct.room_types(connector)):
+            raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
+        INVENTORY_FILLS.labels(outcome="direct_redis_down").inc()
+        return await direct.read_rows(connector, self.clock, [room_type_id], start, end)
+
+    async def _direct_stay_availability(
+        self, vendor: str, hotel_id: str, stay: Stay, adults: int, children: int
+    ) -> StayAvailability:
+        connector = await self._connector(vendor, hotel_id)
+        fitting = [rt for rt in await direct.room_types(connector) if rt.max_occupancy >= adults + children]
+        if not fitting:
+            return StayAvailability(hotel_id, stay, adults, children, [], "pms", 0.0)
+        INVENTORY_FILLS.labels(outcome="direct_redis_down").inc()
+        ids = [rt.room_type_id for rt in fitting]
+        filled = await direct.read_rows(connector, self.clock, ids, stay.check_in, stay.check_out)
+        options = [
+            opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
+        ]
+        used = [night for rows in filled.rows.values() for night in rows]
+        return StayAvailability(hotel_id, stay, adults, children, options, "pms", self._age(used))
 
     # -- internals --------------------------------------------------------------------------------
     async def _room_type_rows(

@@ -9,10 +9,9 @@
 --            ('' = absent; a present rate with price '' means the PMS offered no price that night).
 --   'fresh'  KEYS in groups of 3 (inv, rate, night holds); the first 7 of those values per pair.
 --   'all'    KEYS in groups of 5; all 13 values per pair.
---   Both named layouts reply with ONE string, a cjson array, because a client parses one bulk
---   string far faster than a thousand-element array. Values stay the strings Redis holds (held
---   too) and an absent one is null: cjson formats numbers with sprintf, which cost this single
---   shared Redis thread more than int() costs the (many) clients.
+--   Both named layouts reply with ONE string, a JSON array (built by _json_array.lua, not by
+--   cjson), because a client parses one bulk string far faster than a thousand-element array.
+--   Values stay the strings Redis holds (held too) and an absent one is null.
 -- Named layouts: KEYS[1] is the hotel's view version (ver:{hotel}); ARGV[3] says how many KEYS
 -- after it are copies of the hotel's room-type list; then come the groups. The reply opens with
 -- the version, the time (ms, a string) until which everything read stays as
@@ -21,11 +20,12 @@
 -- ARGV[4] (optional): a version the caller already rendered; when it is still current the reply
 -- is the string '=' and nothing else is read (a memoised response is still good).
 --#include view_version
+--#include json_array
 local now = tonumber(ARGV[1])
 local after_now = '(' .. ARGV[1]  -- holds whose expiry is after now are active
 local packed = ARGV[2] ~= nil
 local absent = ''
-if packed then absent = cjson.null end
+if packed then absent = false end  -- null in the JSON text
 local out, n = {}, 0
 local until_ms = nil  -- earliest expiry among what was read as fresh or active
 
@@ -104,4 +104,4 @@ for base = first, #KEYS, width do
 end
 if not packed then return out end
 if until_ms then out[2] = string.format('%d', until_ms) end
-return cjson.encode(out)
+return json_array(out, n)

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
 from roomgate.api import admin, availability, booking, ops
+from roomgate.api.body_limit import BodyLimit
 from roomgate.api.errors import install_error_handlers
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
 from roomgate.config import Settings, load_settings
@@ -71,6 +72,7 @@ def create_app(
     install_error_handlers(app)
     app.state.view_memo = ViewMemo(settings.response_memo_entries)
     app.add_middleware(ServeMemoized, memo=app.state.view_memo)  # inside RequestContext
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before any body is read
     app.add_middleware(RequestContext)
     app.include_router(ops.router)
     app.include_router(availability.router)

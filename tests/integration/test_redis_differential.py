@@ -32,6 +32,7 @@ from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
 from roomgate.pms.types import NightInventory, NightRate, RoomType
 from tests.integration.redis_pair import SCRIPT_NAMES, RedisPair, Side
+from tests.report import report
 
 HOTEL = "hotel_diff"
 FIRST_NIGHT = date(2027, 3, 1)
@@ -317,7 +318,7 @@ async def one_sequence(url: str, data: st.DataObject, room_count: int, span: int
 @pytest.mark.redis
 @pytest.mark.timeout(900)
 def test_in_process_redis_replies_like_a_real_redis(
-    real_redis_url: str, request: pytest.FixtureRequest, record_property: Any
+    real_redis_url: str, request: pytest.FixtureRequest
 ) -> None:
     # given: every Lua script of cache/lua/ is exercised by some operation below
     assert set(SCRIPT_NAMES) == {
@@ -350,7 +351,6 @@ def test_in_process_redis_replies_like_a_real_redis(
 
     # then: (asserted per operation) and every kind of operation ran
     summary = ", ".join(f"{k}={v}" for k, v in sorted(RUN.items()) if k != "member")
-    request.config.pluginmanager.get_plugin("terminalreporter").write_line(f"\ndifferential: {summary}")
-    record_property("differential", summary)
+    report(request, f"differential in-process vs real Redis: {summary}")
     assert RUN["sequences"] >= EXAMPLES // 2
     assert all(RUN[kind] > 0 for kind in ("read_hotel", "read_range_text", "hold_create", "store_snapshot"))

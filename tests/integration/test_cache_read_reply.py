@@ -18,7 +18,7 @@ from roomgate.cache import keys, scripts
 from roomgate.cache.models import READ_WIDTH, parse_night
 from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
-from roomgate.pms.types import RoomType
+from roomgate.pms.types import NightRate, RoomType
 from tests.integration.cache_support import make_cache, put_snapshot
 
 NOW_MS = 1_767_225_600_000
@@ -160,3 +160,19 @@ async def test_the_warm_read_keeps_every_value_in_its_place(any_redis: Any, nigh
             assert [(n.available, n.held, n.price, n.rate_plan_id, n.read_at) for n in read.rows()[room]] == [
                 (3, 0, Money(Decimal("98000"), "KRW"), "rp_std", clock.now())
             ] * night_count
+
+
+async def test_values_that_need_escaping_come_back_as_stored(any_redis: Any) -> None:
+    # given a rate plan id and a room name with quotes, backslashes, control characters and Hangul
+    clock = FakeClock(NOW_MS / 1000)
+    cache = make_cache(any_redis, clock)
+    odd = 'BAR|"q"\\x\x00\t\x1b요금/'
+    nights = [date(2027, 5, 20), date(2027, 5, 21)]
+    await cache.put_room_types("hotel_odd", [RoomType("room_456", odd, 2)], read_started_at=clock.now())
+    rates = [NightRate("room_456", n, Money(Decimal("98000"), "KRW"), odd) for n in nights]
+    await cache.store_snapshot("hotel_odd", ["room_456"], nights, [], rates, read_started_at=clock.now())
+    # when
+    read = await cache.read_hotel("hotel_odd", ["room_456"], nights)
+    # then
+    assert read.room_types is not None and read.room_types.room_types[0].name == odd
+    assert [n.rate_plan_id for n in read.rows()["room_456"]] == [odd, odd]

@@ -16,8 +16,8 @@
 -- Named layouts: KEYS[1] is the hotel's view version (ver:{hotel}); ARGV[3] says how many KEYS
 -- after it are copies of the hotel's room-type list; then come the groups. The reply opens with
 -- the version, the time (ms, a string) until which everything read stays as
--- read (the earliest fresh-copy expiry or active-hold expiry; null when nothing was), and the
--- list copies' raw values (null when missing), so the same call also answers "which rooms".
+-- read (the earliest fresh-copy expiry or active-hold expiry; '' when nothing was), and the
+-- list copies' raw values ('' when missing), so the same call also answers "which rooms".
 -- ARGV[4] (optional): a version the caller already rendered; when it is still current the reply
 -- is the string '=' and nothing else is read (a memoised response is still good).
 --#include view_version

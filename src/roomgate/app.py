@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
 from roomgate.api import admin, admin_polling, availability, booking, ops
+from roomgate.api.body_limit import BodyLimit
 from roomgate.api.errors import install_error_handlers
 from roomgate.api.inbound_limit import InboundRateLimit
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
@@ -75,6 +76,7 @@ def create_app(
     install_error_handlers(app)
     app.state.view_memo = ViewMemo(settings.response_memo_entries)
     app.add_middleware(ServeMemoized, memo=app.state.view_memo)  # inside the rate limit
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # before any body is read
     app.add_middleware(
         InboundRateLimit,
         reads_per_minute=settings.rate_limit_reads_per_minute,

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # -- domain ---------------------------------------------------------------------------------
     max_stay_nights: int = Field(default=30, gt=0, le=365)
     max_range_days: int = Field(default=90, gt=0, le=730)
+    # How far ahead (days from today, UTC) a night may be asked for or booked.
+    max_advance_days: int = Field(default=1825, gt=0, le=3660)
+    # Largest request body accepted (bytes); a bigger one is refused with 413 before it is read.
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
 
     # -- vendors ---------------------------------------------------------------------------------
     cloudbeds_base_url: str = Field(

@@ -159,6 +159,11 @@ class Container:
         """Yesterday in UTC: a hotel east of UTC may already be on the next day."""
         return datetime.fromtimestamp(self.clock.now(), UTC).date() - timedelta(days=1)
 
+    def latest_check_out(self) -> date:
+        """The last date a stay or an inventory query may reach (`ROOMGATE_MAX_ADVANCE_DAYS`)."""
+        today = datetime.fromtimestamp(self.clock.now(), UTC).date()
+        return today + timedelta(days=self.settings.max_advance_days)
+
     async def aclose(self) -> None:
         await self.http.aclose()
         await self.redis.aclose()

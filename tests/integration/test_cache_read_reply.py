@@ -7,15 +7,19 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roomgate.cache import keys, scripts
 from roomgate.cache.models import READ_WIDTH, parse_night
 from roomgate.clock import FakeClock
-from tests.integration.cache_support import make_cache
+from roomgate.domain.money import Money
+from roomgate.pms.types import NightRate, RoomType
+from tests.integration.cache_support import make_cache, put_snapshot
 
 NOW_MS = 1_767_225_600_000
 ROOMS = ["room_456", "room_789"]
@@ -132,3 +136,43 @@ async def test_an_empty_grid_needs_no_round_trip_and_an_empty_reply_is_an_array(
     # then (real Redis' cjson would encode an empty table as {}: the script answers [] itself)
     assert rows == {room: [] for room in ROOMS}
     assert read.room_types is None and read.rows() == {}
+
+
+@pytest.mark.parametrize("night_count", [1, 9, 73, 90])
+async def test_the_warm_read_keeps_every_value_in_its_place(any_redis: Any, night_count: int) -> None:
+    # given 1-5 room types cached for 1, 9, 73 or 90 nights (the sizes at which the in-process
+    # Redis' cjson.encode once swapped a night's fields), and the room-type list
+    clock = FakeClock(NOW_MS / 1000)
+    cache = make_cache(any_redis, clock)
+    for room_count in range(1, 6):
+        hotel, rooms = f"hotel_place{night_count}_{room_count}", [f"room_{i}" for i in range(room_count)]
+        nights = [date(2027, 5, 20) + timedelta(days=i) for i in range(night_count)]
+        await cache.put_room_types(
+            hotel, [RoomType(r, 'Twin "Sea"', 2) for r in rooms], read_started_at=clock.now()
+        )
+        for room in rooms:
+            await put_snapshot(cache, 3, nights, room=room, hotel=hotel, price="98000")
+        # when
+        read = await cache.read_hotel(hotel, rooms, nights)
+        # then
+        assert read.room_types is not None and [rt.room_type_id for rt in read.room_types.room_types] == rooms
+        for room in rooms:
+            assert [(n.available, n.held, n.price, n.rate_plan_id, n.read_at) for n in read.rows()[room]] == [
+                (3, 0, Money(Decimal("98000"), "KRW"), "rp_std", clock.now())
+            ] * night_count
+
+
+async def test_values_that_need_escaping_come_back_as_stored(any_redis: Any) -> None:
+    # given a rate plan id and a room name with quotes, backslashes, control characters and Hangul
+    clock = FakeClock(NOW_MS / 1000)
+    cache = make_cache(any_redis, clock)
+    odd = 'BAR|"q"\\x\x00\t\x1b요금/'
+    nights = [date(2027, 5, 20), date(2027, 5, 21)]
+    await cache.put_room_types("hotel_odd", [RoomType("room_456", odd, 2)], read_started_at=clock.now())
+    rates = [NightRate("room_456", n, Money(Decimal("98000"), "KRW"), odd) for n in nights]
+    await cache.store_snapshot("hotel_odd", ["room_456"], nights, [], rates, read_started_at=clock.now())
+    # when
+    read = await cache.read_hotel("hotel_odd", ["room_456"], nights)
+    # then
+    assert read.room_types is not None and read.room_types.room_types[0].name == odd
+    assert [n.rate_plan_id for n in read.rows()["room_456"]] == [odd, odd]

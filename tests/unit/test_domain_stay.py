@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.stay import Stay, date_range, parse_date
+from roomgate.domain.stay import Stay, date_range, ensure_bookable, parse_date
 
 dates = st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31))
 
@@ -56,3 +56,34 @@ def test_bad_dates_name_the_field(text: str) -> None:
     with pytest.raises(DomainError) as err:
         parse_date(text, "checkIn")
     assert "checkIn" in err.value.user_message
+
+
+@pytest.mark.parametrize("text", ["2027-W10-1", "2027W101xx", "20270520xx", "٢٠٢٧-٠٥-٢٠", "2027-05-20 "])
+def test_only_the_calendar_date_form_is_a_date(text: str) -> None:
+    # ISO week dates and basic forms parse with date.fromisoformat; the API takes YYYY-MM-DD only
+    with pytest.raises(DomainError) as err:
+        parse_date(text, "from")
+    assert err.value.code is ErrorCode.VALIDATION_ERROR and "from" in err.value.user_message
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "ok"),
+    [
+        (date(2027, 1, 9), date(2027, 1, 11), False),  # before the earliest check-in
+        (date(2027, 1, 10), date(2027, 1, 12), True),
+        (date(2032, 1, 8), date(2032, 1, 10), True),  # ends on the latest date
+        (date(2032, 1, 9), date(2032, 1, 11), False),
+        (date(9999, 12, 29), date(9999, 12, 31), False),
+        (date(1, 1, 1), date(1, 1, 3), False),
+    ],
+)
+def test_bookable_nights_lie_between_the_earliest_and_the_latest_date(
+    start: date, end: date, ok: bool
+) -> None:
+    earliest, latest = date(2027, 1, 10), date(2032, 1, 10)
+    if ok:
+        ensure_bookable(start, end, earliest=earliest, latest=latest)
+    else:
+        with pytest.raises(DomainError) as err:
+            ensure_bookable(start, end, earliest=earliest, latest=latest)
+        assert err.value.code is ErrorCode.VALIDATION_ERROR

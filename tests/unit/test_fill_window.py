@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,3 +103,20 @@ def test_a_window_always_covers_the_request_within_the_limits(
     # and where it widened, it ends on a block boundary
     if (first, last) != (start, end):
         assert (last - EPOCH).days % block == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(9999, 12, 29), date(9999, 12, 31)),
+        (date.max - timedelta(days=1), date.max),
+        (date(1, 1, 1), date(1, 1, 3)),
+        (date.min, date.min + timedelta(days=1)),
+    ],
+)
+def test_windows_stop_at_the_ends_of_the_calendar(start: date, end: date) -> None:
+    # given nights whose aligned blocks would run past date.max or before date.min
+    # when
+    first, last = window(start, end, block=28, not_before=date.min)
+    # then: clamped to the calendar, still covering the request
+    assert date.min <= first <= start and end <= last <= date.max

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -11,7 +12,7 @@ from roomgate.api.schemas import ID_PATTERN, ErrorOut
 from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.stay import Stay, parse_date
+from roomgate.domain.stay import Stay, ensure_bookable, parse_date
 from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.services.availability_models import NightAvailability
 
@@ -35,6 +36,11 @@ def _vendor(vendor: str) -> str:
     if vendor not in SUPPORTED_VENDORS:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {vendor[:20]}")
     return vendor
+
+
+def _ensure_bookable(container: Container, start: date, end: date, field: str) -> None:
+    earliest, latest = container.earliest_check_in(), container.latest_check_out()
+    ensure_bookable(start, end, earliest=earliest, latest=latest, field=field)
 
 
 def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
@@ -68,6 +74,7 @@ async def room_type_inventory(
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
+    _ensure_bookable(container, start, end, "from")
     result = await container.availability.room_type_inventory(
         _vendor(vendor),
         hotel_id,
@@ -102,6 +109,7 @@ async def stay_availability(
 ) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
+    _ensure_bookable(container, stay.check_in, stay.check_out, "checkIn")
     result = await container.availability.stay_availability(
         _vendor(vendor), hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )

@@ -15,7 +15,7 @@ from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money, MoneyError
-from roomgate.domain.stay import Stay
+from roomgate.domain.stay import Stay, ensure_bookable
 from roomgate.ledger.bookings import BookingAlreadyExists, BookingNotFound
 from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
 from roomgate.ledger.models import Booking
@@ -29,6 +29,8 @@ from roomgate.services.saga_lease import SagaTakenOver
 router = APIRouter(prefix="/api", tags=["booking"])
 
 REPLAYED = {"Idempotent-Replayed": "true"}
+# 1–255 visible ASCII characters: an empty key would be one key shared by every caller.
+IDEMPOTENCY_KEY = r"^[!-~]{1,255}$"
 # Answers that mean the checkout stopped before any side effect: the key is freed for a retry.
 NOTHING_DONE = {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -40,7 +42,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def checkout(
     body: CheckoutIn,
     container: ContainerDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY)] = None,
 ) -> JSONResponse:
     """Hold the rooms, pre-authorise, reserve at the PMS, capture — or roll everything back."""
     command = to_command(body, container)
@@ -125,8 +127,8 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
     if body.vendor not in SUPPORTED_VENDORS:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {body.vendor}")
     stay = Stay.parse(body.checkIn, body.checkOut, max_nights=settings.max_stay_nights)
-    if stay.check_in < container.earliest_check_in():
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "체크인 날짜가 지났습니다")
+    earliest, latest = container.earliest_check_in(), container.latest_check_out()
+    ensure_bookable(stay.check_in, stay.check_out, earliest=earliest, latest=latest)
     try:
         amount = Money.from_minor(body.payment.amount, body.payment.currency)
     except MoneyError:

@@ -73,6 +73,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(ErrorCode.NOT_FOUND, status=404)
         if exc.status_code == 401:
             return error_response(ErrorCode.UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+        if exc.status_code == 413:  # api/body_limit.py: the message names the limit
+            return error_response(ErrorCode.VALIDATION_ERROR, str(exc.detail), status=413)
         code = ErrorCode.VALIDATION_ERROR if exc.status_code < 500 else ErrorCode.INTERNAL_ERROR
         return error_response(code, f"{code.message} (HTTP {exc.status_code})", status=exc.status_code)
 

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"
+# Never part of a name, an address or a token: control characters (NUL, newlines, escapes), lone
+# surrogates, line/paragraph separators and the bidirectional overrides used to disguise text.
+_FORBIDDEN_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable_text(value: object) -> object:
+    """A field validator: refuse text carrying control characters (the value is never echoed)."""
+    if isinstance(value, str) and any(
+        ch in _BIDI_CONTROLS or unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in value
+    ):
+        raise ValueError("제어 문자는 사용할 수 없습니다")
+    return value
 
 
 class GuestInfoIn(BaseModel):
@@ -18,6 +32,8 @@ class GuestInfoIn(BaseModel):
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
     phone: str = Field(default="", max_length=40, pattern=r"^[0-9+\-() ]*$")
     country: str = Field(default="KR", pattern=r"^[A-Z]{2}$")
+
+    _printable = field_validator("firstName", "lastName", "email", "phone", mode="before")(printable_text)
 
 
 class PaymentIn(BaseModel):
@@ -37,6 +53,8 @@ class PaymentIn(BaseModel):
     orderId: str | None = Field(
         default=None, min_length=6, max_length=64, description="Toss: the widget's orderId"
     )
+
+    _printable = field_validator("cardToken", "paymentKey", "orderId", mode="before")(printable_text)
 
     @field_validator("amount", mode="before")
     @classmethod

@@ -69,10 +69,6 @@ def create_redis(url: str | None, *, server: Any = None) -> aioredis.Redis:
     if url is None:
         import fakeredis
 
-        from roomgate.cache.fakeredis_cjson import patch_fakeredis_cjson
-
-        patch_fakeredis_cjson()
-
         return fakeredis.FakeAsyncRedis(
             server=server or in_process_server(),
             decode_responses=True,
@@ -143,10 +139,6 @@ def create_cluster_client(url: str) -> aioredis.Redis:
 def fresh_in_process_redis() -> aioredis.Redis:
     """A client on a brand-new in-process server (tests)."""
     import fakeredis
-
-    from roomgate.cache.fakeredis_cjson import patch_fakeredis_cjson
-
-    patch_fakeredis_cjson()
 
     return fakeredis.FakeAsyncRedis(
         server=fakeredis.FakeServer(),

@@ -105,10 +105,10 @@ async def read(
     raw = await script([lead, grid], [now_ms, layout, len(lead.names) - 1, expect_version or ""])
     if raw == "=":
         return HotelRead(hotel_id, None, [], 0, room_type_ids, nights, mode, unchanged=True)
-    values = json.loads(raw)
+    values = json.loads(raw)  # strings; '' = absent
     version, until_ms = values[0], values[1]
     offset = len(lead.names) + 1
-    room_types = decode_fresh(values[2], now_ms) if with_room_types else None
+    room_types = decode_fresh(values[2] or None, now_ms) if with_room_types else None
     return HotelRead(
         hotel_id,
         room_types,
@@ -118,7 +118,7 @@ async def read(
         nights,
         mode,
         version=version,
-        until_ms=None if until_ms is None else int(until_ms),
+        until_ms=int(until_ms) if until_ms else None,
     )
 
 

@@ -1,7 +1,7 @@
-"""Decode the packed reply of lua/read_range.lua (one JSON array) into `CachedNight`s.
+"""Decode the packed reply of lua/read_range.lua (one JSON array of strings) into `CachedNight`s.
 
 This is the hot path of every availability request, so the 'fresh' layout has its own tight
-loop; the rules are the same as `models.parse_night`, with `None` (JSON null) for "absent".
+loop; the rules are the same as `models.parse_night`, '' meaning "absent" in both layouts.
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ def decode_grid(
                 CachedNight(
                     room,
                     night,
-                    None if avail is None else int(avail),
+                    int(avail) if avail else None,
                     int(held),
                     cached_price(amount, currency) if amount and currency else None,
                     plan or None,
-                    rate_read is not None,
+                    rate_read != "",
                     _read_at(inv_read, rate_read),
                     False,
                 )
@@ -57,30 +57,30 @@ def decode_grid(
 def _with_lkg(room: str, night: date, row: Sequence[Any], mode: str) -> CachedNight:
     avail, inv_read, held, amount, currency, plan, rate_read = row[:7]
     stale = False
-    if mode == "lkg" or avail is None:
+    if mode == "lkg" or avail == "":
         avail, inv_read = row[7], row[8]
-        stale = avail is not None
-    if mode == "lkg" or rate_read is None:
+        stale = avail != ""
+    if mode == "lkg" or rate_read == "":
         amount, currency, plan, rate_read = row[9:13]
-        stale = stale or rate_read is not None
+        stale = stale or rate_read != ""
     return CachedNight(
         room,
         night,
-        None if avail is None else int(avail),
+        int(avail) if avail else None,
         int(held),
         cached_price(amount, currency) if amount and currency else None,
         plan or None,
-        rate_read is not None,
+        rate_read != "",
         _read_at(inv_read, rate_read),
         stale,
     )
 
 
-def _read_at(inv_read: str | None, rate_read: str | None) -> float | None:
+def _read_at(inv_read: str, rate_read: str) -> float | None:
     """When the older of the two PMS reads began (seconds; the reply holds milliseconds)."""
-    if inv_read is None:
-        return None if rate_read is None else int(rate_read) / 1000
-    if rate_read is None:
+    if not inv_read:
+        return int(rate_read) / 1000 if rate_read else None
+    if not rate_read:
         return int(inv_read) / 1000
     return min(int(inv_read), int(rate_read)) / 1000
 
@@ -93,5 +93,5 @@ def _count(values: Sequence[Any], width: int, mode: str) -> None:
         kinds += [("lkg_inv", 8), ("lkg_rate", 12)]
     for kind, position in kinds:
         column = values[position::width]
-        misses = column.count(None)
+        misses = column.count("")
         count_lookups(kind, len(column) - misses, misses)

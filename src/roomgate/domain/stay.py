@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,6 +10,9 @@ from datetime import date, timedelta
 from roomgate.domain.errors import DomainError, ErrorCode
 
 DEFAULT_MAX_NIGHTS = 30
+# Only the calendar date form; `date.fromisoformat` also takes ISO week dates (2027-W10-1), and
+# `\d` would take any script's digits.
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +49,7 @@ class Stay:
 def parse_date(value: str, field: str) -> date:
     """Parse `YYYY-MM-DD` strictly, naming the field when it is wrong."""
     try:
-        if len(value) != 10:
+        if not isinstance(value, str) or not DATE_FORM.fullmatch(value):
             raise ValueError(value)
         return date.fromisoformat(value)
     except (TypeError, ValueError):
@@ -57,3 +61,16 @@ def parse_date(value: str, field: str) -> date:
 def date_range(start: date, end: date) -> list[date]:
     """Dates from `start` up to but not including `end`."""
     return [start + timedelta(days=i) for i in range((end - start).days)]
+
+
+def ensure_bookable(start: date, end: date, *, earliest: date, latest: date, field: str = "checkIn") -> None:
+    """Refuse nights before `earliest` (already past for every hotel) and dates after `latest`
+    (beyond how far ahead anything is sold; it also keeps date arithmetic off the calendar's end)."""
+    if start < earliest:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, f"{field} — 지난 날짜입니다 ({earliest.isoformat()}부터 가능합니다)"
+        )
+    if end > latest:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, f"{latest.isoformat()}까지의 날짜만 조회·예약할 수 있습니다"
+        )

@@ -28,8 +28,12 @@ def fill_window(
     `max_nights`."""
     if block_days <= 1 or end <= not_before:
         return start, end
-    first = EPOCH + timedelta(days=(start - EPOCH).days // block_days * block_days)
-    last = EPOCH + timedelta(days=-((EPOCH - end).days // block_days) * block_days)
+    # In ordinals, clamped to the calendar: a block may run past date.max or before date.min.
+    epoch = EPOCH.toordinal()
+    first_day = epoch + (start.toordinal() - epoch) // block_days * block_days
+    last_day = epoch - (epoch - end.toordinal()) // block_days * block_days
+    first = date.fromordinal(max(first_day, 1))
+    last = date.fromordinal(min(last_day, date.max.toordinal()))
     first = max(first, min(start, not_before))
     if max_nights is not None and (last - first).days > max_nights:
         return start, end

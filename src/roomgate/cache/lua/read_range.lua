@@ -9,23 +9,23 @@
 --            ('' = absent; a present rate with price '' means the PMS offered no price that night).
 --   'fresh'  KEYS in groups of 3 (inv, rate, night holds); the first 7 of those values per pair.
 --   'all'    KEYS in groups of 5; all 13 values per pair.
---   Both named layouts reply with ONE string, a cjson array, because a client parses one bulk
---   string far faster than a thousand-element array. Values stay the strings Redis holds (held
---   too) and an absent one is null: cjson formats numbers with sprintf, which cost this single
---   shared Redis thread more than int() costs the (many) clients.
+--   Both named layouts reply with ONE string: the same values ('' = absent) as a JSON array of
+--   strings, because a client parses one bulk string far faster than a thousand-element array.
+--   The text is built by _json_text.lua, in index order — never by cjson.encode, whose in-process
+--   (fakeredis) version walks the table in `next` order (issue 10).
 -- Named layouts: KEYS[1] is the hotel's view version (ver:{hotel}); ARGV[3] says how many KEYS
 -- after it are copies of the hotel's room-type list; then come the groups. The reply opens with
 -- the version, the time (ms, a string) until which everything read stays as
--- read (the earliest fresh-copy expiry or active-hold expiry; null when nothing was), and the
--- list copies' raw values (null when missing), so the same call also answers "which rooms".
+-- read (the earliest fresh-copy expiry or active-hold expiry; '' when nothing was), and the
+-- list copies' raw values ('' when missing), so the same call also answers "which rooms".
 -- ARGV[4] (optional): a version the caller already rendered; when it is still current the reply
 -- is the string '=' and nothing else is read (a memoised response is still good).
 --#include view_version
+--#include json_text
 local now = tonumber(ARGV[1])
 local after_now = '(' .. ARGV[1]  -- holds whose expiry is after now are active
 local packed = ARGV[2] ~= nil
 local absent = ''
-if packed then absent = cjson.null end
 local out, n = {}, 0
 local until_ms = nil  -- earliest expiry among what was read as fresh or active
 
@@ -92,6 +92,7 @@ if packed then
   end
   if ARGV[2] == 'fresh' then width = 3 end
 end
+local grid_from = n + 1  -- out[grid_from..]: the pairs' values
 
 for base = first, #KEYS, width do
   read_inv(KEYS[base])
@@ -104,4 +105,4 @@ for base = first, #KEYS, width do
 end
 if not packed then return out end
 if until_ms then out[2] = string.format('%d', until_ms) end
-return cjson.encode(out)
+return json_strings(out, n, grid_from)

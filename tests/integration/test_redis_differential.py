@@ -256,7 +256,9 @@ class Scenario:
 
     async def resilience(self) -> None:
         now_ms = round(self.clock.now() * 1000)
-        which = self.draw(st.sampled_from(["breaker", "degraded", "rate_limit", "lease", "bump"]))
+        which = self.draw(
+            st.sampled_from(["breaker", "degraded", "rate_limit", "inbound_limit", "lease", "bump"])
+        )
         if which == "breaker":
             key = self.draw(st.sampled_from(["breaker:{hotel_diff}:cloudbeds", "breaker:{hotel_diff}:mews"]))
             op = self.draw(st.sampled_from(["admit", "success", "failure", "release"]))
@@ -282,6 +284,12 @@ class Scenario:
             await self.compare(
                 "outbound_rate_limit",
                 lambda s: s.script["outbound_rate_limit"](keys=["ratelimit:cloudbeds:x"], args=args),
+            )
+        elif which == "inbound_limit":
+            args = [now_ms, self.draw(st.sampled_from([3, 7, 60])), 60_000, self.draw(st.integers(1, 5))]
+            await self.compare(
+                "inbound_rate_limit",
+                lambda s: s.script["inbound_rate_limit"](keys=["inrate:{client}:reads"], args=args),
             )
         elif which == "lease":
             mine = self.draw(st.booleans())
@@ -329,6 +337,7 @@ def test_in_process_redis_replies_like_a_real_redis(
         "hold_create",
         "hold_release",
         "hold_unchecked_write",
+        "inbound_rate_limit",
         "lease_release",
         "outbound_rate_limit",
         "read_range",

@@ -21,7 +21,8 @@ if now > stamp then
 end
 local granted = math.min(want, math.floor(tokens))
 tokens = tokens - granted
-redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', string.format('%d', stamp))
+-- fixed formats: tostring() of a float differs between Lua versions (real vs in-process Redis)
+redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'ts', string.format('%d', stamp))
 redis.call('PEXPIRE', KEYS[1], period + 1000)
 if granted > 0 then return {granted, 0} end
 return {0, math.max(1, math.ceil((1 - tokens) / per_ms))}

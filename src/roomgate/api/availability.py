@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
+from roomgate.api.schemas import ID_PATTERN
 from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -17,7 +18,7 @@ from roomgate.services.availability_models import NightAvailability
 
 router = APIRouter(prefix="/api/hotels", tags=["availability"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 404, 503)}
+_ERRORS = errors(400, 404, 502, 503)
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 Vendor = Annotated[str, Query(description="PMS vendor: cloudbeds or mews")]
 
@@ -56,7 +57,11 @@ def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/{hotel_id}/room-types/{room_type_id}/inventory", responses=_ERRORS, response_model=None)
+@router.get(
+    "/{hotel_id}/room-types/{room_type_id}/inventory",
+    responses={200: {"model": InventoryOut}, **_ERRORS},  # documented; rendered by `respond`
+    response_model=None,
+)
 async def room_type_inventory(
     request: Request,
     hotel_id: PathId,
@@ -68,8 +73,9 @@ async def room_type_inventory(
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
+    await container.require_vendor(_vendor(vendor), hotel_id)
     result = await container.availability.room_type_inventory(
-        _vendor(vendor),
+        vendor,
         hotel_id,
         room_type_id,
         start,
@@ -89,7 +95,9 @@ async def room_type_inventory(
     return respond(request, content, result.age_seconds, result.stamp)
 
 
-@router.get("/{hotel_id}/availability", responses=_ERRORS, response_model=None)
+@router.get(
+    "/{hotel_id}/availability", responses={200: {"model": AvailabilityOut}, **_ERRORS}, response_model=None
+)
 async def stay_availability(
     request: Request,
     hotel_id: PathId,
@@ -102,8 +110,9 @@ async def stay_availability(
 ) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
+    await container.require_vendor(_vendor(vendor), hotel_id)
     result = await container.availability.stay_availability(
-        _vendor(vendor), hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
+        vendor, hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )
     content = {
         "success": True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"
@@ -71,8 +71,8 @@ class CheckoutIn(BaseModel):
     checkIn: str = Field(description="YYYY-MM-DD")
     checkOut: str = Field(description="YYYY-MM-DD")
     guestInfo: GuestInfoIn
-    adults: int = Field(default=1, ge=1, le=20)
-    children: int = Field(default=0, ge=0, le=20)
+    adults: StrictInt = Field(default=1, ge=1, le=20)
+    children: StrictInt = Field(default=0, ge=0, le=20)
     payment: PaymentIn
 
 

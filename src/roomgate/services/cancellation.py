@@ -16,7 +16,7 @@ from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingNotFound, BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
-from roomgate.metrics import CHECKOUTS
+from roomgate.metrics import CANCELLATIONS
 from roomgate.payments.base import PaymentError, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.services.compensation import booking_amount
@@ -60,15 +60,19 @@ class Cancellation:
     async def finish(self, booking: Booking) -> Booking:
         """Complete a `cancelling` booking: PMS cancel, refund, then `cancelled` and rooms back on sale."""
         cancel_sent_at = self.clock.now()
-        await self._cancel_at_pms(booking)
-        await self._refund(booking)
+        try:
+            await self._cancel_at_pms(booking)
+            payment = await self._refund(booking)
+        except DomainError:
+            CANCELLATIONS.labels("incomplete").inc()
+            raise
         try:
             await self.bookings.transition(
                 booking.booking_id,
                 BookingStatus.CANCELLING,
                 BookingStatus.CANCELLED,
                 event="cancelled",
-                payment_status=PaymentStatus.REFUNDED.value,
+                payment_status=payment.value if payment is not None else booking.payment_status,
             )
         except StaleBookingState:  # a concurrent request finished first
             return await self.bookings.get(booking.booking_id)
@@ -80,7 +84,7 @@ class Cancellation:
             )
         except Exception as exc:
             log.warning("cache_increment_failed", booking_id=booking.booking_id, error=type(exc).__name__)
-        CHECKOUTS.labels("cancelled").inc()
+        CANCELLATIONS.labels("cancelled").inc()
         log.info("booking_cancelled", booking_id=booking.booking_id, hotel_id=booking.hotel_id)
         return await self.bookings.get(booking.booking_id)
 
@@ -98,23 +102,28 @@ class Cancellation:
         detail = {"reservationId": booking.pms_reservation_id}
         await self.bookings.add_event(booking.booking_id, "pms_cancelled", detail)
 
-    async def _refund(self, booking: Booking) -> None:
+    async def _refund(self, booking: Booking) -> PaymentStatus | None:
+        """Give the money back; the payment's state after that (None: the booking had no payment)."""
         if not booking.payment_auth_id:
-            return
+            return None
         gateway = self.gateways(booking.payment_provider or "sandbox")
         try:
             state = await gateway.get_status(booking.payment_auth_id)
             if state is PaymentStatus.CAPTURED:
                 amount = booking_amount(booking)
                 await gateway.refund(booking.payment_auth_id, booking.booking_id, amount, "cancelled")
+                state = PaymentStatus.REFUNDED
             elif state is PaymentStatus.AUTHORIZED:
                 await gateway.void(booking.payment_auth_id, booking.booking_id)
+                state = PaymentStatus.VOIDED
             elif state in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}:
-                return  # already given back (a retry of this cancellation)
+                return state  # already given back (a retry of this cancellation)
             else:  # UNKNOWN or FAILED: never mark money returned without the provider saying so
                 raise PaymentError(f"payment state {state.value}", provider=gateway.name)
         except PaymentError as exc:
             retry_later = "환불 처리에 실패했습니다. 잠시 후 다시 시도하세요"
             raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc
         detail = {"authorizationId": booking.payment_auth_id}
-        await self.bookings.add_event(booking.booking_id, "payment_refunded", detail)
+        event = "payment_voided" if state is PaymentStatus.VOIDED else "payment_refunded"
+        await self.bookings.add_event(booking.booking_id, event, detail)
+        return state

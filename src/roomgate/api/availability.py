@@ -8,19 +8,17 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
-from roomgate.api.schemas import ID_PATTERN
+from roomgate.api.schemas import ID_PATTERN, Vendor
 from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
-from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay, parse_date
-from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.services.availability_models import NightAvailability
 
 router = APIRouter(prefix="/api/hotels", tags=["availability"])
 
 _ERRORS = errors(400, 404, 502, 503)
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
-Vendor = Annotated[str, Query(description="PMS vendor: cloudbeds or mews")]
+VendorQuery = Annotated[Vendor, Query(description="the hotel's PMS vendor (its configuration names it)")]
 
 
 async def _container(request: Request) -> Container:
@@ -30,12 +28,6 @@ async def _container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(_container)]
-
-
-def _vendor(vendor: str) -> str:
-    if vendor not in SUPPORTED_VENDORS:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {vendor[:20]}")
-    return vendor
 
 
 def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
@@ -67,13 +59,13 @@ async def room_type_inventory(
     hotel_id: PathId,
     room_type_id: PathId,
     container: ContainerDep,
-    vendor: Vendor,
+    vendor: VendorQuery,
     from_: Annotated[str, Query(alias="from", description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(description="day after the last night, YYYY-MM-DD")],
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
-    await container.require_vendor(_vendor(vendor), hotel_id)
+    await container.require_vendor(vendor, hotel_id)
     result = await container.availability.room_type_inventory(
         vendor,
         hotel_id,
@@ -102,7 +94,7 @@ async def stay_availability(
     request: Request,
     hotel_id: PathId,
     container: ContainerDep,
-    vendor: Vendor,
+    vendor: VendorQuery,
     check_in: Annotated[str, Query(alias="checkIn")],
     check_out: Annotated[str, Query(alias="checkOut")],
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
@@ -110,7 +102,7 @@ async def stay_availability(
 ) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
-    await container.require_vendor(_vendor(vendor), hotel_id)
+    await container.require_vendor(vendor, hotel_id)
     result = await container.availability.stay_availability(
         vendor, hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
+# The PMS vendors roomgate speaks (pms.base.SUPPORTED_VENDORS); a hotel is at exactly one of them.
+Vendor = Literal["cloudbeds", "mews"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"
 
 
@@ -28,7 +30,7 @@ class PaymentIn(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     provider: Literal["sandbox", "toss", "stripe"] | None = None
     paymentKey: str | None = Field(
-        default=None, max_length=200, description="Toss: from the widget's authentication"
+        default=None, min_length=1, max_length=200, description="Toss: from the widget's authentication"
     )
     orderId: str | None = Field(
         default=None, min_length=6, max_length=64, description="Toss: the widget's orderId"
@@ -65,7 +67,7 @@ class CheckoutIn(BaseModel):
         },
     )
 
-    vendor: str = Field(pattern=r"^[a-z]{2,20}$")
+    vendor: Vendor
     hotelId: str = Field(pattern=ID_PATTERN)
     roomTypeId: str = Field(pattern=ID_PATTERN)
     checkIn: str = Field(description="YYYY-MM-DD")

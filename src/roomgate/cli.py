@@ -84,10 +84,14 @@ def demo(
 @app.command()
 def serve(
     host: str = typer.Option(
-        None, help="Interface to listen on.  [default: 127.0.0.1]", envvar="ROOMGATE_HOST", show_envvar=True
+        None,
+        help="Interface to listen on.",
+        envvar="ROOMGATE_HOST",
+        show_envvar=True,
+        show_default="127.0.0.1",
     ),
     port: int = typer.Option(
-        None, help="Port to listen on.  [default: 8000]", envvar="ROOMGATE_PORT", show_envvar=True
+        None, help="Port to listen on.", envvar="ROOMGATE_PORT", show_envvar=True, show_default="8000"
     ),
 ) -> None:
     """Serve the API with the configured database (DATABASE_URL, migrated by `roomgate migrate`), Redis
@@ -142,7 +146,8 @@ def simulate(
     api_key: str = typer.Option(
         None,
         "--api-key",
-        help="Accept only this API/secret key.  [default: any key of the vendor's test form]",
+        help="Accept only this API/secret key.",
+        show_default="any key of the vendor's test form",
     ),
 ) -> None:
     """Run a vendor simulator (the vendor's paths, auth, encodings and errors) with a /_sim/ control API."""

@@ -11,6 +11,7 @@ Run alone: `.venv/bin/python -m pytest -m schemathesis -p no:cacheprovider -q`."
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -46,7 +47,8 @@ from tests.e2e.stack import checkout_body, stay_dates
 pytestmark = [pytest.mark.schemathesis, pytest.mark.slow]
 
 ADMIN_TOKEN = "schemathesis-admin-token"
-MAX_EXAMPLES = 60  # per operation and mode: 9 operations × 2 modes
+MAX_EXAMPLES = 60  # per operation and generated mode
+MAX_COVERAGE_CASES = 150  # per operation
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -126,6 +128,15 @@ def _anchored(path: str) -> dict[str, Any]:
     return {}
 
 
+RECORD_TO = os.environ.get("ROOMGATE_SCHEMATHESIS_RECORD")  # a file: one line per request, for reports
+
+
+def _record(method: str, path: str, mode: str, status: int) -> None:
+    if RECORD_TO:
+        with open(RECORD_TO, "a", encoding="utf-8") as record:
+            record.write(f"{method} {path} {mode} {status}\n")
+
+
 def _cases() -> list[tuple[str, str, str]]:
     # The schema alone (no lifespan, no I/O) names the tests: each operation with valid input, with
     # invalid input where it takes any, and with real ids and dates where it names a hotel or booking.
@@ -138,6 +149,7 @@ def _cases() -> list[tuple[str, str, str]]:
                 cases.append((method.upper(), path, "negative"))
             if _anchored(path):
                 cases.append((method.upper(), path, "anchored"))
+            cases.append((method.upper(), path, "coverage"))
     return cases
 
 
@@ -146,6 +158,20 @@ def test_the_api_answers_as_documented(api_schema: Any, method: str, path: str, 
     operation = api_schema[path][method]
     statuses: Counter[int] = Counter()
     headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"} if path.startswith("/api/admin") else None
+    if mode == "coverage":
+        # schemathesis' deterministic coverage cases: boundaries, wrong types (`"children": false`),
+        # missing fields, and methods the path does not take (405 + Allow)
+        generated = api_schema.iter_coverage_cases(
+            operation,
+            generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+            generation_config=api_schema.config.generation_for(operation=operation, phase="coverage"),
+        )
+        for case in itertools.islice(generated, MAX_COVERAGE_CASES):
+            response = case.call_and_validate(headers=headers, checks=CHECKS)
+            statuses[response.status_code] += 1
+            _record(method, path, mode, response.status_code)
+        assert statuses
+        return
     if mode == "anchored":
         strategy = operation.as_strategy(GenerationMode.POSITIVE, **_anchored(path))
     else:
@@ -163,6 +189,7 @@ def test_the_api_answers_as_documented(api_schema: Any, method: str, path: str, 
     def answers_as_documented(case: Any) -> None:
         response = case.call_and_validate(headers=headers, checks=CHECKS)
         statuses[response.status_code] += 1
+        _record(method, path, mode, response.status_code)
 
     answers_as_documented()
     if mode == "anchored":  # the run reached the success answers, whose bodies were checked too

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -107,7 +108,14 @@ def _checkout(stack: Stack, **changes: Any) -> Any:
 
 @pytest.mark.parametrize(
     "change",
-    [{"children": False}, {"adults": True}, {"children": 0.0}, {"vendor": ""}, {"payment_paymentKey": ""}],
+    [
+        {"children": False},
+        {"adults": True},
+        {"children": 0.0},
+        {"vendor": ""},
+        {"payment_paymentKey": ""},
+        {"checkIn": ""},
+    ],
     ids=str,
 )
 def test_types_the_schema_forbids_are_refused(stack: Stack, change: dict[str, Any]) -> None:
@@ -130,6 +138,29 @@ def test_the_schema_forbids_what_the_server_refuses(document: dict[str, Any]) ->
     payment_key = schemas["PaymentIn"]["properties"]["paymentKey"]["anyOf"][0]
     assert payment_key["minLength"] == 1
     assert schemas["DegradedIn"]["properties"]["enabled"]["type"] == "boolean"
+    assert (
+        checkout["checkIn"]["pattern"] == checkout["checkOut"]["pattern"] == r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+    )
+    inventory = document["paths"]["/api/hotels/{hotel_id}/room-types/{room_type_id}/inventory"]["get"]
+    for parameter in inventory["parameters"]:
+        if parameter["name"] in {"from", "to"}:
+            assert parameter["schema"]["pattern"] == checkout["checkIn"]["pattern"]
+        if parameter["name"] == "vendor":
+            assert parameter["schema"]["enum"] == ["cloudbeds", "mews"]
+
+
+def test_the_checkout_example_is_a_stay_in_the_future(document: dict[str, Any]) -> None:
+    example = document["components"]["schemas"]["CheckoutIn"]["example"]
+    assert date.fromisoformat(example["checkIn"]) > date.today() + timedelta(days=7)
+
+
+@pytest.mark.parametrize("field", ["from", "to"])
+def test_an_empty_date_query_is_refused_as_the_schema_says(stack: Stack, field: str) -> None:
+    params = {"vendor": "cloudbeds", "from": "2030-01-01", "to": "2030-01-03", field: ""}
+    response = stack.client.get(
+        f"{stack.url}/api/hotels/hotel_123/room-types/room_456/inventory", params=params
+    )
+    assert response.status_code == 400 and field in response.json()["error"]
 
 
 @pytest.mark.parametrize("enabled", [0, 1, "true", None])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
-from roomgate.api.schemas import ID_PATTERN, Vendor
+from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, Vendor
 from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
 from roomgate.domain.stay import Stay, parse_date
@@ -60,8 +60,8 @@ async def room_type_inventory(
     room_type_id: PathId,
     container: ContainerDep,
     vendor: VendorQuery,
-    from_: Annotated[str, Query(alias="from", description="first night, YYYY-MM-DD")],
-    to: Annotated[str, Query(description="day after the last night, YYYY-MM-DD")],
+    from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
+    to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
@@ -95,8 +95,8 @@ async def stay_availability(
     hotel_id: PathId,
     container: ContainerDep,
     vendor: VendorQuery,
-    check_in: Annotated[str, Query(alias="checkIn")],
-    check_out: Annotated[str, Query(alias="checkOut")],
+    check_in: Annotated[str, Query(alias="checkIn", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
+    check_out: Annotated[str, Query(alias="checkOut", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> Response:

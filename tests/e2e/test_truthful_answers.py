@@ -163,6 +163,13 @@ def test_a_hotel_the_pms_does_not_know_is_a_clear_502_with_the_vendors_reason_lo
     assert "cbat_test_key_0001" not in json.dumps(lines)
 
 
+def test_a_checkout_at_a_hotel_the_pms_does_not_know_is_the_same_clear_502(stack: Stack) -> None:
+    response = stack.checkout({**checkout_body(*stay_dates(offset_days=90)), "hotelId": "hotel_999"})
+    assert response.status_code == 502, response.text
+    assert response.json()["errorCode"] == "PMS_UNAVAILABLE" and "거부" in response.json()["error"]
+    assert "X-Booking-Id" not in response.headers
+
+
 def test_a_room_type_the_pms_does_not_have_is_a_404(stack: Stack) -> None:
     start, end = stay_dates(offset_days=81)
     response = stack.client.get(

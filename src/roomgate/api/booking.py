@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 
 from roomgate.api.deps import ContainerDep
-from roomgate.api.errors import error_body
+from roomgate.api.errors import error_body, pms_failure
 from roomgate.api.responses import BookingDetailOut, BookingOut, errors
 from roomgate.api.schemas import ID_PATTERN, CheckoutIn, CheckoutOut
 from roomgate.container import Container
@@ -21,7 +21,7 @@ from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
 from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import SUPPORTED_VENDORS
-from roomgate.pms.errors import PMSError, PMSNotFound
+from roomgate.pms.errors import PMSError
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand, new_booking_id
 from roomgate.services.saga_lease import SagaTakenOver
@@ -110,9 +110,9 @@ async def _run(container: Container, command: CheckoutCommand, booking_id: str) 
         result = await saga.run(command, quote, booking_id)
     except DomainError as exc:  # includes SagaFailed
         return exc.code.http_status, error_body(exc.code, exc.user_message)
-    except PMSError as exc:  # pricing needed the PMS and it failed (nothing was held)
-        code = ErrorCode.NOT_FOUND if isinstance(exc, PMSNotFound) else ErrorCode.PMS_UNAVAILABLE
-        return code.http_status, error_body(code)
+    except PMSError as exc:  # pricing needed the PMS and it failed or refused (nothing was held)
+        status, payload, _headers = pms_failure(exc)
+        return status, payload
     out = CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number)
     return 200, out.model_dump()
 

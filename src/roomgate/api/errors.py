@@ -57,6 +57,27 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{ErrorCode.VALIDATION_ERROR.message}: {field} — {reason}"
 
 
+def pms_failure(exc: PMSError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, body and headers for a PMS failure nothing else handled; the vendor's own words go to
+    the log (redacted like every line), never to the client."""
+    reason = {"vendor": exc.vendor, "hotel_id": exc.hotel_id, "reason": exc.message[:300]}
+    if isinstance(exc, PMSNotFound):
+        log.warning("pms_not_found", **reason)
+        not_found = f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다"
+        return 404, error_body(ErrorCode.NOT_FOUND, not_found), None
+    if isinstance(exc, PMSAuthenticationError):  # e.g. Cloudbeds: "None of the included property id's match"
+        log.warning("pms_auth_failed", **reason)
+        refused = "PMS가 이 호텔에 대한 요청을 거부했습니다 (호텔 ID 또는 연동 키를 확인하세요)"
+        return 502, error_body(ErrorCode.PMS_UNAVAILABLE, refused), None
+    if isinstance(exc, PMSBadRequest):
+        log.warning("pms_refused", **reason)
+        return 502, error_body(ErrorCode.PMS_UNAVAILABLE, "PMS가 요청을 거부했습니다"), None
+    if isinstance(exc, PMSUnavailable):  # our breaker is open: already logged when it opened
+        return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "30"}
+    log.warning("pms_error", error=type(exc).__name__, **reason)
+    return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "5"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
@@ -80,27 +101,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(PMSError)
     async def _pms(_request: Request, exc: PMSError) -> JSONResponse:
-        # The vendor's own words go to the log (redacted like every line), never to the client.
-        reason = {"vendor": exc.vendor, "hotel_id": exc.hotel_id, "reason": exc.message[:300]}
-        if isinstance(exc, PMSNotFound):
-            log.warning("pms_not_found", **reason)
-            return error_response(
-                ErrorCode.NOT_FOUND, f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다"
-            )
-        if isinstance(exc, PMSAuthenticationError):
-            log.warning("pms_auth_failed", **reason)
-            return error_response(
-                ErrorCode.PMS_UNAVAILABLE,
-                "PMS가 이 호텔에 대한 요청을 거부했습니다 (호텔 ID 또는 연동 키를 확인하세요)",
-                status=502,
-            )
-        if isinstance(exc, PMSBadRequest):
-            log.warning("pms_refused", **reason)
-            return error_response(ErrorCode.PMS_UNAVAILABLE, "PMS가 요청을 거부했습니다", status=502)
-        if isinstance(exc, PMSUnavailable):
-            return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "30"})
-        log.warning("pms_error", error=type(exc).__name__, **reason)
-        return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "5"})
+        status, body, headers = pms_failure(exc)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -95,6 +95,7 @@ roomgate demo is up — SQLite at {DATA_DIR / "demo.db"}, in-process Redis, buil
   Cloudbeds sim  {base}/sim/cloudbeds/api/v1.3/getHotelDetails?propertyID=hotel_123
                  (header x-api-key: {DEMO_CLOUDBEDS_KEY})
   Admin token    {admin_token}
+                 curl -H 'Authorization: Bearer {admin_token}' {base}/api/admin/status
 
 The whole flow, ready to paste (bash):
 

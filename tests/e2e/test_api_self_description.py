@@ -49,6 +49,14 @@ def test_every_route_documents_a_typed_success_and_its_errors(document: dict[str
     assert {"400", "402", "404", "409", "500", "502", "503"} <= set(checkout)
 
 
+def test_every_answer_documents_its_request_id_and_a_checkout_its_booking(document: dict[str, Any]) -> None:
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            assert response["headers"]["x-request-id"]["required"] is True, (method, path, status)
+    checkout = document["paths"]["/api/booking/checkout"]["post"]["responses"]
+    assert all("X-Booking-Id" in response["headers"] for response in checkout.values())
+
+
 def test_admin_routes_declare_the_bearer_scheme(document: dict[str, Any]) -> None:
     schemes = document["components"]["securitySchemes"]
     assert schemes == {

@@ -61,9 +61,23 @@ def install_docs(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+REQUEST_ID_HEADER = {
+    "description": "the caller's X-Request-Id when it is 1–64 of [A-Za-z0-9._:-], else a new id; "
+    "every log line of the request carries it",
+    "required": True,
+    "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:\-]{1,64}$"},
+}
+BOOKING_ID_HEADER = {
+    "description": "the booking this checkout wrote (look it up at /api/bookings/{id}); absent when "
+    "the checkout was refused before any booking existed",
+    "schema": {"type": "string"},
+}
+
+
 def truthful_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Drop FastAPI's never-sent 422s; every operation that takes input documents the 400 it sends."""
-    for path_item in schema.get("paths", {}).values():
+    """Drop FastAPI's never-sent 422s; every operation that takes input documents the 400 it sends;
+    every answer documents its `x-request-id`, a checkout's its `X-Booking-Id`."""
+    for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             had_validation = responses.pop("422", None) is not None
@@ -73,6 +87,11 @@ def truthful_schema(schema: dict[str, Any]) -> dict[str, Any]:
                     "description": "Bad input (VALIDATION_ERROR); nothing changed",
                     "content": {"application/json": {"schema": _ERROR_REF}},
                 }
+            for response in responses.values():
+                headers = response.setdefault("headers", {})
+                headers["x-request-id"] = REQUEST_ID_HEADER
+                if path == "/api/booking/checkout":
+                    headers["X-Booking-Id"] = BOOKING_ID_HEADER
     components = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         components.pop(name, None)

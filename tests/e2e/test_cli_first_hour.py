@@ -32,9 +32,15 @@ def roomgate(
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=process_env(env or {}),
+        env=_clean_env(env or {}),
         timeout=60,
     )
+
+
+def _clean_env(extra: dict[str, str]) -> dict[str, str]:
+    # Only what the test sets: no REDIS_URL or DATABASE_URL inherited from the shell running the tests.
+    env = {k: v for k, v in process_env({}).items() if k not in {"REDIS_URL", "DATABASE_URL", "NO_COLOR"}}
+    return {**env, **extra}
 
 
 def test_dash_h_is_help_and_version_prints_the_version() -> None:

@@ -8,7 +8,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test test-fast lint typecheck bench clean lock
+.PHONY: install demo serve migrate worker test test-fast lint typecheck bench clean lock
 
 install: $(STAMP)
 
@@ -30,6 +30,13 @@ demo: install
 
 serve: install
 	$(BIN)/roomgate serve --host $(HOST) --port $(PORT)
+
+# `roomgate` is .venv/bin/roomgate (or `roomgate` after `source .venv/bin/activate`).
+migrate: install
+	$(BIN)/roomgate migrate
+
+worker: install
+	$(BIN)/roomgate worker
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

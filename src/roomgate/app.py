@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,11 +17,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from roomgate import __version__
 from roomgate.api import admin, admin_polling, availability, booking, ops
 from roomgate.api.body_limit import BodyLimit
-from roomgate.api.errors import install_error_handlers
+from roomgate.api.docs import install_docs
+from roomgate.api.errors import error_response, install_error_handlers
 from roomgate.api.inbound_limit import InboundRateLimit
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
 from roomgate.config import Settings, load_settings
 from roomgate.container import Container, build_container
+from roomgate.domain.errors import ErrorCode
 from roomgate.logging import get_logger
 from roomgate.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -71,8 +74,16 @@ def create_app(
                 await asyncio.wait([task], timeout=5)
             await container.aclose()
 
-    app = FastAPI(title="roomgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="roomgate",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # install_docs serves /docs and /redoc from local files
+        redoc_url=None,
+    )
     app.state.settings = settings
+    install_docs(app)
     install_error_handlers(app)
     app.state.view_memo = ViewMemo(settings.response_memo_entries)
     app.add_middleware(ServeMemoized, memo=app.state.view_memo)  # inside the rate limit
@@ -82,7 +93,8 @@ def create_app(
         reads_per_minute=settings.rate_limit_reads_per_minute,
         writes_per_minute=settings.rate_limit_writes_per_minute,
     )  # inside RequestContext, so refusals are counted and carry the request id
-    app.add_middleware(RequestContext)
+    # Mounted apps (the demo's simulators) are not the product: their requests stay out of its metrics.
+    app.add_middleware(RequestContext, unmetered=tuple(mounts or ()))
     app.include_router(ops.router)
     app.include_router(availability.router)
     app.include_router(booking.router)
@@ -94,20 +106,23 @@ def create_app(
 
 
 class RequestContext:
-    """Per HTTP request: an id (the caller's `x-request-id`, else a new one) bound into every log line
-    and echoed in the response, and the request count and latency by route template.
+    """Per HTTP request: an id (the caller's `x-request-id` when it is a sane token, else a new one)
+    bound into every log line and echoed in the response, and the request count and latency by route
+    template. An exception no handler turned into an answer is logged here, once, with the request id,
+    and answered with the spec's 500 (carrying the id) — counted like any other answer.
 
     Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs each
     request through an extra task and memory streams, which cost more than everything this does."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, unmetered: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.unmetered = unmetered
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex[:16]
+        request_id = client_request_id(scope) or uuid.uuid4().hex[:16]
         echoed = (b"x-request-id", request_id.encode("latin-1"))
         status = 0
 
@@ -123,16 +138,34 @@ class RequestContext:
         started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.error(
+                "unhandled_error",
+                method=scope["method"],
+                path=scope["path"],
+                error=type(exc).__name__,
+                exc_info=exc,
+            )
+            if status:  # the answer had begun: nothing more can be sent
+                raise
+            await error_response(ErrorCode.INTERNAL_ERROR)(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
+        if scope["path"].startswith(self.unmetered):
+            return
         template = getattr(scope.get("route"), "path", "unmatched")
         HTTP_REQUESTS.labels(scope["method"], template, str(status)).inc()
         HTTP_LATENCY.labels(template).observe(time.perf_counter() - started)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    """The first value of a request header (ASGI header names arrive lower-cased)."""
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+
+
+def client_request_id(scope: Scope) -> str | None:
+    """The caller's `x-request-id` if it is 1–64 letters, digits or `._:-` (it goes into every log
+    line and back into the response), else None."""
     for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")  # type: ignore[no-any-return]
+        if key == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _REQUEST_ID.fullmatch(text) else None
     return None

@@ -1,28 +1,72 @@
-"""The `roomgate` command line: demo, serve, migrate, simulate, worker."""
+"""The `roomgate` command line: demo, serve, migrate, simulate, worker.
+
+Run it as `.venv/bin/roomgate` after `make install` (or `source .venv/bin/activate`, then `roomgate`).
+Every option's help names its default and, where one exists, the environment variable it falls back
+to. Output carries no colour when it is not a terminal or when NO_COLOR is set."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from enum import StrEnum
 
 import typer
 
-from roomgate.config import SettingsError, load_settings
+from roomgate import __version__
+from roomgate.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(
-    help="roomgate — PMS integration layer: cached availability, atomic holds, checkout saga.",
+    help="roomgate — PMS integration layer: cached availability, atomic holds, checkout saga.\n\n"
+    "Configuration comes from the environment (and ./.env): DATABASE_URL, REDIS_URL, PMS_<hotelId>_API_KEY, "
+    "PMS_<hotelId>_VENDOR, ROOMGATE_* (see the README's Configuration table).",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
 )
 
 
-def _settings_or_exit(**overrides: object):  # type: ignore[no-untyped-def]
+def _say_error(message: str) -> None:
+    # click strips the colour when stderr is not a terminal; NO_COLOR drops it everywhere
+    typer.secho(message, fg=None if os.environ.get("NO_COLOR") else typer.colors.RED, err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"roomgate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """roomgate — PMS integration layer: cached availability, atomic holds, checkout saga."""
+
+
+def _settings_or_exit(**overrides: object) -> Settings:
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        _say_error(str(exc))
         raise typer.Exit(2) from None
+
+
+def _migrated_or_exit(settings: Settings) -> None:
+    """Refuse to run on a database without the current schema (a never-migrated one answered 500s)."""
+    from roomgate.ledger.migrate import schema_problem
+
+    try:
+        problem = schema_problem(settings.async_database_url)
+    except Exception as exc:  # unreachable now: start anyway, /readyz reports it until it answers
+        _say_error(f"warning: could not check the database schema ({type(exc).__name__}); /readyz will tell")
+        return
+    if problem:
+        _say_error(f"roomgate: {problem}")
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -30,7 +74,8 @@ def demo(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on (the built-in simulators are served on it too)."),
 ) -> None:
-    """Run the embedded demo: SQLite, in-process Redis and built-in simulators; nothing else needed."""
+    """Run the embedded demo: SQLite (./.roomgate/demo.db), in-process Redis and the built-in simulators;
+    nothing else needed. Recovery runs inside it every 15 s (no `roomgate worker` needed)."""
     from roomgate.demo import run_demo
 
     run_demo(host=host, port=port)
@@ -38,16 +83,26 @@ def demo(
 
 @app.command()
 def serve(
-    host: str = typer.Option(None, help="Interface to listen on [default: ROOMGATE_HOST or 127.0.0.1]."),
-    port: int = typer.Option(None, help="Port to listen on [default: ROOMGATE_PORT or 8000]."),
+    host: str = typer.Option(
+        None,
+        help="Interface to listen on.",
+        envvar="ROOMGATE_HOST",
+        show_envvar=True,
+        show_default="127.0.0.1",
+    ),
+    port: int = typer.Option(
+        None, help="Port to listen on.", envvar="ROOMGATE_PORT", show_envvar=True, show_default="8000"
+    ),
 ) -> None:
-    """Serve the API with the configured database, Redis and vendors (production mode)."""
+    """Serve the API with the configured database (DATABASE_URL, migrated by `roomgate migrate`), Redis
+    (REDIS_URL) and vendors. Refuses to start on a database without the current schema."""
     import uvicorn
 
     from roomgate.app import create_app
     from roomgate.logging import configure_logging
 
     settings = _settings_or_exit()
+    _migrated_or_exit(settings)
     configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(settings),
@@ -60,16 +115,17 @@ def serve(
 
 @app.command()
 def migrate(revision: str = typer.Argument("head", help="Alembic revision to upgrade to.")) -> None:
-    """Upgrade the ledger database (DATABASE_URL, default SQLite under ./.roomgate/) to the latest schema."""
-    from roomgate.ledger.migrate import upgrade
+    """Upgrade the ledger database (DATABASE_URL; default SQLite ./.roomgate/roomgate.db, under
+    ROOMGATE_DATA_DIR) to the latest schema."""
+    from roomgate.ledger.migrate import safe_url, upgrade
 
     settings = _settings_or_exit()
     target = settings.async_database_url
-    typer.echo(f"migrating {_safe_url(target)} to {revision} ...")
+    typer.echo(f"migrating {safe_url(target)} to {revision} ...")
     try:
         upgrade(target, revision)
     except Exception as exc:
-        typer.secho(f"migration failed: {type(exc).__name__}: {exc}", fg=typer.colors.RED, err=True)
+        _say_error(f"migration failed: {type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
     typer.echo("done")
 
@@ -90,7 +146,8 @@ def simulate(
     api_key: str = typer.Option(
         None,
         "--api-key",
-        help="Accept only this API/secret key (default: any key of the vendor's test form).",
+        help="Accept only this API/secret key.",
+        show_default="any key of the vendor's test form",
     ),
 ) -> None:
     """Run a vendor simulator (the vendor's paths, auth, encodings and errors) with a /_sim/ control API."""
@@ -99,9 +156,16 @@ def simulate(
     from roomgate.simulators.registry import create_simulator
 
     sim = create_simulator(vendor.value, seed=seed, api_key=api_key)
-    control = "/_sim/state, /_sim/faults, /_sim/reset"
+    control = "/_sim/state, /_sim/faults, /_sim/reset, /_sim/properties/{id}"
     typer.echo(f"{vendor.value} simulator on http://{host}:{port}  (control API: {control})")
     uvicorn.run(sim, host=host, port=port, log_level="warning")
+
+
+WORKER_NEEDS_REDIS = (
+    "roomgate worker needs REDIS_URL, the Redis your `roomgate serve` processes share (the in-process Redis "
+    "belongs to one process, so a worker could not see their holds and sandbox payments); `roomgate demo` "
+    "needs no worker: it runs recovery itself every 15 s."
+)
 
 
 @app.command()
@@ -109,11 +173,16 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Run every job once and exit."),
     interval: float = typer.Option(15.0, help="Seconds between rounds when running continuously."),
 ) -> None:
-    """Background jobs: checkout recovery (finish or compensate bookings left unfinished)."""
+    """Background jobs: checkout recovery (finish or compensate bookings left unfinished for
+    ROOMGATE_RECOVERY_AFTER_SECONDS). Uses the same DATABASE_URL and REDIS_URL as `roomgate serve`."""
     from roomgate.logging import configure_logging
     from roomgate.worker import run_worker
 
     settings = _settings_or_exit()
+    if not settings.redis_url:
+        _say_error(WORKER_NEEDS_REDIS)
+        raise typer.Exit(2)
+    _migrated_or_exit(settings)
     configure_logging(settings.log_level, settings.log_format)
     code = asyncio.run(run_worker(settings, once=once, interval=interval))
     raise typer.Exit(code)
@@ -128,7 +197,7 @@ def sync(
     from roomgate.cli_sync import PMSVendor, run_sync
 
     if vendor not in {v.value for v in PMSVendor}:
-        typer.secho(f"unknown vendor {vendor!r}; use cloudbeds or mews", fg=typer.colors.RED, err=True)
+        _say_error(f"unknown vendor {vendor!r}; use cloudbeds or mews")
         raise typer.Exit(2)
     run_sync(_settings_or_exit(), vendor, hotel_id)
 
@@ -143,13 +212,6 @@ def polling_status() -> None:
     from roomgate.cli_sync import show_status
 
     show_status(_settings_or_exit())
-
-
-def _safe_url(url: str) -> str:
-    """The URL without its password, for printing."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -132,10 +132,22 @@ class Container:
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         """The hotel's connector behind breaker, retry and rate limit; an unconfigured hotel is a 404."""
+        await self.require_vendor(vendor, hotel_id)
         api_key = await self.credentials.api_key(vendor, hotel_id)
         if api_key is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}의 {vendor} 연동 정보가 없습니다")
         return self.resilience.wrap(await self.pms.get_connector(vendor, hotel_id), credential=api_key)
+
+    async def require_vendor(self, vendor: str, hotel_id: str) -> None:
+        """A hotel lives at one PMS (its configuration in `hotels`): naming another vendor is a 400.
+
+        Cache keys carry no vendor (the spec's keys), so a read or booking through the wrong vendor
+        would mix two PMSs' rooms under one hotel id. A hotel the directory does not know is left to
+        the credentials check (404 without a key)."""
+        hotel = await self.hotels.get(hotel_id)
+        if hotel is not None and hotel.vendor != vendor:
+            wrong = f"호텔 {hotel_id}은(는) {hotel.vendor} PMS에 연결되어 있습니다 (요청: {vendor[:20]})"
+            raise DomainError(ErrorCode.VALIDATION_ERROR, wrong)
 
     def gateway(self, provider: str) -> PaymentGateway:
         """The gateway for a provider a checkout named (allow-listed by the API) or a booking recorded;

@@ -16,6 +16,8 @@ from typing import Any
 DEMO_HOTEL = "hotel_123"
 DEMO_ROOM_TYPE = "room_456"
 DEMO_CLOUDBEDS_KEY = "cbat_demo_roomgate"
+DEMO_MEWS_HOTEL = "hotel_555"  # only in the Mews simulator: one hotel, one vendor
+DEMO_MEWS_TOKEN = "demo-mews-access-token"
 DATA_DIR = Path(".roomgate")
 
 
@@ -32,6 +34,8 @@ def demo_environment(host: str, port: int) -> dict[str, str]:
         "STRIPE_BASE_URL": f"{base}/sim/stripe",
         f"PMS_{DEMO_HOTEL}_API_KEY": DEMO_CLOUDBEDS_KEY,
         "PMS_hotel_777_API_KEY": DEMO_CLOUDBEDS_KEY,
+        f"PMS_{DEMO_MEWS_HOTEL}_API_KEY": DEMO_MEWS_TOKEN,
+        f"PMS_{DEMO_MEWS_HOTEL}_VENDOR": "mews",
         "PAYMENT_PROVIDER": "sandbox",
         "ROOMGATE_LOG_FORMAT": "console",
     }
@@ -82,6 +86,7 @@ def banner(host: str, port: int, admin_token: str) -> str:
         '"adults":2,"children":0,"payment":{"cardToken":"tok_visa_1234","amount":250000,"currency":"KRW"}}'
     )
     query = f"vendor=cloudbeds&checkIn={check_in}&checkOut={check_out}&adults=2&children=0"
+    mews_query = f"vendor=mews&checkIn={check_in}&checkOut={check_out}&adults=2"
     return f"""
 roomgate demo is up — SQLite at {DATA_DIR / "demo.db"}, in-process Redis, built-in simulators.
 
@@ -90,13 +95,26 @@ roomgate demo is up — SQLite at {DATA_DIR / "demo.db"}, in-process Redis, buil
   Cloudbeds sim  {base}/sim/cloudbeds/api/v1.3/getHotelDetails?propertyID=hotel_123
                  (header x-api-key: {DEMO_CLOUDBEDS_KEY})
   Admin token    {admin_token}
+                 curl -H 'Authorization: Bearer {admin_token}' {base}/api/admin/status
 
-Availability of the seeded hotel:
+The whole flow, ready to paste (bash):
+
+1. Availability of the seeded Cloudbeds hotel:
   curl '{base}/api/hotels/hotel_123/availability?{query}'
 
-Book the spec's example (2 nights × 125,000 KRW):
-  curl -X POST {base}/api/booking/checkout -H 'Content-Type: application/json' \\
-       -H 'Idempotency-Key: demo-1' -d '{body}'
+2. Book the spec's example (2 nights × 125,000 KRW); the booking id is kept in $BOOKING:
+  BOOKING=$(curl -s -X POST {base}/api/booking/checkout -H 'Content-Type: application/json' \\
+       -H "Idempotency-Key: demo-$RANDOM" -d '{body}' \\
+       | tee /dev/stderr | sed -E 's/.*"bookingId":"([^"]+)".*/\\1/'); echo; echo "$BOOKING"
+
+3. The booking: state, payment status and every saga step:
+  curl {base}/api/bookings/$BOOKING
+
+4. Cancel it (PMS cancel, refund, rooms back on sale):
+  curl -X POST {base}/api/bookings/$BOOKING/cancel
+
+The Mews hotel ({DEMO_MEWS_HOTEL}, PMS_{DEMO_MEWS_HOTEL}_VENDOR=mews; hotel_123 is a Cloudbeds hotel):
+  curl '{base}/api/hotels/{DEMO_MEWS_HOTEL}/availability?{mews_query}'
 """
 
 

@@ -11,7 +11,17 @@ HTTP_LATENCY = Histogram(
     ["route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-CHECKOUTS = Counter("roomgate_checkouts_total", "Checkout outcomes", ["outcome"])
+CHECKOUTS = Counter(
+    "roomgate_checkouts_total",
+    "Checkout outcomes: confirmed, or the error code of a refusal (before the saga, e.g. SERVICE_DEGRADED) "
+    "or of a failed saga",
+    ["outcome"],
+)
+CANCELLATIONS = Counter(
+    "roomgate_cancellations_total",
+    "Cancellations of confirmed bookings: cancelled, or incomplete (PMS or refund failed; retried)",
+    ["outcome"],
+)
 CHECKOUT_LATENCY = Histogram(
     "roomgate_checkout_seconds", "Checkout saga duration", buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
 )

@@ -136,6 +136,9 @@ def environment(vendors: Vendors, **extra: str) -> dict[str, str]:
     for name, url in vendors.urls.items():
         variable, suffix = bases[name]
         env[variable] = url + suffix
+    pms = [name for name in vendors.urls if name in {"cloudbeds", "mews"}]
+    if len(pms) == 1:  # the hotel lives at the one PMS running (a hotel has exactly one vendor)
+        env[f"PMS_{HOTEL}_VENDOR"] = pms[0]
     return {**env, **extra}
 
 

@@ -6,20 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter
 from prometheus_client import REGISTRY
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from roomgate.api.deps import AdminDep, ContainerDep
-from roomgate.api.schemas import ErrorOut
+from roomgate.api.responses import AdminStatusOut, DegradedOut, errors
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
-
-_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401)}
 
 
 class DegradedIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = Field(description="true switches degraded (read-only) mode on, false off")
+    enabled: StrictBool = Field(description="true switches degraded (read-only) mode on, false off")
     reason: str = Field(default="관리자 설정", min_length=1, max_length=200)
     hotelId: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9_.\-]{1,100}$", description="omit for all hotels"
@@ -46,7 +44,7 @@ def cache_hit_rate() -> dict[str, Any]:
     }
 
 
-@router.get("/status", responses=_ERRORS)
+@router.get("/status", response_model=AdminStatusOut, responses=errors(401))
 async def status(_admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Circuit breakers per vendor/hotel, degraded flags and the cache hit rate."""
     breakers = await container.resilience.breaker.all_states()
@@ -58,7 +56,7 @@ async def status(_admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     }
 
 
-@router.post("/degraded", responses=_ERRORS)
+@router.post("/degraded", response_model=DegradedOut, responses=errors(400, 401))
 async def set_degraded(body: DegradedIn, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Switch degraded mode on (with a reason) or off, for one hotel or for the whole service."""
     degraded = container.resilience.degraded

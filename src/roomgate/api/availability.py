@@ -8,19 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
+from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, Vendor
 from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
-from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay, ensure_bookable, parse_date
-from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.services.availability_models import NightAvailability
 
 router = APIRouter(prefix="/api/hotels", tags=["availability"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 404, 503)}
+_ERRORS = errors(400, 404, 502, 503)
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
-Vendor = Annotated[str, Query(description="PMS vendor: cloudbeds or mews")]
+VendorQuery = Annotated[Vendor, Query(description="the hotel's PMS vendor (its configuration names it)")]
 
 
 async def _container(request: Request) -> Container:
@@ -30,12 +29,6 @@ async def _container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(_container)]
-
-
-def _vendor(vendor: str) -> str:
-    if vendor not in SUPPORTED_VENDORS:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {vendor[:20]}")
-    return vendor
 
 
 def _ensure_bookable(container: Container, start: date, end: date, field: str) -> None:
@@ -62,21 +55,26 @@ def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
     return rows
 
 
-@router.get("/{hotel_id}/room-types/{room_type_id}/inventory", responses=_ERRORS, response_model=None)
+@router.get(
+    "/{hotel_id}/room-types/{room_type_id}/inventory",
+    responses={200: {"model": InventoryOut}, **_ERRORS},  # documented; rendered by `respond`
+    response_model=None,
+)
 async def room_type_inventory(
     request: Request,
     hotel_id: PathId,
     room_type_id: PathId,
     container: ContainerDep,
-    vendor: Vendor,
-    from_: Annotated[str, Query(alias="from", description="first night, YYYY-MM-DD")],
-    to: Annotated[str, Query(description="day after the last night, YYYY-MM-DD")],
+    vendor: VendorQuery,
+    from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
+    to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
     _ensure_bookable(container, start, end, "from")
+    await container.require_vendor(vendor, hotel_id)
     result = await container.availability.room_type_inventory(
-        _vendor(vendor),
+        vendor,
         hotel_id,
         room_type_id,
         start,
@@ -96,22 +94,25 @@ async def room_type_inventory(
     return respond(request, content, result.age_seconds, result.stamp)
 
 
-@router.get("/{hotel_id}/availability", responses=_ERRORS, response_model=None)
+@router.get(
+    "/{hotel_id}/availability", responses={200: {"model": AvailabilityOut}, **_ERRORS}, response_model=None
+)
 async def stay_availability(
     request: Request,
     hotel_id: PathId,
     container: ContainerDep,
-    vendor: Vendor,
-    check_in: Annotated[str, Query(alias="checkIn")],
-    check_out: Annotated[str, Query(alias="checkOut")],
+    vendor: VendorQuery,
+    check_in: Annotated[str, Query(alias="checkIn", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
+    check_out: Annotated[str, Query(alias="checkOut", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
     _ensure_bookable(container, stay.check_in, stay.check_out, "checkIn")
+    await container.require_vendor(vendor, hotel_id)
     result = await container.availability.stay_availability(
-        _vendor(vendor), hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
+        vendor, hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )
     content = {
         "success": True,

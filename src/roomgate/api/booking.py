@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 
 from roomgate.api.deps import ContainerDep
-from roomgate.api.errors import error_body
-from roomgate.api.schemas import CheckoutIn, CheckoutOut, ErrorOut
+from roomgate.api.errors import error_body, pms_failure
+from roomgate.api.responses import BookingDetailOut, BookingOut, errors
+from roomgate.api.schemas import ID_PATTERN, CheckoutIn, CheckoutOut
 from roomgate.config import Settings
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
@@ -21,7 +22,7 @@ from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
 from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import SUPPORTED_VENDORS
-from roomgate.pms.errors import PMSError, PMSNotFound
+from roomgate.pms.errors import PMSError
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand, new_booking_id
 from roomgate.services.saga_lease import SagaTakenOver
@@ -33,12 +34,10 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 IDEMPOTENCY_KEY = r"^[!-~]{1,255}$"
 # Answers that mean the checkout stopped before any side effect: the key is freed for a retry.
 NOTHING_DONE = {ErrorCode.PMS_UNAVAILABLE.value, ErrorCode.SERVICE_DEGRADED.value}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut} for status in (400, 402, 404, 409, 502, 503)
-}
+BookingIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
-@router.post("/booking/checkout", response_model=CheckoutOut, responses=_ERRORS)
+@router.post("/booking/checkout", response_model=CheckoutOut, responses=errors(400, 402, 404, 409, 502, 503))
 async def checkout(
     body: CheckoutIn,
     container: ContainerDep,
@@ -46,6 +45,7 @@ async def checkout(
 ) -> JSONResponse:
     """Hold the rooms, pre-authorise, reserve at the PMS, capture — or roll everything back."""
     command = to_command(body, container)
+    await container.require_vendor(command.vendor, command.hotel_id)
     booking_id = new_booking_id()
     token = None
     if idempotency_key is not None:
@@ -58,7 +58,7 @@ async def checkout(
         if claim.outcome is ClaimOutcome.IN_FLIGHT:
             settled = await _settled_answer(container, claim.booking_id)
             if settled is None:
-                return _in_flight(claim.booking_id)
+                return _in_flight(await _existing(container, claim.booking_id))
             await container.idempotency.complete(idempotency_key, *settled, booking_id=claim.booking_id)
             return JSONResponse(settled[1], status_code=settled[0], headers=REPLAYED)
         # A retry that took over a dead request's key runs under that request's booking id.
@@ -70,7 +70,7 @@ async def checkout(
         # all), or the recovery job (our saga outlasted its lease). Answer from the booking once settled.
         settled = await _settled_answer(container, booking_id)
         if settled is None:
-            return _in_flight(booking_id)
+            return _in_flight(await _existing(container, booking_id))
         status, payload = settled
     except Exception:
         # Nothing was written for this booking: free the key so the client may retry. Once the
@@ -84,7 +84,17 @@ async def checkout(
             await container.idempotency.forget(idempotency_key, token=token)
         else:
             await container.idempotency.complete(idempotency_key, status, payload, booking_id=booking_id)
-    return JSONResponse(payload, status_code=status, headers={"X-Booking-Id": booking_id})
+    # Only a booking that exists is named: a checkout refused before the saga wrote one (degraded
+    # mode, a wrong amount, no room) has no booking to look up.
+    named = booking_id if status == 200 else await _existing(container, booking_id)
+    return JSONResponse(payload, status_code=status, headers={"X-Booking-Id": named} if named else None)
+
+
+async def _existing(container: Container, booking_id: str | None) -> str | None:
+    """`booking_id` if the ledger has that booking, else None."""
+    if booking_id is None:
+        return None
+    return booking_id if await container.bookings.find(booking_id) is not None else None
 
 
 def _in_flight(booking_id: str | None) -> JSONResponse:
@@ -103,9 +113,9 @@ async def _run(container: Container, command: CheckoutCommand, booking_id: str) 
         result = await saga.run(command, quote, booking_id)
     except DomainError as exc:  # includes SagaFailed
         return exc.code.http_status, error_body(exc.code, exc.user_message)
-    except PMSError as exc:  # pricing needed the PMS and it failed (nothing was held)
-        code = ErrorCode.NOT_FOUND if isinstance(exc, PMSNotFound) else ErrorCode.PMS_UNAVAILABLE
-        return code.http_status, error_body(code)
+    except PMSError as exc:  # pricing needed the PMS and it failed or refused (nothing was held)
+        status, payload, _headers = pms_failure(exc)
+        return status, payload
     out = CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number)
     return 200, out.model_dump()
 
@@ -172,8 +182,8 @@ def accepted_provider(named: str | None, settings: Settings) -> str:
     return named
 
 
-@router.get("/bookings/{booking_id}", responses=_ERRORS)
-async def get_booking(booking_id: str, container: ContainerDep) -> dict[str, Any]:
+@router.get("/bookings/{booking_id}", response_model=BookingDetailOut, responses=errors(400, 404))
+async def get_booking(booking_id: BookingIdPath, container: ContainerDep) -> dict[str, Any]:
     """A booking's state, each saga step and the amounts — never card data or guest contacts."""
     try:
         booking = await container.bookings.get(booking_id)
@@ -196,8 +206,8 @@ async def get_booking(booking_id: str, container: ContainerDep) -> dict[str, Any
     }
 
 
-@router.post("/bookings/{booking_id}/cancel", responses=_ERRORS)
-async def cancel_booking(booking_id: str, container: ContainerDep) -> dict[str, Any]:
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, responses=errors(400, 404, 502, 503))
+async def cancel_booking(booking_id: BookingIdPath, container: ContainerDep) -> dict[str, Any]:
     """Cancel a confirmed booking: PMS cancel, refund, rooms back on sale. Repeating it is harmless."""
     booking = await container.cancellation.cancel(booking_id)
     return {"success": True, **booking_view(booking)}

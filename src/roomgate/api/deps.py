@@ -5,7 +5,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -18,15 +19,21 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def require_admin(container: ContainerDep, authorization: Annotated[str | None, Header()] = None) -> None:
+# Documented as the HTTP bearer security scheme (the Authorize button of /docs); checked below so a
+# missing or wrong token is the spec's 401 with `WWW-Authenticate: Bearer`.
+ADMIN_BEARER = HTTPBearer(
+    scheme_name="adminToken", description="ROOMGATE_ADMIN_TOKEN (the demo prints one)", auto_error=False
+)
+
+
+def require_admin(
+    container: ContainerDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(ADMIN_BEARER)],
+) -> None:
     """Bearer token from ROOMGATE_ADMIN_TOKEN; without a configured token, admin endpoints are closed."""
     expected = container.settings.admin_token
-    scheme, _, token = (authorization or "").partition(" ")
-    if (
-        expected is None
-        or scheme.lower() != "bearer"
-        or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
-    ):
+    token = credentials.credentials if credentials is not None else ""
+    if expected is None or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
         raise DomainError(ErrorCode.UNAUTHORIZED)
 
 

@@ -14,6 +14,7 @@ from roomgate.domain.errors import DomainError, ErrorCode, degraded_message
 from roomgate.logging import get_logger
 from roomgate.pms.errors import (
     PMSAuthenticationError,
+    PMSBadRequest,
     PMSError,
     PMSNotFound,
     PMSUnavailable,
@@ -58,10 +59,32 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{ErrorCode.VALIDATION_ERROR.message}: {field} — {reason}"
 
 
+def pms_failure(exc: PMSError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, body and headers for a PMS failure nothing else handled; the vendor's own words go to
+    the log (redacted like every line), never to the client."""
+    reason = {"vendor": exc.vendor, "hotel_id": exc.hotel_id, "reason": exc.message[:300]}
+    if isinstance(exc, PMSNotFound):
+        log.warning("pms_not_found", **reason)
+        not_found = f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다"
+        return 404, error_body(ErrorCode.NOT_FOUND, not_found), None
+    if isinstance(exc, PMSAuthenticationError):  # e.g. Cloudbeds: "None of the included property id's match"
+        log.warning("pms_auth_failed", **reason)
+        refused = "PMS가 이 호텔에 대한 요청을 거부했습니다 (호텔 ID 또는 연동 키를 확인하세요)"
+        return 502, error_body(ErrorCode.PMS_UNAVAILABLE, refused), None
+    if isinstance(exc, PMSBadRequest):
+        log.warning("pms_refused", **reason)
+        return 502, error_body(ErrorCode.PMS_UNAVAILABLE, "PMS가 요청을 거부했습니다"), None
+    if isinstance(exc, PMSUnavailable):  # our breaker is open: already logged when it opened
+        return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "30"}
+    log.warning("pms_error", error=type(exc).__name__, **reason)
+    return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "5"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.code, exc.user_message)
+        challenge = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
+        return error_response(exc.code, exc.user_message, headers=challenge)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -76,23 +99,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 413:  # api/body_limit.py: the message names the limit
             return error_response(ErrorCode.VALIDATION_ERROR, str(exc.detail), status=413)
         code = ErrorCode.VALIDATION_ERROR if exc.status_code < 500 else ErrorCode.INTERNAL_ERROR
-        return error_response(code, f"{code.message} (HTTP {exc.status_code})", status=exc.status_code)
+        message = f"{code.message} (HTTP {exc.status_code})"
+        # e.g. a 405's `Allow`, which names the methods the path does take
+        return error_response(code, message, status=exc.status_code, headers=dict(exc.headers or {}))
 
     @app.exception_handler(PMSError)
     async def _pms(_request: Request, exc: PMSError) -> JSONResponse:
-        if isinstance(exc, PMSNotFound):
-            return error_response(
-                ErrorCode.NOT_FOUND, f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다"
-            )
-        if isinstance(exc, PMSAuthenticationError):
-            log.warning("pms_auth_failed", vendor=exc.vendor, hotel_id=exc.hotel_id)
-            return error_response(
-                ErrorCode.PMS_UNAVAILABLE, "PMS 인증에 실패했습니다 (호텔 연동 설정을 확인하세요)", status=502
-            )
-        if isinstance(exc, PMSUnavailable):
-            return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "30"})
-        log.warning("pms_error", vendor=exc.vendor, hotel_id=exc.hotel_id, error=type(exc).__name__)
-        return error_response(ErrorCode.PMS_UNAVAILABLE, headers={"Retry-After": "5"})
+        status, body, headers = pms_failure(exc)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     async def _redis_down(_request: Request, exc: Exception) -> JSONResponse:
         # Redis unreachable where no path around it exists: a clear 503, never a 500 (README,
@@ -107,5 +121,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled_error", error=type(exc).__name__, exc_info=exc)
+        # Reached only outside app.RequestContext, which logs (once, with the request id) and answers.
         return error_response(ErrorCode.INTERNAL_ERROR)

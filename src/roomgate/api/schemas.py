@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # what the schema promises; the calendar is checked after
+# The PMS vendors roomgate speaks (pms.base.SUPPORTED_VENDORS); a hotel is at exactly one of them.
+Vendor = Literal["cloudbeds", "mews"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$"
 # Never part of a name, an address or a token: control characters (NUL, newlines, escapes), lone
 # surrogates, line/paragraph separators and the bidirectional overrides used to disguise text.
@@ -48,7 +52,7 @@ class PaymentIn(BaseModel):
         description="one of the deployment's PAYMENT_PROVIDERS; omitted = PAYMENT_PROVIDER",
     )
     paymentKey: str | None = Field(
-        default=None, max_length=200, description="Toss: from the widget's authentication"
+        default=None, min_length=1, max_length=200, description="Toss: from the widget's authentication"
     )
     orderId: str | None = Field(
         default=None, min_length=6, max_length=64, description="Toss: the widget's orderId"
@@ -64,37 +68,38 @@ class PaymentIn(BaseModel):
         return value
 
 
-class CheckoutIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "vendor": "cloudbeds",
-                "hotelId": "hotel_123",
-                "roomTypeId": "room_456",
-                "checkIn": "2026-12-24",
-                "checkOut": "2026-12-26",
-                "guestInfo": {
-                    "firstName": "홍",
-                    "lastName": "길동",
-                    "email": "hong@example.com",
-                    "phone": "+82-10-1234-5678",
-                },
-                "adults": 2,
-                "children": 0,
-                "payment": {"cardToken": "tok_visa_1234", "amount": 250000, "currency": "KRW"},
-            }
+def _checkout_example(schema: dict[str, Any]) -> None:
+    """The spec's example, with a stay 30 days after the schema was rendered (fixed dates expire)."""
+    check_in = datetime.now(UTC).date() + timedelta(days=30)
+    schema["example"] = {
+        "vendor": "cloudbeds",
+        "hotelId": "hotel_123",
+        "roomTypeId": "room_456",
+        "checkIn": check_in.isoformat(),
+        "checkOut": (check_in + timedelta(days=2)).isoformat(),
+        "guestInfo": {
+            "firstName": "홍",
+            "lastName": "길동",
+            "email": "hong@example.com",
+            "phone": "+82-10-1234-5678",
         },
-    )
+        "adults": 2,
+        "children": 0,
+        "payment": {"cardToken": "tok_visa_1234", "amount": 250000, "currency": "KRW"},
+    }
 
-    vendor: str = Field(pattern=r"^[a-z]{2,20}$")
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_checkout_example)
+
+    vendor: Vendor
     hotelId: str = Field(pattern=ID_PATTERN)
     roomTypeId: str = Field(pattern=ID_PATTERN)
-    checkIn: str = Field(description="YYYY-MM-DD")
-    checkOut: str = Field(description="YYYY-MM-DD")
+    checkIn: str = Field(pattern=DATE_PATTERN, description="YYYY-MM-DD")
+    checkOut: str = Field(pattern=DATE_PATTERN, description="YYYY-MM-DD")
     guestInfo: GuestInfoIn
-    adults: int = Field(default=1, ge=1, le=20)
-    children: int = Field(default=0, ge=0, le=20)
+    adults: StrictInt = Field(default=1, ge=1, le=20)
+    children: StrictInt = Field(default=0, ge=0, le=20)
     payment: PaymentIn
 
 

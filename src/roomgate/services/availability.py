@@ -19,8 +19,9 @@ from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay, date_range
+from roomgate.logging import get_logger
 from roomgate.pms.base import PMSConnector
-from roomgate.pms.errors import PMSError
+from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSError, PMSNotFound
 from roomgate.pms.types import RoomType
 from roomgate.services import availability_direct as direct
 from roomgate.services.availability_models import RoomTypeInventory, StayAvailability, ViewStamp
@@ -28,6 +29,8 @@ from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
 from roomgate.services.room_type_memo import RoomTypeMemo
 from roomgate.services.single_flight import SingleFlight
 from roomgate.services.stay_options import night_availability, stay_option
+
+log = get_logger(__name__)
 
 ConnectorProvider = Callable[[str, str], PMSConnector | Awaitable[PMSConnector]]
 
@@ -254,7 +257,9 @@ class AvailabilityService:
                 hotel_id, room_type_ids, date_range(start, end), allow_stale=True
             )
             if not complete(stale):
-                raise DomainError(ErrorCode.PMS_UNAVAILABLE) from exc
+                if refused(exc):
+                    raise
+                raise unavailable(exc) from exc
             INVENTORY_FILLS.labels(outcome="fallback_lkg").inc()
             return Filled(stale, "cache")
 
@@ -276,8 +281,8 @@ class AvailabilityService:
         except PMSError as exc:
             stale = await self.cache.get_room_types(hotel_id, allow_stale=True) if fallback else None
             if stale is None:
-                if fallback:
-                    raise DomainError(ErrorCode.PMS_UNAVAILABLE) from exc
+                if fallback and not refused(exc):
+                    raise unavailable(exc) from exc
                 raise
             return stale
 
@@ -320,3 +325,21 @@ def _stamp(warm: HotelRead, used: Sequence[CachedNight]) -> ViewStamp | None:
     if warm.version is None or until is None:
         return None
     return ViewStamp(warm.hotel_id, warm.room_type_ids, warm.nights, warm.version, until, _oldest_read(used))
+
+
+def refused(exc: PMSError) -> bool:
+    """The PMS answered and said no (unknown property or room type, rejected key, bad request): the
+    caller hears that (404/502), not "the PMS did not respond"."""
+    return isinstance(exc, PMSNotFound | PMSAuthenticationError | PMSBadRequest)
+
+
+def unavailable(exc: PMSError) -> DomainError:
+    """The 503 for a PMS that failed with nothing cached, its cause in the log."""
+    log.warning(
+        "pms_unavailable_nothing_cached",
+        vendor=exc.vendor,
+        hotel_id=exc.hotel_id,
+        error=type(exc).__name__,
+        reason=exc.message[:300],
+    )
+    return DomainError(ErrorCode.PMS_UNAVAILABLE)

@@ -16,7 +16,7 @@ from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingNotFound, BookingRepository, StaleBookingState
 from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
-from roomgate.metrics import CHECKOUTS
+from roomgate.metrics import CANCELLATIONS
 from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.services.compensation import booking_amount, recorded_gateway
@@ -65,16 +65,19 @@ class Cancellation:
         # for an operator before anything is cancelled at the PMS.
         gateway = self._gateway(booking) if booking.payment_auth_id else None
         cancel_sent_at = self.clock.now()
-        await self._cancel_at_pms(booking)
-        if gateway is not None:
-            await self._refund(booking, gateway)
+        try:
+            await self._cancel_at_pms(booking)
+            payment = await self._refund(booking, gateway) if gateway is not None else None
+        except DomainError:
+            CANCELLATIONS.labels("incomplete").inc()
+            raise
         try:
             await self.bookings.transition(
                 booking.booking_id,
                 BookingStatus.CANCELLING,
                 BookingStatus.CANCELLED,
                 event="cancelled",
-                payment_status=PaymentStatus.REFUNDED.value,
+                payment_status=payment.value if payment is not None else booking.payment_status,
             )
         except StaleBookingState:  # a concurrent request finished first
             return await self.bookings.get(booking.booking_id)
@@ -86,7 +89,7 @@ class Cancellation:
             )
         except Exception as exc:
             log.warning("cache_increment_failed", booking_id=booking.booking_id, error=type(exc).__name__)
-        CHECKOUTS.labels("cancelled").inc()
+        CANCELLATIONS.labels("cancelled").inc()
         log.info("booking_cancelled", booking_id=booking.booking_id, hotel_id=booking.hotel_id)
         return await self.bookings.get(booking.booking_id)
 
@@ -111,22 +114,28 @@ class Cancellation:
             operator = "결제 정보를 확인할 수 없어 자동으로 취소할 수 없습니다. 운영자가 처리합니다"
             raise DomainError(ErrorCode.INTERNAL_ERROR, message=operator) from None
 
-    async def _refund(self, booking: Booking, gateway: PaymentGateway) -> None:
-        if not booking.payment_auth_id:
-            return
+    async def _refund(self, booking: Booking, gateway: PaymentGateway) -> PaymentStatus | None:
+        """Give the money back; the payment's state after that (None: the booking had no payment)."""
+        auth_id = booking.payment_auth_id
+        if not auth_id:
+            return None
         try:
-            state = await gateway.get_status(booking.payment_auth_id)
+            state = await gateway.get_status(auth_id)
             if state is PaymentStatus.CAPTURED:
                 amount = booking_amount(booking)
-                await gateway.refund(booking.payment_auth_id, booking.booking_id, amount, "cancelled")
+                await gateway.refund(auth_id, booking.booking_id, amount, "cancelled")
+                state = PaymentStatus.REFUNDED
             elif state is PaymentStatus.AUTHORIZED:
-                await gateway.void(booking.payment_auth_id, booking.booking_id)
+                await gateway.void(auth_id, booking.booking_id)
+                state = PaymentStatus.VOIDED
             elif state in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}:
-                return  # already given back (a retry of this cancellation)
+                return state  # already given back (a retry of this cancellation)
             else:  # UNKNOWN or FAILED: never mark money returned without the provider saying so
                 raise PaymentError(f"payment state {state.value}", provider=gateway.name)
         except PaymentError as exc:
             retry_later = "환불 처리에 실패했습니다. 잠시 후 다시 시도하세요"
             raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc
         detail = {"authorizationId": booking.payment_auth_id}
-        await self.bookings.add_event(booking.booking_id, "payment_refunded", detail)
+        event = "payment_voided" if state is PaymentStatus.VOIDED else "payment_refunded"
+        await self.bookings.add_event(booking.booking_id, event, detail)
+        return state

@@ -89,6 +89,13 @@ class CheckoutSaga:
 
     async def price(self, cmd: CheckoutCommand) -> Quote:
         """Everything that can refuse a checkout without side effects: degraded mode, stock, price."""
+        try:
+            return await self._price(cmd)
+        except DomainError as refused:  # counted like a failed saga, by its code (SERVICE_DEGRADED, ...)
+            CHECKOUTS.labels(refused.code.value).inc()
+            raise
+
+    async def _price(self, cmd: CheckoutCommand) -> Quote:
         refusal = await self.gate.write_refusal(cmd.vendor, cmd.hotel_id)
         if refusal:
             raise DomainError(ErrorCode.SERVICE_DEGRADED, message=refusal)

@@ -86,8 +86,10 @@ class Compensator:
             reserved = await self.cancel_pms(booking, lookup=pms_called)
         except CompensationIncomplete as exc:
             failed, reserved = [*failed, str(exc)], True
+        payment: PaymentStatus | None = None
         try:
-            authorised = await self.release_payment(booking)
+            payment = await self.release_payment(booking)
+            authorised = payment is not None
         except CompensationIncomplete as exc:
             failed, authorised = [*failed, str(exc)], True
         await self.release_hold(booking)
@@ -105,6 +107,8 @@ class Compensator:
                 detail={"errorCode": error_code},
                 error_code=error_code,
                 error_message=error_message[:500],
+                # what became of the money (voided, refunded), not the `authorized` of the saga's step
+                payment_status=payment.value if payment is not None else booking.payment_status,
                 lease_owner=None,
                 lease_until=None,
                 owner=owner,
@@ -159,26 +163,27 @@ class Compensator:
             await connector.cancel_reservation(reservation_id)
         cancelled.append(reservation_id)
 
-    async def release_payment(self, booking: Booking) -> bool:
-        """Void (or refund) the booking's authorisation, found by booking id if unrecorded; False if none."""
+    async def release_payment(self, booking: Booking) -> PaymentStatus | None:
+        """Void (or refund) the booking's authorisation, found by booking id if unrecorded; the payment's
+        state after that (`voided`, `refunded`, or whatever the provider reports), None if there was none."""
         auth_id = booking.payment_auth_id
         try:
             gateway = recorded_gateway(self.gateways, booking)
             if auth_id is None:
                 found = await gateway.find_by_booking(booking.booking_id)
                 if found is None:
-                    return False
+                    return None
                 auth_id = found.authorization_id
             state = await gateway.get_status(auth_id)
             if state is PaymentStatus.AUTHORIZED:
                 await gateway.void(auth_id, booking.booking_id)
-                step = "payment_voided"
+                step, state = "payment_voided", PaymentStatus.VOIDED
             elif state is PaymentStatus.CAPTURED:
                 amount = booking_amount(booking)
                 await gateway.refund(auth_id, booking.booking_id, amount, "booking failed")
-                step = "payment_refunded"
+                step, state = "payment_refunded", PaymentStatus.REFUNDED
             else:
-                return True
+                return state
         except PaymentError as exc:
             COMPENSATIONS.labels("payment", "error").inc()
             await self.bookings.add_event(
@@ -187,7 +192,7 @@ class Compensator:
             raise CompensationIncomplete("payment release failed") from exc
         COMPENSATIONS.labels("payment", "ok").inc()
         await self.bookings.add_event(booking.booking_id, step, {"authorizationId": auth_id})
-        return True
+        return state
 
     async def release_hold(self, booking: Booking) -> None:
         try:

@@ -33,7 +33,7 @@ class MewsSimulator:
     def __init__(self, *, seed: int, api_key: str | None, clock: Clock) -> None:
         self.api_key = api_key
         self.clock = clock
-        self.state = PmsSimState(seed)
+        self.state = PmsSimState(seed, vendor="mews")
         self.catalog = MewsCatalog(self.state, seed)
         self.bookings = MewsReservations(self.state, self.catalog, clock)
         self.customers: dict[str, dict[str, Any]] = {}

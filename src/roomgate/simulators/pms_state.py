@@ -101,14 +101,15 @@ class PropertyBook:
 class PmsSimState:
     """All properties and reservations of one simulator instance; ids come from a seeded RNG."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, vendor: str | None = None) -> None:
         self.seed = seed
+        self.vendor = vendor
         self.reset()
 
     def reset(self) -> None:
         self.rng = random.Random(f"pms-sim-{self.seed}")
         self.properties: dict[str, PropertyBook] = {
-            pid: PropertyBook(pid, seed) for pid, seed in demo_properties().items()
+            pid: PropertyBook(pid, seed) for pid, seed in demo_properties(self.vendor).items()
         }
         self.reservations: dict[str, SimReservation] = {}
 

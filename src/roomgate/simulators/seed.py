@@ -141,6 +141,41 @@ DEMO_PROPERTIES: dict[str, dict[str, Any]] = {
 }
 
 
-def demo_properties() -> dict[str, PropertySeed]:
-    """Fresh copies of the demo data: Seoul `hotel_123` (room_456 = 125,000 KRW) and Busan `hotel_777`."""
-    return {pid: PropertySeed.model_validate(data) for pid, data in DEMO_PROPERTIES.items()}
+# Only in the Mews simulator: the demo's Mews hotel, so no hotel id is served by two PMSs in the demo
+# (roomgate caches a hotel's rooms under its id alone; a hotel belongs to exactly one vendor).
+MEWS_DEMO_HOTEL = "hotel_555"
+MEWS_ONLY_PROPERTIES: dict[str, dict[str, Any]] = {
+    MEWS_DEMO_HOTEL: {
+        "name": "Roomgate Demo Hotel Jeju",
+        "currency": "KRW",
+        "timezone": "Asia/Seoul",
+        "address": {"line1": "72 Jungmungwangwang-ro", "city": "Seogwipo", "zip": "63535", "country": "KR"},
+        "roomTypes": [
+            {
+                "id": "room_551",
+                "name": "Garden Double",
+                "shortName": "GDB",
+                "maxGuests": 2,
+                "totalRooms": 6,
+                "nightlyRate": "140000",
+                "description": "Garden view, 26 m²",
+            },
+            {
+                "id": "room_552",
+                "name": "Family Ondol",
+                "shortName": "FON",
+                "maxGuests": 4,
+                "totalRooms": 3,
+                "nightlyRate": "190000",
+                "description": "Floor-heated Korean-style room, 40 m²",
+            },
+        ],
+    },
+}
+
+
+def demo_properties(vendor: str | None = None) -> dict[str, PropertySeed]:
+    """Fresh copies of the demo data: Seoul `hotel_123` (room_456 = 125,000 KRW) and Busan `hotel_777`;
+    the Mews simulator also has Jeju `hotel_555`."""
+    data = {**DEMO_PROPERTIES, **(MEWS_ONLY_PROPERTIES if vendor == "mews" else {})}
+    return {pid: PropertySeed.model_validate(seed) for pid, seed in data.items()}

@@ -13,12 +13,12 @@ from roomgate.ledger.migrate import upgrade
 from tests.e2e.processes import free_port, process_env
 
 
-def test_the_worker_serves_its_metrics_on_the_configured_port(tmp_path: Path) -> None:
-    # given a migrated database and a free port
+def test_the_worker_serves_its_metrics_on_the_configured_port(tmp_path: Path, real_redis_url: str) -> None:
+    # given a migrated database, the shared Redis and a free port
     database = f"sqlite:///{tmp_path}/worker.db"
     upgrade(database)
     port = free_port()
-    env = {"DATABASE_URL": database, "ROOMGATE_WORKER_METRICS_PORT": str(port)}
+    env = {"DATABASE_URL": database, "REDIS_URL": real_redis_url, "ROOMGATE_WORKER_METRICS_PORT": str(port)}
     worker = subprocess.Popen(
         [sys.executable, "-m", "roomgate.cli", "worker", "--interval", "30"],
         env=process_env(env),

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
 
     # -- operations --------------------------------------------------------------------------------
     admin_token: SecretStr | None = None
+    # Fernet keys (comma-separated, first encrypts) for PMS credentials stored by the admin import.
+    secret_key: SecretStr | None = None
+    # How long a process trusts its copy of the database's hotel list before asking Redis whether
+    # it changed (an unknown hotel id always asks at once).
+    hotels_recheck_seconds: float = Field(default=1.0, ge=0, le=60)
     recovery_after_seconds: int = Field(default=300, gt=0)
     debug_faults: str = ""
 
@@ -131,6 +136,16 @@ class Settings(BaseSettings):
             return None
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from roomgate.secrets_box import parse_keys
+
+        parse_keys(value.get_secret_value())  # ValueError names the entry, never the key
         return value
 
     @model_validator(mode="after")

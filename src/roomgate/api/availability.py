@@ -68,6 +68,7 @@ async def room_type_inventory(
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
+    await container.check_hotel(_vendor(vendor), hotel_id)
     result = await container.availability.room_type_inventory(
         _vendor(vendor),
         hotel_id,
@@ -102,6 +103,7 @@ async def stay_availability(
 ) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
+    await container.check_hotel(_vendor(vendor), hotel_id)
     result = await container.availability.stay_availability(
         _vendor(vendor), hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from roomgate.api.admin_session import CSRF_HEADER, SAFE_METHODS, AdminSessions, token_matches
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
 
@@ -18,16 +19,26 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def require_admin(container: ContainerDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Bearer token from ROOMGATE_ADMIN_TOKEN; without a configured token, admin endpoints are closed."""
+async def require_admin(
+    request: Request, container: ContainerDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Bearer token from ROOMGATE_ADMIN_TOKEN, or the admin page's session cookie (plus its CSRF
+    token on unsafe methods); without a configured token, admin endpoints are closed."""
     expected = container.settings.admin_token
-    scheme, _, token = (authorization or "").partition(" ")
-    if (
-        expected is None
-        or scheme.lower() != "bearer"
-        or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
-    ):
+    if expected is None:
         raise DomainError(ErrorCode.UNAUTHORIZED)
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            token.encode(), expected.get_secret_value().encode()
+        ):
+            return
+        raise DomainError(ErrorCode.UNAUTHORIZED)
+    csrf = await AdminSessions(container.redis).csrf_token(request)
+    if csrf is None:
+        raise DomainError(ErrorCode.UNAUTHORIZED)
+    if request.method not in SAFE_METHODS and not token_matches(request.headers.get(CSRF_HEADER), csrf):
+        raise DomainError(ErrorCode.UNAUTHORIZED, message="CSRF 토큰이 없거나 올바르지 않습니다")
 
 
 AdminDep = Annotated[None, Depends(require_admin)]

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
     UNAUTHORIZED = "UNAUTHORIZED"
     PMS_UNAVAILABLE = "PMS_UNAVAILABLE"
+    PMS_AUTH_FAILED = "PMS_AUTH_FAILED"
 
     @property
     def http_status(self) -> int:
@@ -53,6 +54,7 @@ _TABLE: dict[ErrorCode, _Entry] = {
     ErrorCode.IDEMPOTENCY_CONFLICT: _Entry(409, "같은 Idempotency-Key로 다른 요청이 있었거나 처리 중입니다"),
     ErrorCode.UNAUTHORIZED: _Entry(401, "인증이 필요합니다"),
     ErrorCode.PMS_UNAVAILABLE: _Entry(503, "PMS 응답이 없고 캐시된 데이터도 없습니다"),
+    ErrorCode.PMS_AUTH_FAILED: _Entry(400, "PMS 인증 실패: API 키를 확인하세요"),
 }
 
 assert set(_TABLE) == set(ErrorCode), "every ErrorCode needs a status and a message"

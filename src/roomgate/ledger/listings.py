@@ -1,0 +1,416 @@
+"""Listings imported from a PMS: `listings`, `room_types`, `room_inventory`, `rate_plan`, `pms_config`.
+
+`save_import` writes all five in one transaction and reports what changed, so importing the same
+hotel again updates it and never duplicates it. The API key arrives here already encrypted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from roomgate.ledger.models import Listing, PMSConfig, RatePlan, RoomInventory, RoomTypeRow
+from roomgate.ledger.types import utcnow
+
+PUBLISHED = "published"
+DISABLED = "disabled"
+
+
+class ListingNotFound(LookupError):
+    pass
+
+
+class HotelOwnedByOtherVendor(RuntimeError):
+    """The hotel id is already connected through another PMS (a hotel id names one hotel)."""
+
+    def __init__(self, hotel_id: str, vendor: str) -> None:
+        super().__init__(f"hotel {hotel_id} is connected through {vendor}")
+        self.hotel_id = hotel_id
+        self.vendor = vendor
+
+
+@dataclass(frozen=True, slots=True)
+class RoomTypeImport:
+    room_type_id: str
+    name: str
+    description: str
+    max_occupancy: int
+    total_rooms: int | None
+    average_price: Decimal | None
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class NightRow:
+    room_type_id: str
+    night: date
+    available: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRow:
+    room_type_id: str
+    night: date
+    price: Decimal
+    currency: str
+    rate_plan_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListingImport:
+    vendor: str
+    hotel_id: str
+    encrypted_api_key: str | None  # None keeps the stored key (a re-import without a new key)
+    name: str
+    location: str
+    description: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    currency: str
+    average_price: Decimal | None
+    max_occupancy: int | None
+    room_types: Sequence[RoomTypeImport]
+    inventory: Sequence[NightRow]
+    prices: Sequence[PriceRow]
+    polling_enabled: bool = True
+    polling_interval_seconds: int = 300
+
+
+@dataclass
+class ImportChanges:
+    created: bool
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → {"from": …, "to": …}
+    room_types_added: list[str] = field(default_factory=list)
+    room_types_removed: list[str] = field(default_factory=list)
+    room_types_updated: list[str] = field(default_factory=list)
+    inventory_nights_changed: int = 0
+    price_nights_changed: int = 0
+    api_key_replaced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ListingRecord:
+    listing: Listing
+    config: PMSConfig
+    room_types: Sequence[RoomTypeRow]
+
+
+_LISTING_FIELDS = (
+    "name",
+    "location",
+    "description",
+    "latitude",
+    "longitude",
+    "currency",
+    "average_price",
+    "max_occupancy",
+)
+_ROOM_FIELDS = ("name", "description", "max_occupancy", "total_rooms", "average_price", "currency")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly value; decimals compare and print by value (35.158700 is 35.1587)."""
+    if isinstance(value, float):
+        value = Decimal(str(value))
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return value
+
+
+class ListingRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    # -- import ------------------------------------------------------------------------------------
+    async def save_import(self, data: ListingImport) -> tuple[int, ImportChanges]:
+        """Create or update the hotel's listing and everything under it, in one transaction.
+
+        Two imports of the same new hotel at once: one inserts, the other hits the unique
+        constraint, rolls back and runs again as an update."""
+        for attempt in range(2):
+            try:
+                async with self._sessions.begin() as session:
+                    return await self._save(session, data)
+            except IntegrityError:
+                if attempt == 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _save(self, session: AsyncSession, data: ListingImport) -> tuple[int, ImportChanges]:
+        config = await session.scalar(select(PMSConfig).where(PMSConfig.hotel_id == data.hotel_id))
+        if config is not None and config.vendor != data.vendor:
+            raise HotelOwnedByOtherVendor(data.hotel_id, config.vendor)
+        listing = (
+            await session.get(Listing, config.listing_id)
+            if config is not None and config.listing_id is not None
+            else None
+        )
+        changes = ImportChanges(created=listing is None)
+        if listing is None:
+            listing = Listing(category="accommodation", status=PUBLISHED)
+            session.add(listing)
+        for name in _LISTING_FIELDS:
+            new, old = getattr(data, name), getattr(listing, name, None)
+            if changes.created or _plain(old) != _plain(new):
+                if not changes.created:
+                    changes.fields[name] = {"from": _plain(old), "to": _plain(new)}
+                setattr(listing, name, new)
+        await session.flush()
+
+        if config is None:
+            if data.encrypted_api_key is None:
+                raise ValueError("a new PMS connection needs an API key")
+            config = PMSConfig(vendor=data.vendor, hotel_id=data.hotel_id, key_version=1)
+            session.add(config)
+        config.listing_id = listing.id
+        if data.encrypted_api_key is not None:
+            changes.api_key_replaced = not changes.created and config.api_key_encrypted is not None
+            config.api_key_encrypted = data.encrypted_api_key
+        for name, value in (
+            ("polling_enabled", data.polling_enabled),
+            ("polling_interval_seconds", data.polling_interval_seconds),
+        ):
+            if not changes.created and getattr(config, name) != value:
+                changes.fields[name] = {"from": getattr(config, name), "to": value}
+            setattr(config, name, value)
+        if not changes.created and not config.enabled:
+            changes.fields["enabled"] = {"from": False, "to": True}
+        config.enabled = True
+        listing.status = PUBLISHED
+        await self._save_room_types(session, listing.id, data, changes)
+        await self._save_nights(session, data, changes)
+        await session.flush()
+        return listing.id, changes
+
+    async def _save_room_types(
+        self, session: AsyncSession, listing_id: int, data: ListingImport, changes: ImportChanges
+    ) -> None:
+        existing = {
+            row.pms_room_type_id: row
+            for row in await session.scalars(
+                select(RoomTypeRow).where(
+                    RoomTypeRow.pms_vendor == data.vendor, RoomTypeRow.pms_hotel_id == data.hotel_id
+                )
+            )
+        }
+        wanted = {room.room_type_id for room in data.room_types}
+        for room in data.room_types:
+            row = existing.get(room.room_type_id)
+            if row is None:
+                row = RoomTypeRow(
+                    listing_id=listing_id,
+                    pms_vendor=data.vendor,
+                    pms_hotel_id=data.hotel_id,
+                    pms_room_type_id=room.room_type_id,
+                )
+                session.add(row)
+                if not changes.created:
+                    changes.room_types_added.append(room.room_type_id)
+            elif any(_plain(getattr(row, n)) != _plain(getattr(room, n)) for n in _ROOM_FIELDS):
+                changes.room_types_updated.append(room.room_type_id)
+            row.listing_id = listing_id
+            for name in _ROOM_FIELDS:
+                setattr(row, name, getattr(room, name))
+        for room_type_id, row in existing.items():
+            if room_type_id not in wanted:
+                await session.delete(row)
+                changes.room_types_removed.append(room_type_id)
+
+    async def _save_nights(self, session: AsyncSession, data: ListingImport, changes: ImportChanges) -> None:
+        nights = [row.night for row in data.inventory] + [row.night for row in data.prices]
+        if not nights:
+            return
+        first, last = min(nights), max(nights)
+        where = (
+            RoomInventory.vendor == data.vendor,
+            RoomInventory.hotel_id == data.hotel_id,
+            RoomInventory.date >= first,
+            RoomInventory.date <= last,
+        )
+        stored = {
+            (r.room_type_id, r.date): r for r in await session.scalars(select(RoomInventory).where(*where))
+        }
+        now = utcnow()
+        for night in data.inventory:
+            row = stored.get((night.room_type_id, night.night))
+            if row is None:
+                session.add(
+                    RoomInventory(
+                        vendor=data.vendor,
+                        hotel_id=data.hotel_id,
+                        room_type_id=night.room_type_id,
+                        date=night.night,
+                        available=night.available,
+                        total=night.total,
+                        updated_at=now,
+                    )
+                )
+                changes.inventory_nights_changed += 0 if changes.created else 1
+            elif (row.available, row.total) != (night.available, night.total):
+                row.available, row.total, row.updated_at = night.available, night.total, now
+                changes.inventory_nights_changed += 1
+        price_where = (
+            RatePlan.vendor == data.vendor,
+            RatePlan.hotel_id == data.hotel_id,
+            RatePlan.date >= first,
+            RatePlan.date <= last,
+        )
+        prices = {
+            (r.room_type_id, r.date): r for r in await session.scalars(select(RatePlan).where(*price_where))
+        }
+        for price in data.prices:
+            rules = {"ratePlanId": price.rate_plan_id}
+            existing = prices.get((price.room_type_id, price.night))
+            if existing is None:
+                session.add(
+                    RatePlan(
+                        vendor=data.vendor,
+                        hotel_id=data.hotel_id,
+                        room_type_id=price.room_type_id,
+                        date=price.night,
+                        price=price.price,
+                        currency=price.currency,
+                        rules=rules,
+                    )
+                )
+                changes.price_nights_changed += 0 if changes.created else 1
+            elif (existing.price, existing.currency, existing.rules) != (price.price, price.currency, rules):
+                existing.price, existing.currency, existing.rules = price.price, price.currency, rules
+                changes.price_nights_changed += 1
+        removed = set(changes.room_types_removed)
+        if removed:
+            for table in (RoomInventory, RatePlan):
+                await session.execute(
+                    delete(table).where(
+                        table.vendor == data.vendor,
+                        table.hotel_id == data.hotel_id,
+                        table.room_type_id.in_(removed),
+                    )
+                )
+
+    # -- reads -------------------------------------------------------------------------------------
+    async def get(self, listing_id: int) -> ListingRecord:
+        async with self._sessions() as session:
+            listing = await session.get(Listing, listing_id)
+            config = await session.scalar(select(PMSConfig).where(PMSConfig.listing_id == listing_id))
+            if listing is None or config is None:
+                raise ListingNotFound(listing_id)
+            rooms = await session.scalars(
+                select(RoomTypeRow).where(RoomTypeRow.listing_id == listing_id).order_by(RoomTypeRow.id)
+            )
+            return ListingRecord(listing, config, list(rooms))
+
+    async def find_by_hotel(self, hotel_id: str) -> int | None:
+        async with self._sessions() as session:
+            config = await session.scalar(select(PMSConfig).where(PMSConfig.hotel_id == hotel_id))
+        return None if config is None else config.listing_id
+
+    async def list_listings(
+        self, *, offset: int = 0, limit: int = 100
+    ) -> tuple[int, list[tuple[Listing, PMSConfig]]]:
+        async with self._sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(PMSConfig)) or 0
+            rows = await session.execute(
+                select(Listing, PMSConfig)
+                .join(PMSConfig, PMSConfig.listing_id == Listing.id)
+                .order_by(Listing.id)
+                .offset(offset)
+                .limit(limit)
+            )
+            return int(total), [(listing, config) for listing, config in rows.tuples()]
+
+    async def nights(
+        self, vendor: str, hotel_id: str, first: date, last: date
+    ) -> tuple[list[RoomInventory], list[RatePlan]]:
+        """Stored inventory and prices of the hotel between two nights (both included)."""
+        async with self._sessions() as session:
+            inventory = await session.scalars(
+                select(RoomInventory)
+                .where(
+                    RoomInventory.vendor == vendor,
+                    RoomInventory.hotel_id == hotel_id,
+                    RoomInventory.date >= first,
+                    RoomInventory.date <= last,
+                )
+                .order_by(RoomInventory.room_type_id, RoomInventory.date)
+            )
+            prices = await session.scalars(
+                select(RatePlan)
+                .where(
+                    RatePlan.vendor == vendor,
+                    RatePlan.hotel_id == hotel_id,
+                    RatePlan.date >= first,
+                    RatePlan.date <= last,
+                )
+                .order_by(RatePlan.room_type_id, RatePlan.date)
+            )
+            return list(inventory), list(prices)
+
+    async def hotel_configs(self) -> list[PMSConfig]:
+        """Every stored PMS connection (the hotel directory's source)."""
+        async with self._sessions() as session:
+            return list(await session.scalars(select(PMSConfig).order_by(PMSConfig.hotel_id)))
+
+    async def stored_credential_count(self) -> int:
+        async with self._sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(PMSConfig).where(PMSConfig.api_key_encrypted.is_not(None))
+            )
+        return int(count or 0)
+
+    # -- updates -----------------------------------------------------------------------------------
+    async def update(
+        self, listing_id: int, listing_fields: dict[str, Any], config_fields: dict[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """Change some fields of the listing and its PMS connection; returns what changed."""
+        changed: dict[str, dict[str, Any]] = {}
+        async with self._sessions.begin() as session:
+            listing = await session.get(Listing, listing_id, with_for_update=True)
+            config = await session.scalar(
+                select(PMSConfig).where(PMSConfig.listing_id == listing_id).with_for_update()
+            )
+            if listing is None or config is None:
+                raise ListingNotFound(listing_id)
+            for target, values in ((listing, listing_fields), (config, config_fields)):
+                for name, value in values.items():
+                    old = getattr(target, name)
+                    if _plain(old) != _plain(value):
+                        label = name if name != "api_key_encrypted" else "api_key"
+                        changed[label] = (
+                            {"from": _plain(old), "to": _plain(value)}
+                            if label != "api_key"
+                            else {"replaced": True}
+                        )
+                        setattr(target, name, value)
+            if "enabled" in config_fields:
+                listing.status = PUBLISHED if config_fields["enabled"] else DISABLED
+            if "api_key" in changed:
+                config.key_version += 1
+        return changed
+
+    async def encrypted_keys(self) -> list[tuple[int, str]]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(PMSConfig.id, PMSConfig.api_key_encrypted)
+                .where(PMSConfig.api_key_encrypted.is_not(None))
+                .order_by(PMSConfig.id)
+            )
+            return [(row_id, token) for row_id, token in rows.tuples() if token is not None]
+
+    async def replace_encrypted_key(self, config_id: int, old: str, new: str) -> bool:
+        """Compare-and-set: only if the stored value is still `old` (a concurrent key rotation wins)."""
+        async with self._sessions.begin() as session:
+            config = await session.get(PMSConfig, config_id, with_for_update=True)
+            if config is None or config.api_key_encrypted != old:
+                return False
+            config.api_key_encrypted = new
+            return True

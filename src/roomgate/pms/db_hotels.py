@@ -1,0 +1,185 @@
+"""Hotels and credentials stored by the admin import (`pms_config`), layered over the environment.
+
+Every server process keeps a copy of the (small) `pms_config` table. A save, update or disable writes
+the database, then sets a fresh random token in the Redis key `roomgate:hotels:version`. A process
+trusts its copy for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s); after that, its next look-up reads the
+token (one GET) and reloads the table only when the token changed. A hotel id the copy does not know
+is always checked at once, so a hotel saved on one process is bookable on every other process at
+its very next request; a disabled hotel stops being bookable on every process within the recheck
+time. Why not a TTL alone: reloading the table every second on every process costs a query per
+second per process, and a new hotel would be a 404 for up to the TTL. Why not a check per request:
+an extra Redis round trip on every availability answer. If Redis cannot answer, the copy is reloaded
+from the database every recheck interval instead (a plain TTL).
+
+A token rather than a counter: after a Redis flush a counter starts again at 1 and could equal the
+number a process remembers; a random token never repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from roomgate.clock import Clock
+from roomgate.domain.hotel import HotelConfig
+from roomgate.ledger.listings import ListingRepository
+from roomgate.logging import get_logger
+from roomgate.pms.base import CredentialsProvider
+from roomgate.secrets_box import SecretBox, UndecryptableSecret
+from roomgate.services.ports import HotelDirectory
+
+log = get_logger(__name__)
+
+VERSION_KEY = "roomgate:hotels:version"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredHotel:
+    config: HotelConfig
+    encrypted_api_key: str | None
+
+
+class DatabaseHotels:
+    """The hotels of `pms_config`, cached per process as described above."""
+
+    def __init__(
+        self,
+        listings: ListingRepository,
+        redis: aioredis.Redis,
+        secrets: SecretBox | None,
+        clock: Clock,
+        recheck_seconds: float = 1.0,
+    ) -> None:
+        self._listings = listings
+        self._redis = redis
+        self._secrets = secrets
+        self._clock = clock
+        self._recheck = recheck_seconds
+        self._hotels: dict[str, StoredHotel] = {}
+        self._version: str | None = None
+        self._checked_at: float | None = None
+        self._lock = asyncio.Lock()
+        self._warned_no_key = False
+        self.reloads = 0  # how often the table was read (tests and metrics)
+
+    async def changed(self) -> None:
+        """Tell every process the table changed (call after the transaction committed)."""
+        self._checked_at = None  # this process re-reads at its next look-up
+        try:
+            await self._redis.set(VERSION_KEY, uuid.uuid4().hex)
+        except RedisError as exc:  # the others fall back to the recheck interval
+            log.warning("hotel_version_bump_failed", error=type(exc).__name__)
+
+    async def _snapshot(self, *, force: bool = False) -> dict[str, StoredHotel]:
+        now = self._clock.monotonic()
+        fresh = self._checked_at is not None and now - self._checked_at < self._recheck
+        if fresh and not force:
+            return self._hotels
+        async with self._lock:
+            if self._checked_at is not None and self._checked_at >= now and not force:
+                return self._hotels
+            try:
+                raw = await self._redis.get(VERSION_KEY)
+                version = raw.decode() if isinstance(raw, bytes) else raw
+                redis_ok = True
+            except RedisError:
+                version, redis_ok = None, False
+            if not redis_ok or version is None or version != self._version or self._checked_at is None:
+                await self._reload()
+                self._version = version
+            self._checked_at = self._clock.monotonic()
+        return self._hotels
+
+    async def _reload(self) -> None:
+        rows = await self._listings.hotel_configs()
+        self.reloads += 1
+        self._hotels = {
+            row.hotel_id: StoredHotel(
+                HotelConfig(
+                    hotel_id=row.hotel_id,
+                    vendor=row.vendor,
+                    enabled=row.enabled,
+                    polling_enabled=row.polling_enabled,
+                    polling_interval_seconds=row.polling_interval_seconds,
+                    source="database",
+                ),
+                row.api_key_encrypted,
+            )
+            for row in rows
+        }
+
+    async def peek(self, hotel_id: str) -> HotelConfig | None:
+        """The hotel as this process last saw it (no forced check; for the hot read path)."""
+        stored = (await self._snapshot()).get(hotel_id)
+        return None if stored is None else stored.config
+
+    async def stored(self, hotel_id: str) -> StoredHotel | None:
+        stored = (await self._snapshot()).get(hotel_id)
+        if stored is None:
+            stored = (await self._snapshot(force=True)).get(hotel_id)
+        return stored
+
+    async def get(self, hotel_id: str) -> HotelConfig | None:
+        stored = await self.stored(hotel_id)
+        return None if stored is None else stored.config
+
+    async def list_hotels(self) -> list[HotelConfig]:
+        return [stored.config for _, stored in sorted((await self._snapshot()).items())]
+
+    async def api_key(self, vendor: str, hotel_id: str) -> str | None:
+        """The decrypted key of an enabled hotel at this vendor; None otherwise."""
+        stored = await self.stored(hotel_id)
+        if stored is None or not stored.config.enabled or stored.config.vendor != vendor:
+            return None
+        if stored.encrypted_api_key is None:
+            return None
+        if self._secrets is None:
+            if not self._warned_no_key:
+                log.error("stored_credentials_unreadable", reason="ROOMGATE_SECRET_KEY is not set")
+                self._warned_no_key = True
+            return None
+        try:
+            return self._secrets.decrypt(stored.encrypted_api_key)
+        except UndecryptableSecret:
+            log.error("stored_credential_undecryptable", vendor=vendor, hotel_id=hotel_id)
+            return None
+
+
+class LayeredHotelDirectory:
+    """Database hotels first (enabled or not: the database decides), then the environment's."""
+
+    def __init__(self, stored: DatabaseHotels, env: HotelDirectory) -> None:
+        self._stored = stored
+        self._env = env
+
+    async def get(self, hotel_id: str) -> HotelConfig | None:
+        return await self._stored.get(hotel_id) or await self._env.get(hotel_id)
+
+    async def list_hotels(self) -> Sequence[HotelConfig]:
+        stored = await self._stored.list_hotels()
+        known = {hotel.hotel_id for hotel in stored}
+        env = [hotel for hotel in await self._env.list_hotels() if hotel.hotel_id not in known]
+        return sorted([*stored, *env], key=lambda hotel: hotel.hotel_id)
+
+
+class LayeredCredentials:
+    """The key stored by the admin import, else `PMS_<hotelId>_API_KEY`.
+
+    A hotel in the database never falls back to the environment: disabled there means disabled."""
+
+    def __init__(self, stored: DatabaseHotels, env: CredentialsProvider) -> None:
+        self._stored = stored
+        self._env = env
+
+    async def api_key(self, vendor: str, hotel_id: str) -> str | None:
+        if await self._stored.stored(hotel_id) is not None:
+            return await self._stored.api_key(vendor, hotel_id)
+        return await self._env.api_key(vendor, hotel_id)
+
+    def source_hint(self, hotel_id: str) -> str:
+        return f"connect it on /admin or set PMS_{hotel_id}_API_KEY"

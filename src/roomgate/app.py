@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
-from roomgate.api import admin, admin_listings, availability, booking, ops
+from roomgate.api import admin, admin_bookings, admin_listings, availability, booking, ops
 from roomgate.api.errors import install_error_handlers
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
 from roomgate.config import Settings, load_settings
@@ -77,6 +77,7 @@ def create_app(
     app.include_router(booking.router)
     app.include_router(admin.router)
     app.include_router(admin_listings.router)
+    app.include_router(admin_bookings.router)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

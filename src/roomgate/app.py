@@ -21,6 +21,7 @@ from roomgate.config import Settings, load_settings
 from roomgate.container import Container, build_container
 from roomgate.logging import get_logger
 from roomgate.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from roomgate.web.pages import install_admin_pages
 
 log = get_logger(__name__)
 
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(admin_listings.router)
     app.include_router(admin_bookings.router)
+    install_admin_pages(app)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

@@ -116,8 +116,8 @@ class Container:
             raise DomainError(ErrorCode.PMS_AUTH_FAILED) from None
 
     async def check_hotel(self, vendor: str, hotel_id: str) -> None:
-        """404 for a hotel the admin disabled or connected through another vendor (this process's copy)."""
-        stored = await self.stored_hotels.peek(hotel_id)
+        """404 for a hotel the admin disabled or connected through another vendor."""
+        stored = await self.stored_hotels.current(hotel_id)
         if stored is not None and (not stored.enabled or stored.vendor != vendor):
             raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}")
 

@@ -85,14 +85,18 @@ async def test_a_disabled_hotel_stops_everywhere_within_the_recheck_time(
     # then b, inside its recheck window, still trusts its copy (no Redis call, no query) ...
     assert (await b.peek("hotel_9")).enabled  # type: ignore[union-attr]
     assert b.reloads == reloads
-    # ... and once the window has passed it sees the change
+    # ... except for the gate of answers and checkouts, which asks Redis every time
+    assert (await b.current("hotel_9")).enabled is False  # type: ignore[union-attr]
+    assert b.reloads == reloads + 1
+    # ... and once the window has passed every look-up sees the change
     clock.advance(1.0)
     assert (await b.peek("hotel_9")).enabled is False  # type: ignore[union-attr]
     assert await b.api_key("cloudbeds", "hotel_9") is None
-    # and a process that did not change anything does not re-read the table for nothing
+    # and nothing re-reads the table while nothing changed
     reloads = b.reloads
     clock.advance(5.0)
     await b.peek("hotel_9")
+    await b.current("hotel_9")
     assert b.reloads == reloads
 
 

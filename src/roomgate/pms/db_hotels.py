@@ -1,15 +1,19 @@
 """Hotels and credentials stored by the admin import (`pms_config`), layered over the environment.
 
 Every server process keeps a copy of the (small) `pms_config` table. A save, update or disable writes
-the database, then sets a fresh random token in the Redis key `roomgate:hotels:version`. A process
-trusts its copy for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s); after that, its next look-up reads the
-token (one GET) and reloads the table only when the token changed. A hotel id the copy does not know
-is always checked at once, so a hotel saved on one process is bookable on every other process at
-its very next request; a disabled hotel stops being bookable on every process within the recheck
-time. Why not a TTL alone: reloading the table every second on every process costs a query per
-second per process, and a new hotel would be a 404 for up to the TTL. Why not a check per request:
-an extra Redis round trip on every availability answer. If Redis cannot answer, the copy is reloaded
-from the database every recheck interval instead (a plain TTL).
+the database, then sets a fresh random token in the Redis key `roomgate:hotels:version` (and bumps
+the hotel's view version, so remembered availability answers lapse). The table is re-read only when
+the token changed, so the database sees one small query per change per process, not per request.
+
+- `current()` (the gate of every rendered availability answer and every checkout) reads the token
+  each time: one GET, so a saved hotel sells and a disabled one stops on every process at its very
+  next request. Remembered answers (api/view_memo.py) skip the route and so this GET entirely.
+- `peek()`/`get()`/`api_key()` (connector credentials, the sync workers' hotel list) trust the copy
+  for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s), except that an unknown hotel id is checked at once.
+
+Why not a TTL alone: a new hotel would be a 404 and a disabled one sold for up to the TTL, and
+re-reading the table every TTL costs a query per process whether anything changed or not. If Redis
+cannot answer, the copy is reloaded from the database every recheck interval instead (a plain TTL).
 
 A token rather than a counter: after a Redis flush a counter starts again at 1 and could equal the
 number a process remembers; a random token never repeats.
@@ -114,8 +118,17 @@ class DatabaseHotels:
         }
 
     async def peek(self, hotel_id: str) -> HotelConfig | None:
-        """The hotel as this process last saw it (no forced check; for the hot read path)."""
+        """The hotel as this process last saw it (trusted for the recheck interval)."""
         stored = (await self._snapshot()).get(hotel_id)
+        return None if stored is None else stored.config
+
+    async def current(self, hotel_id: str) -> HotelConfig | None:
+        """The hotel as the database has it now: one Redis GET, a reload only if something changed.
+
+        The gate of every rendered availability answer and every checkout: a remembered answer
+        (api/view_memo.py) is served again only while the hotel's view version is unchanged, and
+        a disable bumps that version, so the first render after it must not trust a stale copy."""
+        stored = (await self._snapshot(force=True)).get(hotel_id)
         return None if stored is None else stored.config
 
     async def stored(self, hotel_id: str) -> StoredHotel | None:

@@ -8,8 +8,8 @@ the token changed, so the database sees one small query per change per process, 
 - `current()` (the gate of every rendered availability answer and every checkout) reads the token
   each time: one GET, so a saved hotel sells and a disabled one stops on every process at its very
   next request. Remembered answers (api/view_memo.py) skip the route and so this GET entirely.
-- `peek()`/`get()`/`api_key()` (connector credentials, the sync workers' hotel list) trust the copy
-  for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s), except that an unknown hotel id is checked at once.
+- `peek()`/`api_key()` (connector credentials on every PMS call) and `list_hotels()` trust the copy
+  for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s); `get()` also checks an unknown hotel id at once.
 
 Why not a TTL alone: a new hotel would be a 404 and a disabled one sold for up to the TTL, and
 re-reading the table every TTL costs a query per process whether anything changed or not. If Redis
@@ -81,21 +81,26 @@ class DatabaseHotels:
 
     async def _snapshot(self, *, force: bool = False) -> dict[str, StoredHotel]:
         now = self._clock.monotonic()
-        fresh = self._checked_at is not None and now - self._checked_at < self._recheck
-        if fresh and not force:
+        recent = self._checked_at is not None and now - self._checked_at < self._recheck
+        if recent and not force:
+            return self._hotels
+        try:  # outside the lock: concurrent requests each ask, none waits on another's round trip
+            raw = await self._redis.get(VERSION_KEY)
+        except RedisError:
+            if recent:  # Redis down: fall back to the recheck interval (a plain TTL)
+                return self._hotels
+            raw, redis_ok = None, False
+        else:
+            redis_ok = True
+        version = raw.decode() if isinstance(raw, bytes) else raw
+        if redis_ok and version is not None and version == self._version:
+            self._checked_at = now
             return self._hotels
         async with self._lock:
-            if self._checked_at is not None and self._checked_at >= now and not force:
-                return self._hotels
-            try:
-                raw = await self._redis.get(VERSION_KEY)
-                version = raw.decode() if isinstance(raw, bytes) else raw
-                redis_ok = True
-            except RedisError:
-                version, redis_ok = None, False
-            if not redis_ok or version is None or version != self._version or self._checked_at is None:
-                await self._reload()
-                self._version = version
+            if redis_ok and version is not None and version == self._version:
+                return self._hotels  # another request reloaded meanwhile
+            await self._reload()
+            self._version = version if redis_ok else None
             self._checked_at = self._clock.monotonic()
         return self._hotels
 
@@ -131,9 +136,11 @@ class DatabaseHotels:
         stored = (await self._snapshot(force=True)).get(hotel_id)
         return None if stored is None else stored.config
 
-    async def stored(self, hotel_id: str) -> StoredHotel | None:
+    async def stored(self, hotel_id: str, *, check_unknown: bool = True) -> StoredHotel | None:
+        """`check_unknown`: a hotel id the copy lacks is looked up at once (one GET) rather than
+        after the recheck interval."""
         stored = (await self._snapshot()).get(hotel_id)
-        if stored is None:
+        if stored is None and check_unknown:
             stored = (await self._snapshot(force=True)).get(hotel_id)
         return stored
 
@@ -146,7 +153,7 @@ class DatabaseHotels:
 
     async def api_key(self, vendor: str, hotel_id: str) -> str | None:
         """The decrypted key of an enabled hotel at this vendor; None otherwise."""
-        stored = await self.stored(hotel_id)
+        stored = await self.stored(hotel_id, check_unknown=False)
         if stored is None or not stored.config.enabled or stored.config.vendor != vendor:
             return None
         if stored.encrypted_api_key is None:
@@ -190,7 +197,9 @@ class LayeredCredentials:
         self._env = env
 
     async def api_key(self, vendor: str, hotel_id: str) -> str | None:
-        if await self._stored.stored(hotel_id) is not None:
+        # No extra Redis call for env hotels on every PMS call: API routes and checkouts have just
+        # refreshed the copy through `DatabaseHotels.current()`; workers see changes within 1 s.
+        if await self._stored.stored(hotel_id, check_unknown=False) is not None:
             return await self._stored.api_key(vendor, hotel_id)
         return await self._env.api_key(vendor, hotel_id)
 

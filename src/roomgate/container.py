@@ -115,9 +115,16 @@ class Container:
         except PMSAuthenticationError:
             raise DomainError(ErrorCode.PMS_AUTH_FAILED) from None
 
-    async def check_hotel(self, vendor: str, hotel_id: str) -> None:
-        """404 for a hotel the admin disabled or connected through another vendor."""
-        stored = await self.stored_hotels.current(hotel_id)
+    async def check_hotel(self, vendor: str, hotel_id: str, *, fresh: bool = False) -> None:
+        """404 for a hotel the admin disabled or connected through another vendor.
+
+        A hotel in the database is checked against the database's current state (one Redis GET;
+        see pms/db_hotels.py), so a remembered answer re-rendered after a disable cannot keep
+        selling it; an id the database does not hold (an env hotel) costs nothing here, unless
+        `fresh` (checkout) asks for the current state anyway."""
+        stored = await self.stored_hotels.peek(hotel_id)
+        if stored is not None or fresh:
+            stored = await self.stored_hotels.current(hotel_id)
         if stored is not None and (not stored.enabled or stored.vendor != vendor):
             raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}")
 

@@ -5,11 +5,13 @@ the database, then sets a fresh random token in the Redis key `roomgate:hotels:v
 the hotel's view version, so remembered availability answers lapse). The table is re-read only when
 the token changed, so the database sees one small query per change per process, not per request.
 
-- `current()` (the gate of every rendered availability answer and every checkout) reads the token
-  each time: one GET, so a saved hotel sells and a disabled one stops on every process at its very
-  next request. Remembered answers (api/view_memo.py) skip the route and so this GET entirely.
-- `peek()`/`api_key()` (connector credentials on every PMS call) and `list_hotels()` trust the copy
-  for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s); `get()` also checks an unknown hotel id at once.
+- `current()` reads the token each time (one GET). It gates every checkout, and every rendered
+  availability answer of a hotel the copy holds: a disable bumps the hotel's view version, so the
+  remembered answers (api/view_memo.py) are rendered again, and that render must not trust a
+  stale copy. Env hotels and remembered answers pay nothing.
+- `stored()`/`get()` (connector credentials before a PMS call) look an id the copy lacks up at once,
+  so a hotel saved on one process is sold by every other process at its next request.
+- `peek()`, `api_key()` and `list_hotels()` trust the copy for `ROOMGATE_HOTELS_RECHECK_SECONDS` (1 s).
 
 Why not a TTL alone: a new hotel would be a 404 and a disabled one sold for up to the TTL, and
 re-reading the table every TTL costs a query per process whether anything changed or not. If Redis
@@ -197,9 +199,9 @@ class LayeredCredentials:
         self._env = env
 
     async def api_key(self, vendor: str, hotel_id: str) -> str | None:
-        # No extra Redis call for env hotels on every PMS call: API routes and checkouts have just
-        # refreshed the copy through `DatabaseHotels.current()`; workers see changes within 1 s.
-        if await self._stored.stored(hotel_id, check_unknown=False) is not None:
+        # An id the copy lacks is looked up at once (a hotel saved on another process a moment ago):
+        # one GET on a path that is about to call the PMS anyway.
+        if await self._stored.stored(hotel_id) is not None:
             return await self._stored.api_key(vendor, hotel_id)
         return await self._env.api_key(vendor, hotel_id)
 

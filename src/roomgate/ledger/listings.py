@@ -6,7 +6,7 @@ hotel again updates it and never duplicates it. The API key arrives here already
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -127,8 +127,17 @@ def _plain(value: Any) -> Any:
 
 
 class ListingRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        import_retries: int = 1,
+        after_config_read: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._retries = import_retries
+        # Race point for tests: between reading the hotel's pms_config and writing it.
+        self._after_config_read = after_config_read
 
     # -- import ------------------------------------------------------------------------------------
     async def save_import(self, data: ListingImport) -> tuple[int, ImportChanges]:
@@ -136,17 +145,19 @@ class ListingRepository:
 
         Two imports of the same new hotel at once: one inserts, the other hits the unique
         constraint, rolls back and runs again as an update."""
-        for attempt in range(2):
+        for attempt in range(self._retries + 1):
             try:
                 async with self._sessions.begin() as session:
                     return await self._save(session, data)
             except IntegrityError:
-                if attempt == 1:
+                if attempt == self._retries:
                     raise
         raise AssertionError("unreachable")
 
     async def _save(self, session: AsyncSession, data: ListingImport) -> tuple[int, ImportChanges]:
         config = await session.scalar(select(PMSConfig).where(PMSConfig.hotel_id == data.hotel_id))
+        if self._after_config_read is not None:
+            await self._after_config_read()
         if config is not None and config.vendor != data.vendor:
             raise HotelOwnedByOtherVendor(data.hotel_id, config.vendor)
         listing = (

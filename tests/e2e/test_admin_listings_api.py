@@ -253,3 +253,17 @@ def test_saving_needs_a_secret_key(sqlite_url: str) -> None:
     assert previewed.status_code == 200
     assert refused.status_code == 400 and "ROOMGATE_SECRET_KEY" in refused.json()["error"]
     assert row_counts(sqlite_url)["pms_config"] == 0
+
+
+def test_a_mews_hotel_is_imported_and_sold_through_mews_only(sqlite_url: str) -> None:
+    with admin_stack(sqlite_url) as stack:
+        saved = save(stack, vendor="mews", apiKey=MEWS_TOKEN)
+        through_mews = availability(stack, vendor="mews")
+        through_cloudbeds = availability(stack, vendor="cloudbeds")
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["listing"]["vendor"] == "mews"
+    assert row_counts(sqlite_url)["room_inventory"] == 60
+    assert through_mews.status_code == 200, through_mews.text
+    assert [r["roomTypeId"] for r in through_mews.json()["roomTypes"]] == ["room_771", "room_772"]
+    assert through_cloudbeds.status_code == 404
+    assert MEWS_TOKEN not in saved.text

@@ -48,6 +48,8 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 static_files = StaticFiles(directory=str(WEB_DIR / "static"))
 
 CALENDAR_DAYS = 30
+SIGN_IN_FAILURES_ALLOWED = 10  # per client address ...
+SIGN_IN_WINDOW_SECONDS = 300  # ... in this many seconds; then sign-in is refused until the window ends
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -167,19 +169,27 @@ async def login(request: Request) -> Response:
     token, csrf, target = (str(form.get(k) or "") for k in ("token", CSRF_FIELD, "next"))
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     expected = container.settings.admin_token
-    error = None
-    if not cookie or not token_matches(csrf, cookie):
+    failures_key = f"admin:sign_in_failures:{request.client.host if request.client else 'unknown'}"
+    failures = int(await container.redis.get(failures_key) or 0)
+    error, status = None, 401
+    if failures >= SIGN_IN_FAILURES_ALLOWED:
+        error, status = "로그인 시도가 너무 많습니다. 5분 후에 다시 시도하세요", 429
+    elif not cookie or not token_matches(csrf, cookie):
         error = "보안 토큰이 만료되었습니다. 다시 시도하세요"
     elif expected is None or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
         error = "관리자 토큰이 올바르지 않습니다"
         log.warning("admin_sign_in_refused")
+        async with container.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(failures_key)
+            pipe.expire(failures_key, SIGN_IN_WINDOW_SECONDS, nx=True)
+            await pipe.execute()
     if error is not None:
         fresh = secrets.token_urlsafe(24)
         response = _page(
             request,
             "login.html",
             {"csrf": fresh, "next": _safe_next(target), "error": error, "closed": expected is None},
-            status=401,
+            status=status,
         )
         set_cookie(response, request, LOGIN_CSRF_COOKIE, fresh, 600)
         return response

@@ -1,0 +1,102 @@
+"""The admin pages over plain HTTP: sign-in, sessions, CSRF on every form, headers, errors in Korean."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.e2e.admin_stack import ADMIN_TOKEN, CB_KEY, NEW_HOTEL, AdminStack, admin_stack
+
+pytestmark = pytest.mark.slow
+
+PAGES = ["/admin", "/admin/listings/1", "/admin/bookings", "/admin/bookings/bk_x"]
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert found, html[:500]
+    return found.group(1)
+
+
+def sign_in(stack: AdminStack, client: httpx2.Client, token: str = ADMIN_TOKEN) -> httpx2.Response:
+    form = client.get(f"{stack.url}/admin/login")
+    return client.post(
+        f"{stack.url}/admin/login",
+        data={"token": token, "csrf_token": csrf_of(form.text), "next": "/admin"},
+        follow_redirects=False,
+    )
+
+
+def test_signed_out_pages_redirect_and_sign_in_sets_a_strict_cookie(tmp_path: Path) -> None:
+    with admin_stack(f"sqlite:///{tmp_path}/p.db") as stack, httpx2.Client() as client:
+        redirects = [client.get(f"{stack.url}{page}", follow_redirects=False) for page in PAGES]
+        no_csrf = client.post(f"{stack.url}/admin/login", data={"token": ADMIN_TOKEN}, follow_redirects=False)
+        signed_in = sign_in(stack, client)
+        listings = client.get(f"{stack.url}/admin")
+    for answer, page in zip(redirects, PAGES, strict=True):
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/admin/login?next=")
+        assert page.replace("/", "%2F") in answer.headers["location"]
+    assert no_csrf.status_code == 401 and "보안 토큰" in no_csrf.text
+    assert signed_in.status_code == 303
+    cookie = next(c for c in signed_in.headers.get_list("set-cookie") if c.startswith("roomgate_admin="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert listings.status_code == 200 and "상품 목록" in listings.text
+    csp = listings.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert listings.headers["cache-control"] == "no-store"
+    assert "<script>" not in listings.text and " style=" not in listings.text
+
+
+def test_sign_in_is_throttled_after_ten_wrong_tokens(tmp_path: Path) -> None:
+    with admin_stack(f"sqlite:///{tmp_path}/p.db") as stack, httpx2.Client() as client:
+        wrong = [sign_in(stack, client, token=f"guess-{n}").status_code for n in range(10)]
+        right_but_throttled = sign_in(stack, client)
+    assert wrong == [401] * 10
+    assert right_but_throttled.status_code == 429 and "너무 많습니다" in right_but_throttled.text
+
+
+def test_every_form_needs_the_session_csrf_token_and_sign_out_ends_the_session(tmp_path: Path) -> None:
+    with admin_stack(f"sqlite:///{tmp_path}/p.db") as stack, httpx2.Client() as client:
+        sign_in(stack, client)
+        page = client.get(f"{stack.url}/admin").text
+        csrf = csrf_of(page)
+        saved = client.post(
+            f"{stack.url}/api/admin/listings",
+            json={"vendor": "cloudbeds", "hotelId": NEW_HOTEL, "apiKey": CB_KEY},
+            headers={"X-CSRF-Token": csrf},
+        )
+        listing = client.get(f"{stack.url}/admin/listings/1")
+        forms = {
+            "/admin/listings/1/enabled": {"enabled": "false"},
+            "/admin/listings/1/degraded": {"enabled": "true", "reason": "x"},
+            "/admin/logout": {},
+        }
+        refused = {
+            path: client.post(
+                f"{stack.url}{path}", data={**fields, "csrf_token": "forged"}, follow_redirects=False
+            )
+            for path, fields in forms.items()
+        }
+        api_without_header = client.post(f"{stack.url}/api/admin/listings/1/disable")
+        still = stack.admin("GET", "/listings/1").json()["listing"]
+        status = stack.admin("GET", "/status").json()
+        missing = client.get(f"{stack.url}/admin/listings/99")
+        out = client.post(f"{stack.url}/admin/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        after = client.get(f"{stack.url}/admin", follow_redirects=False)
+        api_after = client.get(f"{stack.url}/api/admin/listings")
+    assert saved.status_code == 200, saved.text
+    assert listing.status_code == 200 and "폴링 정보 없음" in listing.text
+    assert CB_KEY not in page + listing.text + saved.text
+    for path, answer in refused.items():
+        assert answer.status_code == 401, path
+        assert "CSRF" in answer.text and "<html" in answer.text  # a Korean page, not JSON
+    assert api_without_header.status_code == 401 and api_without_header.json()["errorCode"] == "UNAUTHORIZED"
+    assert still["enabled"] is True and status["degraded"]["hotels"] == {}
+    assert missing.status_code == 404 and "찾을 수 없습니다" in missing.text
+    assert out.status_code == 303 and after.status_code == 303
+    assert api_after.status_code == 401

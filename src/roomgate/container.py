@@ -17,6 +17,7 @@ from roomgate.cache.scripts import register
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Environment, Settings
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.ledger.booking_search import BookingSearch
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
@@ -71,6 +72,7 @@ class Container:
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
     listings_admin: ListingsAdmin = field(init=False)
+    booking_search: BookingSearch = field(init=False)
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -94,6 +96,7 @@ class Container:
         self.recovery = Recovery(
             self.bookings, compensator, self.settings.recovery_after_seconds, self.cancellation
         )
+        self.booking_search = BookingSearch(self.sessions)
         self.listings_admin = ListingsAdmin(
             HotelImporter(self.connector_with_key, self.clock),
             self.listings,

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 
 from roomgate.api.deps import AdminDep, ContainerDep
 from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.ledger.booking_search import BookingQuery, BookingSearch, mask_email, mask_name, mask_phone
+from roomgate.ledger.booking_search import BookingQuery, mask_email, mask_name, mask_phone
 from roomgate.ledger.bookings import BookingNotFound
 from roomgate.ledger.models import Booking
 
@@ -114,11 +115,11 @@ async def search_bookings(
     query = BookingQuery(
         hotel_id, status.value if status else None, booking_id, check_in_from, check_in_to, offset, limit
     )
-    total, rows = await BookingSearch(container.sessions).search(query)
+    total, rows = await container.booking_search.search(query)
     return BookingListOut(total=total, bookings=[row_out(b) for b in rows])
 
 
-async def booking_detail(container: Any, booking_id: str) -> BookingDetailOut:
+async def booking_detail(container: Container, booking_id: str) -> BookingDetailOut:
     try:
         booking = await container.bookings.get(booking_id)
     except BookingNotFound:

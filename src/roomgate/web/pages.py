@@ -35,7 +35,7 @@ from roomgate.api.errors import error_response
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.ledger.booking_search import BookingQuery, BookingSearch
+from roomgate.ledger.booking_search import BookingQuery
 from roomgate.logging import get_logger
 from roomgate.pms.errors import PMSError
 from roomgate.resilience.breaker_state import BreakerKey
@@ -238,9 +238,7 @@ async def listing_page(request: Request, listing_id: int) -> Response:
     breaker = await container.resilience.breaker.status(BreakerKey(listing.vendor, listing.hotelId))
     degraded = await container.resilience.degraded.status()
     hotel_degraded = degraded["hotels"].get(listing.hotelId)
-    _total, bookings = await BookingSearch(container.sessions).search(
-        BookingQuery(hotel_id=listing.hotelId, limit=10)
-    )
+    _total, bookings = await container.booking_search.search(BookingQuery(hotel_id=listing.hotelId, limit=10))
     return _page(
         request,
         "listing.html",
@@ -324,7 +322,7 @@ async def bookings_page(request: Request) -> Response:
     csrf = await _session(request)
     params = request.query_params
     query, error = _booking_query(params)
-    total, rows = await BookingSearch(_container(request).sessions).search(query)
+    total, rows = await _container(request).booking_search.search(query)
     return _page(
         request,
         "bookings.html",

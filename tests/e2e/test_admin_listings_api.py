@@ -110,6 +110,7 @@ def test_preview_failures_are_clear_and_store_nothing(sqlite_url: str) -> None:
             "POST", "/pms/preview", json={"vendor": "mews", "hotelId": "../x", "apiKey": "k"}
         )
         long_key = preview(stack, key="x" * 501)
+        spaced_key = preview(stack, key="cbat_abc\r\nX-Injected: 1")
         stack.sim_faults("cloudbeds", status=503)
         down = preview(stack)
         stack.sim_faults("cloudbeds")
@@ -122,9 +123,10 @@ def test_preview_failures_are_clear_and_store_nothing(sqlite_url: str) -> None:
     assert (unknown.status_code, unknown.json()["errorCode"]) == (404, "NOT_FOUND")
     assert (mews_unknown.status_code, mews_unknown.json()["errorCode"]) == (404, "NOT_FOUND")
     assert (down.status_code, down.json()["errorCode"]) == (503, "PMS_UNAVAILABLE")
-    for refused in (bad_vendor, bad_id, long_key):
+    for refused in (bad_vendor, bad_id, long_key, spaced_key):
         assert (refused.status_code, refused.json()["errorCode"]) == (400, "VALIDATION_ERROR")
     assert anonymous.status_code == 401
+    assert "X-Injected" not in spaced_key.text
     for answer in (wrong, unknown, mews_wrong, down, long_key):
         assert answer.json()["success"] is False
         assert "cbat_not_the_right_key" not in answer.text and "wrong-token" not in answer.text

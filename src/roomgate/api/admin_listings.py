@@ -6,12 +6,13 @@ API keys go in, never out: answers say only whether a key is stored.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from roomgate.api.deps import AdminDep, ContainerDep
 from roomgate.api.schemas import ID_PATTERN, ErrorOut
@@ -29,6 +30,16 @@ ListingId = Path(ge=1, le=2**31 - 1)
 
 
 # -- request bodies ----------------------------------------------------------------------------------
+_KEY_CHARACTERS = re.compile(r"^[\x21-\x7e]{1,500}$")
+
+
+def _printable_key(value: SecretStr | None) -> SecretStr | None:
+    """API keys are printable ASCII without spaces (they travel in HTTP headers and JSON bodies)."""
+    if value is not None and not _KEY_CHARACTERS.match(value.get_secret_value()):
+        raise ValueError("API 키에는 공백 없는 영문, 숫자, 기호만 쓸 수 있습니다")
+    return value
+
+
 class PreviewIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -38,6 +49,8 @@ class PreviewIn(BaseModel):
     vendor: VendorName
     hotelId: str = Field(pattern=ID_PATTERN)
     apiKey: SecretStr = Field(min_length=1, max_length=500)
+
+    _key = field_validator("apiKey")(_printable_key)
 
 
 class RoomTypeNameIn(BaseModel):
@@ -65,6 +78,8 @@ class ListingIn(BaseModel):
     pollingEnabled: bool = True
     pollingIntervalSeconds: int = Field(default=300, ge=60, le=86400)
 
+    _key = field_validator("apiKey")(_printable_key)
+
 
 class ListingPatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -78,6 +93,8 @@ class ListingPatchIn(BaseModel):
     apiKey: SecretStr | None = Field(
         default=None, min_length=1, max_length=500, description="a new key (tried at the PMS first)"
     )
+
+    _key = field_validator("apiKey")(_printable_key)
 
 
 # -- answers -----------------------------------------------------------------------------------------

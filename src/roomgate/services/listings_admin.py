@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.money import Money
+from roomgate.domain.money import Money, MoneyError
 from roomgate.ledger.listings import (
     HotelOwnedByOtherVendor,
     ImportChanges,
@@ -24,7 +24,7 @@ from roomgate.ledger.listings import (
 )
 from roomgate.logging import get_logger
 from roomgate.pms.db_hotels import DatabaseHotels
-from roomgate.secrets_box import SecretBox
+from roomgate.secrets_box import SecretBox, UndecryptableSecret
 from roomgate.services.hotel_import import HotelForm, HotelImporter, HotelSnapshot, to_form
 
 log = get_logger(__name__)
@@ -88,7 +88,14 @@ class ListingsAdmin:
         stored = await self._hotels.stored(hotel_id)
         if stored is None or stored.encrypted_api_key is None or stored.config.vendor != vendor:
             raise DomainError(ErrorCode.VALIDATION_ERROR, "apiKey — 새 호텔을 연동하려면 API 키가 필요합니다")
-        return self._box().decrypt(stored.encrypted_api_key)
+        try:
+            return self._box().decrypt(stored.encrypted_api_key)
+        except UndecryptableSecret:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR,
+                message="저장된 API 키를 읽을 수 없습니다. API 키를 다시 입력하세요 "
+                "(ROOMGATE_SECRET_KEY 확인)",
+            ) from None
 
     async def save(self, request: SaveListing) -> tuple[ListingRecord, HotelForm, ImportChanges]:
         """`saveProductToDB`: read the hotel from the PMS with the key, then write everything at once."""
@@ -102,7 +109,12 @@ class ListingsAdmin:
                 ErrorCode.VALIDATION_ERROR,
                 f"roomTypes — PMS에 없는 객실 타입입니다: {sorted(unknown)[0][:100]}",
             )
-        data = self._to_import(request, snapshot, form, box.encrypt(api_key) if request.api_key else None)
+        try:
+            data = self._to_import(request, snapshot, form, box.encrypt(api_key) if request.api_key else None)
+        except MoneyError:
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR, f"지원하지 않는 통화입니다: {form.currency[:10]}"
+            ) from None
         try:
             listing_id, changes = await self._listings.save_import(data)
         except HotelOwnedByOtherVendor as exc:

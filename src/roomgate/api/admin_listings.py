@@ -16,9 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from roomgate.api.deps import AdminDep, ContainerDep
 from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.domain.listing import ImportChanges, ListingDetails, RoomTypeDetails
 from roomgate.domain.money import Money
-from roomgate.ledger.listings import ImportChanges, ListingRecord
-from roomgate.ledger.models import Listing, PMSConfig, RoomTypeRow
 from roomgate.services.hotel_import import HotelForm
 from roomgate.services.listings_admin import SaveListing
 
@@ -253,9 +252,9 @@ def form_out(form: HotelForm) -> HotelFormOut:
     )
 
 
-def _room_out(room: RoomTypeRow) -> RoomTypeOut:
+def _room_out(room: RoomTypeDetails) -> RoomTypeOut:
     return RoomTypeOut(
-        roomTypeId=room.pms_room_type_id,
+        roomTypeId=room.room_type_id,
         name=room.name,
         description=room.description,
         maxOccupancy=room.max_occupancy,
@@ -264,8 +263,7 @@ def _room_out(room: RoomTypeRow) -> RoomTypeOut:
     )
 
 
-def listing_out(record: ListingRecord) -> ListingOut:
-    listing, config = record.listing, record.config
+def listing_out(listing: ListingDetails) -> ListingOut:
     return ListingOut(
         id=listing.id,
         category=listing.category,
@@ -278,29 +276,29 @@ def listing_out(record: ListingRecord) -> ListingOut:
         maxOccupancy=listing.max_occupancy,
         latitude=None if listing.latitude is None else float(listing.latitude),
         longitude=None if listing.longitude is None else float(listing.longitude),
-        vendor=config.vendor,
-        hotelId=config.hotel_id,
-        enabled=config.enabled,
-        pollingEnabled=config.polling_enabled,
-        pollingIntervalSeconds=config.polling_interval_seconds,
-        apiKeyStored=config.api_key_encrypted is not None,
-        keyVersion=config.key_version,
-        lastSyncAt=config.last_sync_at,
-        roomTypes=[_room_out(room) for room in record.room_types],
+        vendor=listing.vendor,
+        hotelId=listing.hotel_id,
+        enabled=listing.enabled,
+        pollingEnabled=listing.polling_enabled,
+        pollingIntervalSeconds=listing.polling_interval_seconds,
+        apiKeyStored=listing.api_key_stored,
+        keyVersion=listing.key_version,
+        lastSyncAt=listing.last_sync_at,
+        roomTypes=[_room_out(room) for room in listing.room_types],
         createdAt=listing.created_at,
         updatedAt=listing.updated_at,
     )
 
 
-def summary_out(listing: Listing, config: PMSConfig) -> ListingSummaryOut:
+def summary_out(listing: ListingDetails) -> ListingSummaryOut:
     return ListingSummaryOut(
         id=listing.id,
         name=listing.name,
         location=listing.location,
         status=listing.status,
-        vendor=config.vendor,
-        hotelId=config.hotel_id,
-        enabled=config.enabled,
+        vendor=listing.vendor,
+        hotelId=listing.hotel_id,
+        enabled=listing.enabled,
         averagePrice=minor(listing.average_price, listing.currency),
         currency=listing.currency,
         updatedAt=listing.updated_at,
@@ -360,7 +358,7 @@ async def list_listings(
     limit: int = Query(default=100, ge=1, le=500),
 ) -> ListingListOut:
     total, rows = await container.listings.list_listings(offset=offset, limit=limit)
-    return ListingListOut(total=total, listings=[summary_out(listing, config) for listing, config in rows])
+    return ListingListOut(total=total, listings=[summary_out(listing) for listing in rows])
 
 
 @router.get("/listings/{listing_id}", response_model=ListingOneOut, responses=_ERRORS)

@@ -6,8 +6,7 @@ hotel again updates it and never duplicates it. The API key arrives here already
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,91 +15,19 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from roomgate.domain.listing import (
+    HotelOwnedByOtherVendor,
+    ImportChanges,
+    ListingDetails,
+    ListingImport,
+    ListingNotFound,
+    RoomTypeDetails,
+)
 from roomgate.ledger.models import Listing, PMSConfig, RatePlan, RoomInventory, RoomTypeRow
 from roomgate.ledger.types import utcnow
 
 PUBLISHED = "published"
 DISABLED = "disabled"
-
-
-class ListingNotFound(LookupError):
-    pass
-
-
-class HotelOwnedByOtherVendor(RuntimeError):
-    """The hotel id is already connected through another PMS (a hotel id names one hotel)."""
-
-    def __init__(self, hotel_id: str, vendor: str) -> None:
-        super().__init__(f"hotel {hotel_id} is connected through {vendor}")
-        self.hotel_id = hotel_id
-        self.vendor = vendor
-
-
-@dataclass(frozen=True, slots=True)
-class RoomTypeImport:
-    room_type_id: str
-    name: str
-    description: str
-    max_occupancy: int
-    total_rooms: int | None
-    average_price: Decimal | None
-    currency: str
-
-
-@dataclass(frozen=True, slots=True)
-class NightRow:
-    room_type_id: str
-    night: date
-    available: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class PriceRow:
-    room_type_id: str
-    night: date
-    price: Decimal
-    currency: str
-    rate_plan_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListingImport:
-    vendor: str
-    hotel_id: str
-    encrypted_api_key: str | None  # None keeps the stored key (a re-import without a new key)
-    name: str
-    location: str
-    description: str
-    latitude: Decimal | None
-    longitude: Decimal | None
-    currency: str
-    average_price: Decimal | None
-    max_occupancy: int | None
-    room_types: Sequence[RoomTypeImport]
-    inventory: Sequence[NightRow]
-    prices: Sequence[PriceRow]
-    polling_enabled: bool = True
-    polling_interval_seconds: int = 300
-
-
-@dataclass
-class ImportChanges:
-    created: bool
-    fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # name → {"from": …, "to": …}
-    room_types_added: list[str] = field(default_factory=list)
-    room_types_removed: list[str] = field(default_factory=list)
-    room_types_updated: list[str] = field(default_factory=list)
-    inventory_nights_changed: int = 0
-    price_nights_changed: int = 0
-    api_key_replaced: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ListingRecord:
-    listing: Listing
-    config: PMSConfig
-    room_types: Sequence[RoomTypeRow]
 
 
 _LISTING_FIELDS = (
@@ -124,6 +51,44 @@ def _plain(value: Any) -> Any:
         text = format(value.normalize(), "f")
         return text
     return value
+
+
+def details(listing: Listing, config: PMSConfig, rooms: Sequence[RoomTypeRow]) -> ListingDetails:
+    return ListingDetails(
+        id=listing.id,
+        category=listing.category,
+        name=listing.name,
+        location=listing.location,
+        description=listing.description,
+        status=listing.status,
+        currency=listing.currency,
+        average_price=listing.average_price,
+        max_occupancy=listing.max_occupancy,
+        latitude=listing.latitude,
+        longitude=listing.longitude,
+        vendor=config.vendor,
+        hotel_id=config.hotel_id,
+        enabled=config.enabled,
+        polling_enabled=config.polling_enabled,
+        polling_interval_seconds=config.polling_interval_seconds,
+        api_key_stored=config.api_key_encrypted is not None,
+        key_version=config.key_version,
+        last_sync_at=config.last_sync_at,
+        created_at=listing.created_at,
+        updated_at=listing.updated_at,
+        room_types=tuple(
+            RoomTypeDetails(
+                room_type_id=room.pms_room_type_id,
+                name=room.name,
+                description=room.description,
+                max_occupancy=room.max_occupancy,
+                total_rooms=room.total_rooms,
+                average_price=room.average_price,
+                currency=room.currency,
+            )
+            for room in rooms
+        ),
+    )
 
 
 class ListingRepository:
@@ -309,7 +274,7 @@ class ListingRepository:
                 )
 
     # -- reads -------------------------------------------------------------------------------------
-    async def get(self, listing_id: int) -> ListingRecord:
+    async def get(self, listing_id: int) -> ListingDetails:
         async with self._sessions() as session:
             listing = await session.get(Listing, listing_id)
             config = await session.scalar(select(PMSConfig).where(PMSConfig.listing_id == listing_id))
@@ -318,16 +283,14 @@ class ListingRepository:
             rooms = await session.scalars(
                 select(RoomTypeRow).where(RoomTypeRow.listing_id == listing_id).order_by(RoomTypeRow.id)
             )
-            return ListingRecord(listing, config, list(rooms))
+            return details(listing, config, list(rooms))
 
     async def find_by_hotel(self, hotel_id: str) -> int | None:
         async with self._sessions() as session:
             config = await session.scalar(select(PMSConfig).where(PMSConfig.hotel_id == hotel_id))
         return None if config is None else config.listing_id
 
-    async def list_listings(
-        self, *, offset: int = 0, limit: int = 100
-    ) -> tuple[int, list[tuple[Listing, PMSConfig]]]:
+    async def list_listings(self, *, offset: int = 0, limit: int = 100) -> tuple[int, list[ListingDetails]]:
         async with self._sessions() as session:
             total = await session.scalar(select(func.count()).select_from(PMSConfig)) or 0
             rows = await session.execute(
@@ -337,7 +300,7 @@ class ListingRepository:
                 .offset(offset)
                 .limit(limit)
             )
-            return int(total), [(listing, config) for listing, config in rows.tuples()]
+            return int(total), [details(listing, config, ()) for listing, config in rows.tuples()]
 
     async def nights(
         self, vendor: str, hotel_id: str, first: date, last: date
@@ -380,7 +343,7 @@ class ListingRepository:
 
     # -- updates -----------------------------------------------------------------------------------
     async def update(
-        self, listing_id: int, listing_fields: dict[str, Any], config_fields: dict[str, Any]
+        self, listing_id: int, listing_fields: Mapping[str, Any], config_fields: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
         """Change some fields of the listing and its PMS connection; returns what changed."""
         changed: dict[str, dict[str, Any]] = {}

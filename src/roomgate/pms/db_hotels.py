@@ -26,13 +26,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from roomgate.clock import Clock
 from roomgate.domain.hotel import HotelConfig
+from roomgate.domain.listing import StoredHotel
 from roomgate.ledger.listings import ListingRepository
 from roomgate.logging import get_logger
 from roomgate.pms.base import CredentialsProvider
@@ -42,12 +42,6 @@ from roomgate.services.ports import HotelDirectory
 log = get_logger(__name__)
 
 VERSION_KEY = "roomgate:hotels:version"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredHotel:
-    config: HotelConfig
-    encrypted_api_key: str | None
 
 
 class DatabaseHotels:

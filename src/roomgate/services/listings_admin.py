@@ -10,22 +10,21 @@ from decimal import Decimal
 from typing import Any
 
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.money import Money, MoneyError
-from roomgate.ledger.listings import (
+from roomgate.domain.listing import (
     HotelOwnedByOtherVendor,
     ImportChanges,
+    ListingDetails,
     ListingImport,
     ListingNotFound,
-    ListingRecord,
-    ListingRepository,
     NightRow,
     PriceRow,
     RoomTypeImport,
 )
+from roomgate.domain.money import Money, MoneyError
 from roomgate.logging import get_logger
-from roomgate.pms.db_hotels import DatabaseHotels
 from roomgate.secrets_box import SecretBox, UndecryptableSecret
 from roomgate.services.hotel_import import HotelForm, HotelImporter, HotelSnapshot, to_form
+from roomgate.services.ports import ListingStore, StoredHotels
 
 log = get_logger(__name__)
 
@@ -59,8 +58,8 @@ class ListingsAdmin:
     def __init__(
         self,
         importer: HotelImporter,
-        listings: ListingRepository,
-        hotels: DatabaseHotels,
+        listings: ListingStore,
+        hotels: StoredHotels,
         secrets: SecretBox | None,
         bump_view: ViewBump,
     ) -> None:
@@ -97,7 +96,7 @@ class ListingsAdmin:
                 "(ROOMGATE_SECRET_KEY 확인)",
             ) from None
 
-    async def save(self, request: SaveListing) -> tuple[ListingRecord, HotelForm, ImportChanges]:
+    async def save(self, request: SaveListing) -> tuple[ListingDetails, HotelForm, ImportChanges]:
         """`saveProductToDB`: read the hotel from the PMS with the key, then write everything at once."""
         box = self._box()
         api_key = await self._key_for(request.vendor, request.hotel_id, request.api_key)
@@ -180,7 +179,7 @@ class ListingsAdmin:
             polling_interval_seconds=request.polling_interval_seconds,
         )
 
-    async def get(self, listing_id: int) -> ListingRecord:
+    async def get(self, listing_id: int) -> ListingDetails:
         try:
             return await self._listings.get(listing_id)
         except ListingNotFound:
@@ -192,19 +191,19 @@ class ListingsAdmin:
         listing_fields: dict[str, Any],
         config_fields: dict[str, Any],
         new_api_key: str | None = None,
-    ) -> tuple[ListingRecord, dict[str, dict[str, Any]]]:
+    ) -> tuple[ListingDetails, dict[str, dict[str, Any]]]:
         """Edit fields, polling settings or `enabled`; a new key must work at the PMS before it is kept."""
         record = await self.get(listing_id)
         if new_api_key is not None:
             box = self._box()
-            await self._importer.fetch(record.config.vendor, record.config.hotel_id, new_api_key)
+            await self._importer.fetch(record.vendor, record.hotel_id, new_api_key)
             config_fields = {**config_fields, "api_key_encrypted": box.encrypt(new_api_key)}
         try:
             changed = await self._listings.update(listing_id, listing_fields, config_fields)
         except ListingNotFound:
             raise DomainError(ErrorCode.NOT_FOUND, f"상품 {listing_id}") from None
         if changed:
-            await self._announce(record.config.hotel_id)
+            await self._announce(record.hotel_id)
             log.info("listing_updated", listing_id=listing_id, fields=sorted(changed))
         return await self.get(listing_id), changed
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from roomgate.ledger.listings import ListingRepository
 from roomgate.secrets_box import SecretBox, UndecryptableSecret
+from roomgate.services.ports import ListingStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +19,7 @@ class RotationResult:
 
 
 async def rotate_stored_keys(
-    listings: ListingRepository, box: SecretBox, progress: Callable[[int, int], None] | None = None
+    listings: ListingStore, box: SecretBox, progress: Callable[[int, int], None] | None = None
 ) -> RotationResult:
     rows = await listings.encrypted_keys()
     rotated = changed = broken = 0

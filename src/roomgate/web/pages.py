@@ -215,17 +215,8 @@ async def logout(request: Request) -> Response:
 async def listings_page(request: Request) -> Response:
     csrf = await _session(request)
     total, rows = await _container(request).listings.list_listings(limit=500)
-    listings = [
-        {"listing": listing, "config": config, "average": listing_out_average(listing)}
-        for listing, config in rows
-    ]
+    listings = [listing_out(listing) for listing in rows]
     return _page(request, "listings.html", {"csrf": csrf, "listings": listings, "total": total})
-
-
-def listing_out_average(listing: Any) -> int | None:
-    from roomgate.api.admin_listings import minor
-
-    return minor(listing.average_price, listing.currency)
 
 
 @router.get("/listings/{listing_id}", response_class=HTMLResponse)
@@ -305,7 +296,7 @@ async def set_degraded(request: Request, listing_id: int) -> Response:
     fields = await _posted(request)
     container = _container(request)
     record = await container.listings_admin.get(listing_id)
-    hotel_id = record.config.hotel_id
+    hotel_id = record.hotel_id
     if fields.get("enabled") == "true":
         reason = (fields.get("reason") or "관리자 설정").strip()[:200] or "관리자 설정"
         await container.resilience.degraded.enable_degraded_mode(reason, hotel_id)

@@ -103,3 +103,13 @@ def test_rotate_without_the_old_key_fails_and_changes_nothing(tmp_path: Path) ->
     assert stored(url) == before
     bad = cli("secrets", "rotate", env={"DATABASE_URL": url, "ROOMGATE_SECRET_KEY": "not-a-key"})
     assert bad.returncode == 2 and "ROOMGATE_SECRET_KEY" in bad.stderr and "not-a-key" not in bad.stderr
+
+
+def test_secrets_commands_explain_themselves() -> None:
+    for args in (
+        ["secrets", "--help"],
+        ["secrets", "rotate", "--help"],
+        ["secrets", "generate-key", "--help"],
+    ):
+        result = cli(*args, env={})
+        assert result.returncode == 0 and "Usage" in result.stdout

@@ -100,3 +100,25 @@ def test_every_form_needs_the_session_csrf_token_and_sign_out_ends_the_session(t
     assert missing.status_code == 404 and "찾을 수 없습니다" in missing.text
     assert out.status_code == 303 and after.status_code == 303
     assert api_after.status_code == 401
+
+
+def test_text_from_the_pms_is_escaped_on_every_page(tmp_path: Path) -> None:
+    evil = '<script>alert("x")</script>'
+    with admin_stack(f"sqlite:///{tmp_path}/p.db") as stack, httpx2.Client() as client:
+        stack.client.put(
+            f"{stack.sims.cloudbeds}/_sim/properties/hotel_555",
+            json={
+                "name": evil,
+                "address": {"city": evil},
+                "roomTypes": [{"id": "room_1", "name": evil, "nightlyRate": "1000"}],
+            },
+        ).raise_for_status()
+        saved = stack.admin(
+            "POST", "/listings", json={"vendor": "cloudbeds", "hotelId": "hotel_555", "apiKey": CB_KEY}
+        )
+        sign_in(stack, client)
+        pages = [client.get(f"{stack.url}{page}").text for page in ("/admin", "/admin/listings/1")]
+    assert saved.status_code == 200, saved.text
+    for html in pages:
+        assert evil not in html
+        assert "&lt;script&gt;" in html

@@ -169,3 +169,23 @@ async def test_production_refuses_to_start_with_stored_keys_and_no_secret_key(
     await container.start()
     await container.aclose()
     await engine.dispose()
+
+
+async def test_a_database_outage_keeps_the_last_copy(tmp_path: Path, any_redis: object) -> None:
+    # given a process that loaded its copy, then the database goes away (here: its file is gone)
+    url = f"sqlite:///{tmp_path}/gone.db"
+    upgrade(url)
+    engine = create_engine(url)
+    repo = ListingRepository(session_factory(engine))
+    clock = FakeClock()
+    b = process(repo, any_redis, clock)
+    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    assert (await b.current("hotel_9")) is not None
+    await engine.dispose()
+    (tmp_path / "gone.db").unlink()
+    (tmp_path / "gone.db").mkdir()  # a directory where the file was: every query fails
+    await b.changed()
+    clock.advance(1.0)
+    # then look-ups keep answering from the copy instead of failing the read path
+    assert (await b.current("hotel_9")) is not None
+    assert await b.current("hotel_unknown") is None

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from roomgate.clock import Clock
 from roomgate.domain.hotel import HotelConfig
@@ -95,7 +96,14 @@ class DatabaseHotels:
         async with self._lock:
             if redis_ok and version is not None and version == self._version:
                 return self._hotels  # another request reloaded meanwhile
-            await self._reload()
+            try:
+                await self._reload()
+            except SQLAlchemyError as exc:
+                # Reads live on Redis and must survive a database outage: keep the last copy (an
+                # empty one before the first load) and try again after the recheck interval.
+                log.warning("hotel_directory_reload_failed", error=type(exc).__name__)
+                self._checked_at = self._clock.monotonic()
+                return self._hotels
             self._version = version if redis_ok else None
             self._checked_at = self._clock.monotonic()
         return self._hotels

@@ -9,6 +9,7 @@ allows only this app's own files. Nothing here ever renders an API key.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from roomgate.api.admin_session import (
     token_matches,
 )
 from roomgate.api.errors import error_response
+from roomgate.api.schemas import ID_PATTERN
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -251,7 +253,7 @@ async def _calendar(
     container: Container, vendor: str, hotel_id: str, room_types: list[Any]
 ) -> tuple[dict[str, Any], str | None]:
     """The next 30 nights per room type, from the cache (filled from the PMS on a miss)."""
-    first = datetime.now(UTC).date()
+    first = datetime.fromtimestamp(container.clock.now(), UTC).date()
     days = [first + timedelta(days=n) for n in range(CALENDAR_DAYS)]
     rows: list[dict[str, Any]] = []
     error = None
@@ -329,10 +331,6 @@ async def bookings_page(request: Request) -> Response:
 
 
 def _booking_query(params: Any) -> tuple[BookingQuery, str | None]:
-    import re
-
-    from roomgate.api.schemas import ID_PATTERN
-
     pattern = re.compile(ID_PATTERN)
     hotel_id = params.get("hotelId") or None
     booking_id = params.get("bookingId") or None

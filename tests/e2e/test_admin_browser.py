@@ -98,10 +98,10 @@ class Shots:
         self.count = 0
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, name: str, docs_name: str | None = None) -> None:
+    def __call__(self, name: str, docs_name: str | None = None, full_page: bool = False) -> None:
         self.count += 1
         path = ARTIFACTS / f"{self.count:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=False)
+        self.page.screenshot(path=str(path), full_page=full_page)
         if docs_name and os.environ.get("ROOMGATE_UPDATE_DOCS_SCREENSHOTS") == "1":
             DOCS.mkdir(exist_ok=True)
             shutil.copyfile(path, DOCS / docs_name)
@@ -206,7 +206,7 @@ def test_operator_imports_a_hotel_and_every_process_sells_it(
         expect(page.locator("#calendar tbody tr").first.locator("td").first).to_contain_text("150,000")
         expect(page.locator("#breaker-state")).to_contain_text("CLOSED")
         expect(page.locator("#polling-status")).to_have_text("폴링 정보 없음")
-        shot("listing-page", docs_name="admin-listing.png")
+        shot("listing-page", docs_name="admin-listing.png", full_page=True)
         html.append(page.content())
 
         # then the second server process, never restarted, sells the new hotel

@@ -122,3 +122,29 @@ def test_text_from_the_pms_is_escaped_on_every_page(tmp_path: Path) -> None:
     for html in pages:
         assert evil not in html
         assert "&lt;script&gt;" in html
+
+
+def test_settings_form_rotates_the_key_only_when_the_pms_accepts_it(tmp_path: Path) -> None:
+    with admin_stack(f"sqlite:///{tmp_path}/p.db") as stack, httpx2.Client(follow_redirects=True) as client:
+        stack.admin("POST", "/listings", json={"vendor": "cloudbeds", "hotelId": NEW_HOTEL, "apiKey": CB_KEY})
+        sign_in(stack, client)
+        csrf = csrf_of(client.get(f"{stack.url}/admin/listings/1").text)
+        url = f"{stack.url}/admin/listings/1/settings"
+        refused = client.post(
+            url, data={"csrf_token": csrf, "polling_interval_seconds": "600", "api_key": "cbat_revoked"}
+        )
+        too_fast = client.post(url, data={"csrf_token": csrf, "polling_interval_seconds": "5"})
+        before = stack.admin("GET", "/listings/1").json()["listing"]
+        rotated = client.post(
+            url, data={"csrf_token": csrf, "polling_interval_seconds": "900", "api_key": CB_KEY}
+        )
+        after = stack.admin("GET", "/listings/1").json()["listing"]
+    assert "PMS 인증 실패" in refused.text and "cbat_revoked" not in refused.text
+    assert "60초에서 86400초" in too_fast.text
+    assert (before["keyVersion"], before["pollingIntervalSeconds"], before["pollingEnabled"]) == (
+        1,
+        300,
+        True,
+    )
+    assert "API 키 교체됨" in rotated.text and CB_KEY not in rotated.text
+    assert (after["keyVersion"], after["pollingIntervalSeconds"], after["pollingEnabled"]) == (2, 900, False)

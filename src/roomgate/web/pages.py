@@ -245,6 +245,7 @@ async def listing_page(request: Request, listing_id: int) -> Response:
             "global_degraded": degraded["global"],
             "bookings": [row_out(b) for b in bookings],
             "notice": request.query_params.get("notice"),
+            "problem": request.query_params.get("problem"),
         },
     )
 
@@ -291,6 +292,36 @@ async def set_enabled(request: Request, listing_id: int) -> Response:
     await _container(request).listings_admin.update(listing_id, {}, {"enabled": enabled})
     notice = "판매를 다시 시작했습니다" if enabled else "판매를 중지했습니다"
     return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"notice": notice}))
+
+
+@router.post("/listings/{listing_id}/settings")
+async def update_settings(request: Request, listing_id: int) -> Response:
+    """Polling settings and key rotation (a new key is tried at the PMS before it is kept)."""
+    fields = await _posted(request)
+    container = _container(request)
+    try:
+        interval = int(fields.get("polling_interval_seconds") or "")
+    except ValueError:
+        interval = 0
+    new_key = fields.get("api_key") or None
+    problem = None
+    if not 60 <= interval <= 86400:
+        problem = "폴링 주기는 60초에서 86400초 사이여야 합니다"
+    elif new_key is not None and not re.fullmatch(r"[\x21-\x7e]{1,500}", new_key):
+        problem = "API 키에는 공백 없는 영문, 숫자, 기호만 쓸 수 있습니다"
+    if problem is None:
+        config = {
+            "polling_enabled": fields.get("polling_enabled") == "on",
+            "polling_interval_seconds": interval,
+        }
+        try:
+            _record, changed = await container.listings_admin.update(listing_id, {}, config, new_key)
+        except DomainError as exc:
+            problem = exc.user_message
+        else:
+            notice = "연동 설정을 저장했습니다" + (" (API 키 교체됨)" if "api_key" in changed else "")
+            return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"notice": notice}))
+    return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"problem": problem}))
 
 
 @router.post("/listings/{listing_id}/degraded")

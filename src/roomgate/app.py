@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
-from roomgate.api import admin, admin_polling, availability, booking, ops
+from roomgate.api import admin, admin_bookings, admin_listings, admin_polling, availability, booking, ops
 from roomgate.api.body_limit import BodyLimit
 from roomgate.api.docs import install_docs
 from roomgate.api.errors import error_response, install_error_handlers
@@ -26,6 +26,7 @@ from roomgate.container import Container, build_container
 from roomgate.domain.errors import ErrorCode
 from roomgate.logging import get_logger
 from roomgate.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from roomgate.web.pages import install_admin_pages
 
 log = get_logger(__name__)
 
@@ -100,6 +101,9 @@ def create_app(
     app.include_router(booking.router)
     app.include_router(admin.router)
     app.include_router(admin_polling.router)
+    app.include_router(admin_listings.router)
+    app.include_router(admin_bookings.router)
+    install_admin_pages(app)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

@@ -188,6 +188,58 @@ def worker(
     raise typer.Exit(code)
 
 
+secrets_app = typer.Typer(
+    help="Stored PMS credentials: encryption keys (ROOMGATE_SECRET_KEY).", no_args_is_help=True
+)
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("generate-key")
+def secrets_generate_key() -> None:
+    """Print a new Fernet key for ROOMGATE_SECRET_KEY (to stdout only; nothing is logged or stored)."""
+    from roomgate.secrets_box import generate_key
+
+    typer.echo(generate_key())
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored PMS credential with the first key of ROOMGATE_SECRET_KEY.
+
+    Put the new key first and keep the old ones after it (`NEW,OLD`) on every process, run this,
+    then drop the old key."""
+    from roomgate.ledger.db import create_engine, session_factory
+    from roomgate.ledger.listings import ListingRepository
+    from roomgate.secrets_box import SecretBox
+    from roomgate.services.secret_rotation import RotationResult, rotate_stored_keys
+
+    settings = _settings_or_exit()
+    if settings.secret_key is None:
+        _say_error("ROOMGATE_SECRET_KEY is not set")
+        raise typer.Exit(2)
+    box = SecretBox.from_setting(settings.secret_key.get_secret_value())
+    assert box is not None
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"re-encrypted {done}/{total}")
+
+    async def run() -> RotationResult:
+        engine = create_engine(settings.async_database_url)
+        try:
+            return await rotate_stored_keys(ListingRepository(session_factory(engine)), box, progress)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    typer.echo(
+        f"done: {result.rotated} re-encrypted, {result.changed_meanwhile} changed meanwhile, "
+        f"{result.undecryptable} unreadable of {result.total}"
+    )
+    if result.undecryptable:
+        _say_error("some credentials cannot be decrypted with any configured key: add the old key back")
+        raise typer.Exit(1)
+
+
 @app.command()
 def sync(
     vendor: str = typer.Argument(..., help="The hotel's PMS vendor: cloudbeds or mews."),

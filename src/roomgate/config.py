@@ -136,6 +136,11 @@ class Settings(BaseSettings):
 
     # -- operations --------------------------------------------------------------------------------
     admin_token: SecretStr | None = None
+    # Fernet keys (comma-separated, first encrypts) for PMS credentials stored by the admin import.
+    secret_key: SecretStr | None = None
+    # How long a process trusts its copy of the database's hotel list before asking Redis whether
+    # it changed (an unknown hotel id always asks at once).
+    hotels_recheck_seconds: float = Field(default=1.0, ge=0, le=60)
     recovery_after_seconds: int = Field(default=300, gt=0)
     debug_faults: str = ""
 
@@ -193,6 +198,16 @@ class Settings(BaseSettings):
                 shown = name[:20] or "(empty)"
                 raise ValueError(f"unknown provider {shown!r} (choose {', '.join(sorted(known))})")
         return ",".join(dict.fromkeys(names))
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from roomgate.secrets_box import parse_keys
+
+        parse_keys(value.get_secret_value())  # ValueError names the entry, never the key
+        return value
 
     @model_validator(mode="after")
     def _production_guards(self) -> Settings:

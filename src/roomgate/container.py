@@ -9,26 +9,33 @@ import httpx2
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from roomgate.cache import keys
 from roomgate.cache.client import create_redis
 from roomgate.cache.holds import HoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.polling_lease import PollingLease
 from roomgate.cache.report_store import RedisReportStore
+from roomgate.cache.scripts import register
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.config import Settings, SettingsError
+from roomgate.config import Environment, Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
+from roomgate.ledger.booking_search import BookingSearch
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
+from roomgate.ledger.listings import ListingRepository
 from roomgate.ledger.polling_state import PollingStateRepository
 from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentGateway, PaymentProviderUnusable
 from roomgate.payments.factory import create_gateway
 from roomgate.pms.base import CredentialsProvider, PMSConnector
+from roomgate.pms.db_hotels import DatabaseHotels, LayeredCredentials, LayeredHotelDirectory
 from roomgate.pms.env_hotels import EnvHotelDirectory
+from roomgate.pms.errors import PMSAuthenticationError
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
 from roomgate.resilience.kit import Resilience
+from roomgate.secrets_box import SecretBox
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
 from roomgate.services.alerts_webhook import WebhookAlerts
 from roomgate.services.availability import AvailabilityService
@@ -37,6 +44,8 @@ from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
+from roomgate.services.hotel_import import HotelImporter
+from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.polling import PollingConfig, PollingSync
 from roomgate.services.polling_refresh import PollingRefresh
 from roomgate.services.ports import Alerts, HotelDirectory
@@ -63,12 +72,17 @@ class Container:
     resilience: Resilience
     hotels: HotelDirectory
     alerts: Alerts
+    secrets: SecretBox | None
+    listings: ListingRepository
+    stored_hotels: DatabaseHotels
     availability: AvailabilityService = field(init=False)
     checkout: CheckoutSaga = field(init=False)
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
     polling: PollingSync = field(init=False)
     reconciler: Reconciler = field(init=False)
+    listings_admin: ListingsAdmin = field(init=False)
+    booking_search: BookingSearch = field(init=False)
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -129,6 +143,44 @@ class Container:
             clock=self.clock,
             days=cfg.reconcile_days,
         )
+        self.booking_search = BookingSearch(self.sessions)
+        self.listings_admin = ListingsAdmin(
+            HotelImporter(self.connector_with_key, self.clock),
+            self.listings,
+            self.stored_hotels,
+            self.secrets,
+            self.bump_view,
+        )
+
+    async def connector_with_key(self, vendor: str, hotel_id: str, api_key: str) -> PMSConnector:
+        """A bare connector with a key an operator typed (admin preview): no breaker, no retries."""
+        if vendor == "mews" and not (
+            self.settings.mews_client_token and self.settings.mews_client_token.get_secret_value()
+        ):
+            raise DomainError(
+                ErrorCode.VALIDATION_ERROR, "MEWS_CLIENT_TOKEN이 설정되지 않아 Mews에 연결할 수 없습니다"
+            )
+        try:
+            return self.pms.build(vendor, hotel_id, api_key)
+        except PMSAuthenticationError:
+            raise DomainError(ErrorCode.PMS_AUTH_FAILED) from None
+
+    async def check_hotel(self, vendor: str, hotel_id: str, *, fresh: bool = False) -> None:
+        """404 for a hotel the admin disabled or connected through another vendor.
+
+        A hotel in the database is checked against the database's current state (one Redis GET;
+        see pms/db_hotels.py), so a remembered answer re-rendered after a disable cannot keep
+        selling it; an id the database does not hold (an env hotel) costs nothing here, unless
+        `fresh` (checkout) asks for the current state anyway."""
+        stored = await self.stored_hotels.peek(hotel_id)
+        if stored is not None or fresh:
+            stored = await self.stored_hotels.current(hotel_id)
+        if stored is not None and (not stored.enabled or stored.vendor != vendor):
+            raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}")
+
+    async def bump_view(self, hotel_id: str) -> None:
+        """Rendered availability answers of the hotel lapse on every process."""
+        await register(self.redis, "view_version_bump")(keys=[keys.view_version(hotel_id)])
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         """The hotel's connector behind breaker, retry and rate limit; an unconfigured hotel is a 404."""
@@ -161,11 +213,28 @@ class Container:
 
     async def start(self) -> None:
         """Load the Lua scripts once, so every later call is a single round trip."""
+        await self._refuse_unreadable_credentials()
         try:
             await self.inventory.preload_scripts()
             await self.hold_ledger.preload_scripts()
         except Exception as exc:  # Redis down at boot: /readyz says so, scripts load on first use
             log.warning("lua_preload_failed", error=type(exc).__name__)
+
+    async def _refuse_unreadable_credentials(self) -> None:
+        if self.secrets is not None:
+            return
+        try:
+            stored = await self.listings.stored_credential_count()
+        except Exception as exc:  # no table yet (not migrated) or database down: /readyz says so
+            log.warning("stored_credentials_check_failed", error=type(exc).__name__)
+            return
+        if stored and self.settings.env is Environment.PRODUCTION:
+            raise RuntimeError(
+                f"{stored} PMS credential(s) are stored in the database but ROOMGATE_SECRET_KEY is not set; "
+                "refusing to start in production"
+            )
+        if stored:
+            log.error("stored_credentials_unreadable", count=stored, reason="ROOMGATE_SECRET_KEY is not set")
 
     def earliest_check_in(self) -> date:
         """Yesterday in UTC: a hotel east of UTC may already be on the next day."""
@@ -198,7 +267,10 @@ def build_container(
         limits=httpx2.Limits(max_connections=200, max_keepalive_connections=50),
         headers={"User-Agent": "roomgate/0.1"},
     )
-    credentials = credentials or EnvCredentials(settings)
+    secrets = SecretBox.from_setting(settings.secret_key.get_secret_value() if settings.secret_key else None)
+    listings = ListingRepository(sessions)
+    stored_hotels = DatabaseHotels(listings, redis, secrets, clock, settings.hotels_recheck_seconds)
+    credentials = credentials or LayeredCredentials(stored_hotels, EnvCredentials(settings))
     return Container(
         settings=settings,
         engine=engine,
@@ -213,7 +285,6 @@ def build_container(
         hold_ledger=HoldLedger(redis, clock, default_ttl_seconds=settings.hold_ttl_seconds),
         pms=PMSConnectorFactory(settings, http, credentials, clock),
         resilience=Resilience.create(settings, redis, clock),
-        hotels=hotels or EnvHotelDirectory(),
         alerts=WebhookAlerts(
             http=http,
             url=settings.alert_webhook_url,
@@ -222,4 +293,8 @@ def build_container(
             dedup_seconds=settings.alert_dedup_seconds,
             timeout_seconds=settings.alert_timeout_seconds,
         ),
+        hotels=hotels or LayeredHotelDirectory(stored_hotels, EnvHotelDirectory()),
+        secrets=secrets,
+        listings=listings,
+        stored_hotels=stored_hotels,
     )

@@ -19,6 +19,42 @@ DEMO_CLOUDBEDS_KEY = "cbat_demo_roomgate"
 DEMO_MEWS_HOTEL = "hotel_555"  # only in the Mews simulator: one hotel, one vendor
 DEMO_MEWS_TOKEN = "demo-mews-access-token"
 DATA_DIR = Path(".roomgate")
+# In the simulators but configured nowhere: the hotel a person adds from the admin page.
+IMPORTABLE_HOTEL = "hotel_900"
+IMPORTABLE_PROPERTY: dict[str, Any] = {
+    "name": "Roomgate Demo Hotel Jeju",
+    "currency": "KRW",
+    "timezone": "Asia/Seoul",
+    "address": {
+        "line1": "72 Jungmungwangwang-ro",
+        "line2": "Seogwipo-si",
+        "city": "Jeju",
+        "zip": "63535",
+        "country": "KR",
+        "latitude": "33.2490",
+        "longitude": "126.4124",
+    },
+    "roomTypes": [
+        {
+            "id": "room_901",
+            "name": "Garden Twin",
+            "shortName": "GTW",
+            "maxGuests": 2,
+            "totalRooms": 6,
+            "nightlyRate": "110000",
+            "description": "Garden view, two single beds",
+        },
+        {
+            "id": "room_902",
+            "name": "Ocean Suite",
+            "shortName": "OST",
+            "maxGuests": 4,
+            "totalRooms": 2,
+            "nightlyRate": "260000",
+            "description": "Sea view, living room, 52 m²",
+        },
+    ],
+}
 
 
 def demo_environment(host: str, port: int) -> dict[str, str]:
@@ -47,7 +83,21 @@ def demo_environment(host: str, port: int) -> dict[str, str]:
         else:
             os.environ.setdefault(key, value)
     os.environ.setdefault("ROOMGATE_ADMIN_TOKEN", secrets.token_urlsafe(18))
+    os.environ.setdefault("ROOMGATE_SECRET_KEY", demo_secret_key(DATA_DIR))
     return env
+
+
+def demo_secret_key(data_dir: Path) -> str:
+    """The demo's fixed Fernet key for stored PMS credentials, kept (mode 600) beside its database
+    so a restarted demo still reads what it stored. Never printed or logged."""
+    from roomgate.secrets_box import generate_key
+
+    path = data_dir / "demo-secret.key"
+    if not path.is_file():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(generate_key() + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _client_host(host: str) -> str:
@@ -65,6 +115,7 @@ def _port_free(host: str, port: int) -> bool:
 
 def demo_mounts() -> dict[str, Any]:
     from roomgate.simulators.registry import SIMULATORS, create_simulator
+    from roomgate.simulators.seed import PropertySeed
 
     mounts = {}
     for vendor in SIMULATORS:
@@ -72,6 +123,9 @@ def demo_mounts() -> dict[str, Any]:
             mounts[f"/sim/{vendor}"] = create_simulator(vendor)
         except ImportError:  # a simulator not built yet must not break the demo
             continue
+        if vendor in {"cloudbeds", "mews"}:
+            state = mounts[f"/sim/{vendor}"].state.simulator.state
+            state.upsert_property(IMPORTABLE_HOTEL, PropertySeed.model_validate(IMPORTABLE_PROPERTY))
     return mounts
 
 
@@ -94,6 +148,7 @@ roomgate demo is up — SQLite at {DATA_DIR / "demo.db"}, in-process Redis, buil
   Health         {base}/healthz   ·   {base}/readyz   ·   {base}/metrics
   Cloudbeds sim  {base}/sim/cloudbeds/api/v1.3/getHotelDetails?propertyID=hotel_123
                  (header x-api-key: {DEMO_CLOUDBEDS_KEY})
+  Admin page     {base}/admin   (sign in with the admin token)
   Admin token    {admin_token}
                  curl -H 'Authorization: Bearer {admin_token}' {base}/api/admin/status
 
@@ -115,6 +170,11 @@ The whole flow, ready to paste (bash):
 
 The Mews hotel ({DEMO_MEWS_HOTEL}, PMS_{DEMO_MEWS_HOTEL}_VENDOR=mews; hotel_123 is a Cloudbeds hotel):
   curl '{base}/api/hotels/{DEMO_MEWS_HOTEL}/availability?{mews_query}'
+
+5. Add the demo's importable hotel from the admin page: 숙박 카테고리 상품 추가 → PMS 연동 →
+  PMS Cloudbeds, 호텔 ID {IMPORTABLE_HOTEL}, API 키 {DEMO_CLOUDBEDS_KEY} (the simulator takes any cbat_… key)
+  → 불러오기 → 저장; it is bookable at once, without a restart:
+  curl '{base}/api/hotels/{IMPORTABLE_HOTEL}/availability?{query}'
 """
 
 

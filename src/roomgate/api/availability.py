@@ -73,6 +73,7 @@ async def room_type_inventory(
     start, end = parse_date(from_, "from"), parse_date(to, "to")
     _ensure_bookable(container, start, end, "from")
     await container.require_vendor(vendor, hotel_id)
+    await container.check_hotel(vendor, hotel_id)
     result = await container.availability.room_type_inventory(
         vendor,
         hotel_id,
@@ -111,6 +112,7 @@ async def stay_availability(
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
     _ensure_bookable(container, stay.check_in, stay.check_out, "checkIn")
     await container.require_vendor(vendor, hotel_id)
+    await container.check_hotel(vendor, hotel_id)
     result = await container.availability.stay_availability(
         vendor, hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
     )

@@ -46,6 +46,7 @@ async def checkout(
     """Hold the rooms, pre-authorise, reserve at the PMS, capture — or roll everything back."""
     command = to_command(body, container)
     await container.require_vendor(command.vendor, command.hotel_id)
+    await container.check_hotel(command.vendor, command.hotel_id, fresh=True)
     booking_id = new_booking_id()
     token = None
     if idempotency_key is not None:

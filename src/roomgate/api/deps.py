@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from roomgate.api.admin_session import CSRF_HEADER, SAFE_METHODS, AdminSessions, token_matches
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
 
@@ -26,15 +27,27 @@ ADMIN_BEARER = HTTPBearer(
 )
 
 
-def require_admin(
+async def require_admin(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(ADMIN_BEARER)],
 ) -> None:
-    """Bearer token from ROOMGATE_ADMIN_TOKEN; without a configured token, admin endpoints are closed."""
+    """Bearer token from ROOMGATE_ADMIN_TOKEN, or the admin page's session cookie (plus its CSRF
+    token on unsafe methods); without a configured token, admin endpoints are closed."""
     expected = container.settings.admin_token
-    token = credentials.credentials if credentials is not None else ""
-    if expected is None or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+    if expected is None:
         raise DomainError(ErrorCode.UNAUTHORIZED)
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        token = credentials.credentials if credentials is not None else ""
+        if token and hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+            return
+        raise DomainError(ErrorCode.UNAUTHORIZED)
+    csrf = await AdminSessions(container.redis).csrf_token(request)
+    if csrf is None:
+        raise DomainError(ErrorCode.UNAUTHORIZED)
+    if request.method not in SAFE_METHODS and not token_matches(request.headers.get(CSRF_HEADER), csrf):
+        raise DomainError(ErrorCode.UNAUTHORIZED, message="CSRF 토큰이 없거나 올바르지 않습니다")
 
 
 AdminDep = Annotated[None, Depends(require_admin)]

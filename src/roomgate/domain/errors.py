@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "UNAUTHORIZED"
     PMS_UNAVAILABLE = "PMS_UNAVAILABLE"
     SYNC_IN_PROGRESS = "SYNC_IN_PROGRESS"
+    PMS_AUTH_FAILED = "PMS_AUTH_FAILED"
 
     @property
     def http_status(self) -> int:
@@ -55,6 +56,7 @@ _TABLE: dict[ErrorCode, _Entry] = {
     ErrorCode.UNAUTHORIZED: _Entry(401, "인증이 필요합니다"),
     ErrorCode.PMS_UNAVAILABLE: _Entry(503, "PMS 응답이 없고 캐시된 데이터도 없습니다"),
     ErrorCode.SYNC_IN_PROGRESS: _Entry(409, "이 호텔의 동기화가 이미 진행 중입니다"),
+    ErrorCode.PMS_AUTH_FAILED: _Entry(400, "PMS 인증 실패: API 키를 확인하세요"),
 }
 
 assert set(_TABLE) == set(ErrorCode), "every ErrorCode needs a status and a message"

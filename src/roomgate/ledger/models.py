@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -174,7 +175,11 @@ class PMSConfig(Base):
     """A hotel's PMS connection: vendor, id, encrypted API key and polling settings (spec: pms_config)."""
 
     __tablename__ = "pms_config"
-    __table_args__ = (UniqueConstraint("vendor", "hotel_id", name="uq_pms_config_hotel"),)
+    __table_args__ = (
+        UniqueConstraint("vendor", "hotel_id", name="uq_pms_config_hotel"),
+        # Redis keys, env variables and URLs name a hotel by its id alone: one vendor per hotel id.
+        UniqueConstraint("hotel_id", name="uq_pms_config_hotel_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     listing_id: Mapped[int | None] = mapped_column(
@@ -185,6 +190,7 @@ class PMSConfig(Base):
     api_key_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
     key_version: Mapped[int] = mapped_column(Integer, default=1)
     webhook_token: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     polling_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     polling_interval_seconds: Mapped[int] = mapped_column(Integer, default=300)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

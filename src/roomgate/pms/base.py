@@ -83,6 +83,14 @@ class ListsModifiedReservations(Protocol):
     async def get_modified_reservations(self, since: datetime, until: datetime) -> list[Reservation]: ...
 
 
+@runtime_checkable
+class ChecksCredentials(Protocol):
+    """Optional capability: is the key valid at all, whatever hotel it is used for? (Vendors refuse a
+    hotel the key cannot reach with the same error as a wrong key.)"""
+
+    async def credentials_valid(self) -> bool: ...
+
+
 async def get_inventory_and_rates(
     connector: PMSConnector,
     room_type_ids: Sequence[str] | None,

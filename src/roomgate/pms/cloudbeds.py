@@ -17,7 +17,7 @@ import httpx2
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.money import Money
 from roomgate.pms import cloudbeds_parse as parse
-from roomgate.pms.errors import PMSBadRequest, PMSError, PMSTransientError
+from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSError, PMSTransientError
 from roomgate.pms.phpform import php_form
 from roomgate.pms.transport import CallContext, send
 from roomgate.pms.types import (
@@ -119,6 +119,14 @@ class CloudbedsConnector:
         hotel = parse.parse_hotel(self.hotel_id, details, timezone)
         self._currency = hotel.currency or self._currency
         return hotel
+
+    async def credentials_valid(self) -> bool:
+        """Whether the key itself is accepted: `getHotels` without a property lists the key's own."""
+        try:
+            await self._get("getHotels", {"pageSize": 1})
+        except PMSAuthenticationError:
+            return False
+        return True
 
     async def _currency_code(self) -> str:
         if self._currency is None:

@@ -93,6 +93,13 @@ class PMSConnectorFactory:
             self._cache[key] = connector
         return connector
 
+    def build(self, vendor: str, hotel_id: str, api_key: str) -> PMSConnector:
+        """A fresh, uncached connector with a key given by the caller (the admin preview)."""
+        vendor = vendor.lower()
+        if vendor not in SUPPORTED_VENDORS:
+            raise UnknownVendorError(vendor)
+        return self._build(vendor, hotel_id, api_key, self.base_url(vendor, hotel_id))
+
     def _hint(self, hotel_id: str) -> str:
         describe = getattr(self._credentials, "source_hint", None)
         return str(describe(hotel_id)) if callable(describe) else "check the hotel's PMS connection"

@@ -20,7 +20,7 @@ import httpx2
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.pms import mews_parse as parse
 from roomgate.pms.base import both
-from roomgate.pms.errors import PMSBadRequest, PMSNotFound, PMSTransientError
+from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSNotFound, PMSTransientError
 from roomgate.pms.mews_client import MewsClient
 from roomgate.pms.mews_setup import MewsSetup, load_setup
 from roomgate.pms.mews_time import format_utc, local_midnight, unit_interval
@@ -101,6 +101,14 @@ class MewsConnector:
     # -- property ----------------------------------------------------------------------------------------
     async def get_hotel_details(self) -> HotelDetails:
         return parse.parse_hotel(self.hotel_id, (await self.setup()).enterprise)
+
+    async def credentials_valid(self) -> bool:
+        """Whether the tokens themselves are accepted: `configuration/get` without an enterprise."""
+        try:
+            await self._api.call("configuration/get", {})
+        except PMSAuthenticationError:
+            return False
+        return True
 
     async def get_room_types(self) -> list[RoomType]:
         setup = await self.setup()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from roomgate.domain.hotel import HotelConfig
+from roomgate.domain.listing import ImportChanges, ListingDetails, ListingImport, StoredHotel
 from roomgate.domain.money import Money
 from roomgate.domain.polling import BookedStay, PollingStatus
 from roomgate.domain.stay import Stay
@@ -173,3 +174,37 @@ class ReportStore(Protocol):
     async def save(self, report: dict[str, Any]) -> None: ...
 
     async def load(self) -> dict[str, Any] | None: ...
+
+
+class ListingStore(Protocol):
+    """Listings imported from a PMS: `listings`, `room_types`, `room_inventory`, `rate_plan`, `pms_config`."""
+
+    async def save_import(self, data: ListingImport) -> tuple[int, ImportChanges]:
+        """Create or update the hotel's listing and everything under it in one transaction."""
+        ...
+
+    async def get(self, listing_id: int) -> ListingDetails:
+        """Raises `ListingNotFound`."""
+        ...
+
+    async def update(
+        self, listing_id: int, listing_fields: Mapping[str, Any], config_fields: Mapping[str, Any]
+    ) -> dict[str, dict[str, Any]]:
+        """Change some fields; returns what changed. Raises `ListingNotFound`."""
+        ...
+
+    async def encrypted_keys(self) -> list[tuple[int, str]]: ...
+
+    async def replace_encrypted_key(self, config_id: int, old: str, new: str) -> bool:
+        """Compare-and-set of one stored (encrypted) key."""
+        ...
+
+
+class StoredHotels(Protocol):
+    """The stored PMS connections as every server process sees them."""
+
+    async def stored(self, hotel_id: str) -> StoredHotel | None: ...
+
+    async def changed(self) -> None:
+        """Tell every process the stored hotels changed (after the transaction committed)."""
+        ...

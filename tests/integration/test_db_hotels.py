@@ -153,7 +153,13 @@ async def test_production_refuses_to_start_with_stored_keys_and_no_secret_key(
     upgrade(url)
     engine = create_engine(url)
     repo = ListingRepository(session_factory(engine))
-    settings = load_settings(env=Environment.PRODUCTION, database_url=url, redis_url=real_redis_url)
+    settings = load_settings(
+        env=Environment.PRODUCTION,
+        database_url=url,
+        redis_url=real_redis_url,
+        payment_provider="toss",
+        payment_api_key="live_sk_db_hotels_test_0001",  # production takes a live key of a real provider
+    )
     # given no stored credential: production starts
     container = build_container(settings)
     await container.start()

@@ -214,7 +214,10 @@ def test_saved_hotel_is_sold_at_once_and_disabled_is_404(sqlite_url: str) -> Non
     assert booking.status_code == 200, booking.text
     assert disabled.json()["listing"]["status"] == "disabled"
     assert (gone.status_code, gone.json()["errorCode"]) == (404, "NOT_FOUND")
-    assert other_vendor.status_code == 404
+    assert (other_vendor.status_code, other_vendor.json()["errorCode"]) == (
+        400,
+        "VALIDATION_ERROR",
+    )  # one vendor per hotel
     assert enabled.json()["changed"] == {"enabled": {"from": False, "to": True}}
     assert back.status_code == 200
 
@@ -267,5 +270,5 @@ def test_a_mews_hotel_is_imported_and_sold_through_mews_only(sqlite_url: str) ->
     assert row_counts(sqlite_url)["room_inventory"] == 60
     assert through_mews.status_code == 200, through_mews.text
     assert [r["roomTypeId"] for r in through_mews.json()["roomTypes"]] == ["room_771", "room_772"]
-    assert through_cloudbeds.status_code == 404
+    assert (through_cloudbeds.status_code, through_cloudbeds.json()["errorCode"]) == (400, "VALIDATION_ERROR")
     assert MEWS_TOKEN not in saved.text

@@ -80,11 +80,16 @@ def pms_failure(exc: PMSError) -> tuple[int, dict[str, Any], dict[str, str] | No
     return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "5"}
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """The spec's JSON answer to a domain error (a 401 names the bearer scheme)."""
+    challenge = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
+    return error_response(exc.code, exc.user_message, headers=challenge)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
-        challenge = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
-        return error_response(exc.code, exc.user_message, headers=challenge)
+        return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

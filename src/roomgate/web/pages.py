@@ -32,7 +32,7 @@ from roomgate.api.admin_session import (
     set_cookie,
     token_matches,
 )
-from roomgate.api.errors import error_response
+from roomgate.api.errors import domain_error_response
 from roomgate.api.schemas import ID_PATTERN
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
@@ -138,7 +138,7 @@ def install_admin_pages(app: FastAPI) -> None:
                 {"message": exc.user_message, "code": exc.code.value},
                 status=exc.code.http_status,
             )
-        return error_response(exc.code, exc.user_message)
+        return domain_error_response(exc)
 
 
 # -- sign in / out -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
-from roomgate.api import admin, availability, booking, ops
+from roomgate.api import admin, admin_webhooks, availability, booking, ops, webhooks
 from roomgate.api.errors import install_error_handlers
 from roomgate.api.view_memo import ServeMemoized, ViewMemo
 from roomgate.config import Settings, load_settings
@@ -36,6 +36,7 @@ def create_app(
     mounts: dict[str, Any] | None = None,
     on_startup: Callable[[Container], Awaitable[None]] | None = None,
     background_recovery_seconds: float | None = None,
+    webhook_consumers: int = 0,
 ) -> FastAPI:
     """Build the app; the lifespan opens the database, Redis and HTTP clients and closes them after."""
     settings = settings or load_settings()
@@ -54,6 +55,8 @@ def create_app(
                 from roomgate.worker import recovery_loop
 
                 tasks.append(asyncio.create_task(recovery_loop(container, background_recovery_seconds, stop)))
+            for _ in range(webhook_consumers):  # single-process mode: consume webhooks in process
+                tasks.append(asyncio.create_task(container.webhook_consumer().run(stop)))
             log.info(
                 "roomgate_started",
                 env=settings.env.value,
@@ -64,6 +67,8 @@ def create_app(
             stop.set()
             for task in tasks:
                 await asyncio.wait([task], timeout=5)
+                if not task.done():
+                    task.cancel()
             await container.aclose()
 
     app = FastAPI(title="roomgate", version=__version__, description=DESCRIPTION, lifespan=lifespan)
@@ -76,6 +81,8 @@ def create_app(
     app.include_router(availability.router)
     app.include_router(booking.router)
     app.include_router(admin.router)
+    app.include_router(webhooks.router)
+    app.include_router(admin_webhooks.router)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from roomgate.cache.client import create_redis
 from roomgate.cache.holds import HoldLedger
 from roomgate.cache.inventory import InventoryCache
+from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
+from roomgate.ledger.webhook_inbox import WebhookInbox
 from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentGateway
 from roomgate.payments.factory import create_gateway
@@ -28,12 +30,17 @@ from roomgate.resilience.kit import Resilience
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
 from roomgate.services.alerts_log import LogAlerts
 from roomgate.services.availability import AvailabilityService
+from roomgate.services.cache_refresh import CacheRefresher
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
+from roomgate.services.hotel_cancellation import HotelCancellation
 from roomgate.services.ports import Alerts, HotelDirectory
 from roomgate.services.recovery import Recovery
+from roomgate.services.webhook_effects import WebhookEffects
+from roomgate.services.webhook_intake import WebhookAuthenticator
+from roomgate.services.webhook_worker import WebhookConsumer, WebhookProcessor
 
 log = get_logger(__name__)
 
@@ -59,6 +66,13 @@ class Container:
     checkout: CheckoutSaga = field(init=False)
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
+    refresher: CacheRefresher = field(init=False)
+    webhook_inbox: WebhookInbox = field(init=False)
+    webhook_stream: WebhookStream = field(init=False)
+    webhook_auth: WebhookAuthenticator = field(init=False)
+    webhook_effects: WebhookEffects = field(init=False)
+    webhook_processor: WebhookProcessor = field(init=False)
+    hotel_cancellation: HotelCancellation = field(init=False)
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -82,6 +96,34 @@ class Container:
         self.recovery = Recovery(
             self.bookings, compensator, self.settings.recovery_after_seconds, self.cancellation
         )
+        # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.
+        self.refresher = CacheRefresher(self.inventory, self.connector, self.clock)
+        self.checkout.refresher = self.refresher
+        self.hotel_cancellation = HotelCancellation(self.bookings, self.gateway, self.alerts)
+        self.webhook_inbox = WebhookInbox(self.sessions)
+        self.webhook_stream = WebhookStream(self.redis)
+        self.webhook_auth = WebhookAuthenticator(self.settings)
+        self.webhook_effects = WebhookEffects(
+            self.refresher,
+            self.connector,
+            self.sessions,
+            self.hotel_cancellation,
+            self.redis,
+            self.settings,
+            self.clock,
+        )
+        self.webhook_processor = WebhookProcessor(
+            self.webhook_inbox, self.webhook_effects.apply, self.alerts, self.settings, self.clock
+        )
+
+    def webhook_consumer(self, name: str | None = None) -> WebhookConsumer:
+        """A member of the webhook consumer group (one per worker task)."""
+        consumer = WebhookConsumer(
+            self.webhook_processor, self.webhook_stream, self.webhook_inbox, self.settings, self.clock
+        )
+        if name:
+            consumer.name = name
+        return consumer
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         """The hotel's connector behind breaker, retry and rate limit; an unconfigured hotel is a 404."""

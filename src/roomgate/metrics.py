@@ -17,3 +17,9 @@ CHECKOUT_LATENCY = Histogram(
 )
 COMPENSATIONS = Counter("roomgate_compensations_total", "Saga compensation steps", ["step", "result"])
 RECOVERIES = Counter("roomgate_recovered_bookings_total", "Bookings finished by recovery", ["outcome"])
+WEBHOOK_RECEIVED = Counter(
+    "roomgate_webhooks_received_total", "Webhook deliveries by vendor and intake result", ["vendor", "result"]
+)
+WEBHOOK_EVENTS = Counter(
+    "roomgate_webhook_events_total", "Webhook events handled by consumers", ["vendor", "outcome"]
+)

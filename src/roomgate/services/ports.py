@@ -115,3 +115,11 @@ class Alerts(Protocol):
     async def alert(self, kind: str, key: str, message: str, **details: str | int | float | None) -> None:
         """`kind` names the alert (`polling_stopped`); `key` deduplicates it (`cloudbeds:hotel_123`)."""
         ...
+
+
+class NightsRefresher(Protocol):
+    """Re-read nights from the PMS into the cache now (services/cache_refresh.py)."""
+
+    async def refresh_nights(
+        self, vendor: str, hotel_id: str, room_type_ids: Sequence[str] | None, start: date, end: date
+    ) -> object: ...

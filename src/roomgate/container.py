@@ -40,6 +40,7 @@ from roomgate.services.ports import Alerts, HotelDirectory
 from roomgate.services.recovery import Recovery
 from roomgate.services.webhook_effects import WebhookEffects
 from roomgate.services.webhook_intake import WebhookAuthenticator
+from roomgate.services.webhook_subscriptions import WebhookSubscriptions
 from roomgate.services.webhook_worker import WebhookConsumer, WebhookProcessor
 
 log = get_logger(__name__)
@@ -73,6 +74,7 @@ class Container:
     webhook_effects: WebhookEffects = field(init=False)
     webhook_processor: WebhookProcessor = field(init=False)
     hotel_cancellation: HotelCancellation = field(init=False)
+    webhook_subscriptions: WebhookSubscriptions = field(init=False)
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,6 +114,7 @@ class Container:
             self.settings,
             self.clock,
         )
+        self.webhook_subscriptions = WebhookSubscriptions(self.settings, self.hotels, self.pms)
         self.webhook_processor = WebhookProcessor(
             self.webhook_inbox, self.webhook_effects.apply, self.alerts, self.settings, self.clock
         )

@@ -38,7 +38,18 @@ async def recovery_loop(container: Container, interval: float, stop: asyncio.Eve
             continue
 
 
-async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
+async def webhook_round(container: Container) -> int:
+    """`--once`: enqueue what the inbox owes the stream, then handle everything queued."""
+    consumer = container.webhook_consumer()
+    await container.webhook_stream.ensure_group()
+    await consumer.sweep()
+    handled = 0
+    while outcomes := await consumer.run_once(block_ms=0):
+        handled += len(outcomes)
+    return handled
+
+
+async def run_worker(settings: Settings, *, once: bool, interval: float, consumers: int = 1) -> int:
     """Run jobs once (`--once`) or every `interval` seconds until SIGINT/SIGTERM; returns an exit code."""
     container = build_container(settings)
     await container.start()
@@ -46,12 +57,13 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
         if once:
             try:
                 report = await recovery_round(container)
+                handled = await webhook_round(container) if consumers else 0
             except Exception as exc:
                 log.error("worker_round_failed", error=type(exc).__name__, exc_info=exc)
                 return 1
             print(  # noqa: T201 - the CLI's own progress line
                 f"recovery: {len(report.confirmed)} confirmed, {len(report.failed)} compensated, "
-                f"{len(report.deferred)} deferred",
+                f"{len(report.deferred)} deferred; webhooks: {handled} handled",
                 flush=True,
             )
             return 1 if report.deferred else 0
@@ -59,8 +71,10 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        log.info("worker_started", interval=interval)
+        log.info("worker_started", interval=interval, webhook_consumers=consumers)
+        tasks = [asyncio.create_task(container.webhook_consumer().run(stop)) for _ in range(consumers)]
         await recovery_loop(container, interval, stop)
+        await asyncio.gather(*tasks, return_exceptions=True)
         return 0
     finally:
         await container.aclose()

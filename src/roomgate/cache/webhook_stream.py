@@ -94,7 +94,8 @@ class WebhookStream:
         try:
             return await call()
         except ResponseError as exc:
-            if "NOGROUP" not in str(exc):
+            # Redis answers NOGROUP; the in-process Redis words a missing stream differently.
+            if "NOGROUP" not in str(exc) and "requires the key to exist" not in str(exc):
                 raise
         await self.ensure_group()  # Redis lost the stream: the sweeper re-enqueues from the inbox
         return await call()
@@ -107,6 +108,6 @@ def _messages(entries: list[tuple[str, dict[str, str]]] | None) -> list[StreamMe
             continue
         try:
             found.append(StreamMessage(str(message_id), int(fields["row"])))
-        except (KeyError, ValueError):
-            continue
+        except (KeyError, ValueError):  # not ours: handed out as row -1, acknowledged and dropped
+            found.append(StreamMessage(str(message_id), -1))
     return found

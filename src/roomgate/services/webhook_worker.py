@@ -21,7 +21,7 @@ from enum import StrEnum
 from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import Clock
 from roomgate.config import Settings
-from roomgate.ledger.webhook_inbox import InboxEntry, WebhookInbox
+from roomgate.ledger.webhook_inbox import InboxEntry, InboxStatus, WebhookInbox
 from roomgate.logging import get_logger
 from roomgate.metrics import WEBHOOK_EVENTS
 from roomgate.services.ports import Alerts
@@ -38,7 +38,8 @@ class Outcome(StrEnum):
     PROCESSED = "processed"
     RETRY = "retry"
     DEAD = "dead"
-    SKIPPED = "skipped"  # finished already, or another consumer holds it
+    SKIPPED = "skipped"  # finished already (or the row is gone)
+    BUSY = "busy"  # another consumer's lease on it still runs: left pending, taken over later
 
 
 async def _no_hook(_entry: InboxEntry) -> None:
@@ -60,7 +61,9 @@ class WebhookProcessor:
             row_id, now=self.clock.now(), lease_seconds=self.settings.webhook_lease_seconds
         )
         if entry is None:
-            return Outcome.SKIPPED
+            row = await self.inbox.get(row_id)
+            finished = row is None or row.status in (InboxStatus.PROCESSED.value, InboxStatus.DEAD.value)
+            return Outcome.SKIPPED if finished else Outcome.BUSY
         await self.after_claim(entry)
         try:
             await self.apply(entry)
@@ -119,19 +122,24 @@ class WebhookConsumer:
     name: str = field(default_factory=consumer_name)
     batch: int = 50
 
-    async def run_once(self, *, block_ms: int = 1000, take_over: bool = True) -> list[Outcome]:
-        """One read (after taking over stale messages of dead consumers); each handled message is
-        acknowledged, whatever its outcome (a retry is re-enqueued from the inbox when due)."""
+    async def run_once(
+        self, *, block_ms: int = 1000, take_over: bool = True, min_idle_ms: int | None = None
+    ) -> list[Outcome]:
+        """One read (after taking over messages idle longer than the processing lease, i.e. of dead
+        consumers); a handled message is acknowledged whatever its outcome (a retry is re-enqueued
+        from the inbox when due), except one another consumer is still working on."""
         messages = []
         if take_over:
-            idle_ms = int(self.settings.webhook_lease_seconds * 1000)
+            idle_ms = int(self.settings.webhook_lease_seconds * 1000) if min_idle_ms is None else min_idle_ms
             messages += await self.stream.take_over(self.name, min_idle_ms=idle_ms, count=self.batch)
         if not messages:
             messages += await self.stream.read(self.name, count=self.batch, block_ms=block_ms)
         outcomes = []
         for message in messages:
-            outcomes.append(await self.processor.handle(message.row_id))
-            await self.stream.ack(message.message_id)
+            outcome = await self.processor.handle(message.row_id) if message.row_id > 0 else Outcome.SKIPPED
+            outcomes.append(outcome)
+            if outcome is not Outcome.BUSY:
+                await self.stream.ack(message.message_id)
         return outcomes
 
     async def sweep(self) -> int:

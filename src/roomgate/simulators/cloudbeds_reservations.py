@@ -135,7 +135,7 @@ class CloudbedsReservations:
             raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
         now = self.clock.now()
         res = SimReservation(
-            reservation_id=self._new_id(),
+            reservation_id=self.new_id(),
             property_id=book.property_id,
             room_type_id=room_type_id,
             check_in=start,
@@ -161,7 +161,7 @@ class CloudbedsReservations:
         self.state.reservations[res.reservation_id] = res
         return views.created_body(res, room_type.name)
 
-    def _new_id(self) -> str:
+    def new_id(self) -> str:
         while True:
             candidate = self.state.new_digits(13)
             if candidate not in self.state.reservations:

@@ -50,6 +50,7 @@ class World:
     sim_url: str
     clock: FakeClock
     alerts: RecordedAlerts
+    sim_app: Any = None
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -97,6 +98,25 @@ class World:
         return [n.available for n in rows]
 
 
+def checkout_body(start: date, end: date, *, price: int = 125000) -> dict[str, Any]:
+    return {
+        "vendor": "cloudbeds",
+        "hotelId": HOTEL,
+        "roomTypeId": ROOM,
+        "checkIn": start.isoformat(),
+        "checkOut": end.isoformat(),
+        "guestInfo": {
+            "firstName": "홍",
+            "lastName": "길동",
+            "email": "hong@example.com",
+            "phone": "+82-10-1",
+        },
+        "adults": 2,
+        "children": 0,
+        "payment": {"cardToken": "tok_visa_1234", "amount": price * (end - start).days, "currency": "KRW"},
+    }
+
+
 def stay(offset_days: int = 40, nights: int = 2) -> tuple[date, date]:
     start = date.today() + timedelta(days=offset_days)
     return start, start + timedelta(days=nights)
@@ -108,7 +128,8 @@ async def webhook_world(
 ) -> AsyncIterator[World]:
     database_url = f"sqlite:///{tmp_dir}/ledger-{uuid.uuid4().hex[:6]}.db"
     upgrade(database_url)
-    with ServerThread(create_simulator("cloudbeds")) as simulator:
+    sim_app = create_simulator("cloudbeds")
+    with ServerThread(sim_app) as simulator:
         for name, value in {
             "CLOUDBEDS_BASE_URL": f"{simulator.url}/api/v1.3",
             f"PMS_{HOTEL}_API_KEY": KEY,
@@ -137,7 +158,7 @@ async def webhook_world(
                 httpx2.AsyncClient(transport=transport, base_url="http://roomgate") as http,
                 httpx2.AsyncClient(base_url=simulator.url, timeout=10) as sim,
             ):
-                yield World(container, http, sim, simulator.url, clock, alerts)
+                yield World(container, http, sim, simulator.url, clock, alerts, sim_app)
         finally:
             await container.http.aclose()
             await container.engine.dispose()

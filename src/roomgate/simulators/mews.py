@@ -339,6 +339,7 @@ def create_app(*, seed: int = 0, api_key: str | None = None, clock: Clock | None
         property_router(sim.state, before=sim.bookings.sweep, other_channel=sim.book_other_channel)
     )
     app.include_router(sim.webhooks.router())
+    app.include_router(sim.webhooks.delivery.router())
 
     @app.api_route(
         API_PREFIX + "{operation:path}", methods=["GET", "POST", "PUT", "DELETE"], include_in_schema=False

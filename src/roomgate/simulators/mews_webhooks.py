@@ -49,5 +49,4 @@ class MewsWebhooks:
             self.url = target.url
             return {"ok": True}
 
-        router.include_router(self.delivery.router())
         return router

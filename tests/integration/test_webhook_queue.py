@@ -204,3 +204,21 @@ async def test_an_event_that_keeps_failing_is_retried_with_backoff_then_dead_let
     assert (await world.container.webhook_inbox.counts()) == {"dead": 1}
     assert [a[0] for a in world.alerts.sent] == ["webhook_dead_letter"]
     assert world.alerts.sent[0][2]["attempts"] == 3
+
+
+async def test_the_admin_webhook_endpoints_need_the_admin_token(world: World) -> None:
+    for method, path in (
+        ("GET", "/inbox"),
+        ("GET", "/subscriptions/hotel_123"),
+        ("POST", "/subscriptions/hotel_123"),
+    ):
+        answer = await world.http.request(method, f"/api/admin/webhooks{path}")
+        assert answer.status_code == 401
+    ok = await world.http.get(
+        "/api/admin/webhooks/inbox", headers={"Authorization": "Bearer admin-world-token"}
+    )
+    assert ok.json() == {"success": True, "inbox": {}, "streamPending": 0}
+    bad_id = await world.http.get(
+        "/api/admin/webhooks/subscriptions/..%2Fetc", headers={"Authorization": "Bearer admin-world-token"}
+    )
+    assert bad_id.status_code in (400, 404)

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from roomgate.api.deps import ContainerDep
 from roomgate.api.errors import error_response
 from roomgate.api.schemas import ErrorOut
+from roomgate.container import Container
 from roomgate.domain.errors import ErrorCode
 from roomgate.logging import get_logger
 from roomgate.metrics import WEBHOOK_RECEIVED
@@ -51,8 +51,10 @@ def _refused(vendor: str, status: int, message: str) -> JSONResponse:
 
 
 @router.post("/pms/{vendor}", responses=_ERRORS)
-async def receive(vendor: str, request: Request, container: ContainerDep) -> JSONResponse:
+async def receive(vendor: str, request: Request) -> JSONResponse:
     """A PMS event: our signed format (`x-pms-signature`) or the vendor's native payload (`?token=`)."""
+    # Not a Depends: FastAPI runs sync dependencies in a thread pool, a cost paid on every delivery.
+    container: Container = request.app.state.container
     settings = container.settings
     try:
         body = await _bounded_body(request, settings.webhook_max_body_bytes)

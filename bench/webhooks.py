@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--consumers", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--verbose", action="store_true", help="print every timing and slow deliveries")
     args = parser.parse_args()
     import redis
 
@@ -215,6 +216,10 @@ def main() -> None:
                     f"p99 {percentile(timings, 0.99) * 1000:.0f} ms, "
                     f"min {min(timings) * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms"
                 )
+                if args.verbose:
+                    log = httpx2.get(f"{sim}/_sim/webhooks/log").json()["deliveries"]
+                    slow = [(d["attempts"], d["seconds"], d["outcome"]) for d in log if d["seconds"] > 1]
+                    print("timings s:", [round(t, 2) for t in timings], "slow deliveries:", slow)  # noqa: T201
 
 
 if __name__ == "__main__":

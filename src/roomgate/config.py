@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     # Nights refreshed when an event names none (a deleted reservation we never saw, a bare update).
     webhook_refresh_days: int = Field(default=30, ge=1, le=366)
     # Our endpoint as the PMS reaches it (for `roomgate webhooks subscribe`), e.g. https://rg.example.com
-    webhook_public_url: str | None = None
+    webhook_public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
 
     # -- resilience --------------------------------------------------------------------------------
     breaker_failure_threshold: int = Field(default=5, gt=0)

@@ -157,6 +157,21 @@ async def test_redis_flushed_between_insert_and_enqueue_is_recovered_by_the_swee
     assert await consumer.sweep() == 0
 
 
+async def test_the_sweeper_does_not_copy_events_still_waiting_in_the_stream(world: World) -> None:
+    # given three events queued and not yet read, older than the sweep delay (a backlog)
+    seen = count_effects(world)
+    for _ in range(3):
+        await world.post_signed(world.spec_event())
+    world.clock.advance(world.container.settings.webhook_sweep_after_seconds + 1)
+    consumer = world.container.webhook_consumer("s")
+    # when the sweeper runs: nothing is enqueued twice
+    assert await consumer.sweep() == 0
+    # then each event is handled once, and nothing is left over
+    assert await world.drain() == ["processed"] * 3
+    assert sorted(seen.values()) == [1, 1, 1]
+    assert await consumer.sweep() == 0
+
+
 async def test_an_enqueue_that_fails_still_answers_200_and_the_sweeper_delivers_it(world: World) -> None:
     # given Redis refuses the XADD
     seen = count_effects(world)

@@ -82,6 +82,22 @@ class WebhookStream:
     async def ack(self, message_id: str) -> None:
         await self.redis.xack(self.key, self.group, message_id)
 
+    async def backlog(self) -> int:
+        """Messages of the group not yet acknowledged: delivered-but-pending plus never delivered.
+        0 also when the stream or the group is gone (Redis flushed)."""
+        try:
+            groups = await self.redis.xinfo_groups(self.key)
+        except ResponseError:
+            return 0
+        group = next((g for g in groups if g.get("name") == self.group), None)
+        if group is None:
+            return 0
+        lag = group.get("lag")
+        if lag is None:  # Redis cannot count it (entries deleted): compare the last ids instead
+            info = await self.redis.xinfo_stream(self.key)
+            lag = int(str(info.get("last-generated-id")) != str(group.get("last-delivered-id")))
+        return int(group.get("pending") or 0) + int(lag)
+
     async def pending(self) -> int:
         """Messages read but not acknowledged."""
         try:

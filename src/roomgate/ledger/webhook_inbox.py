@@ -177,16 +177,17 @@ class WebhookInbox:
             next_attempt_at=None,
         )
 
-    async def due(self, *, now: float, limit: int = 500) -> list[int]:
-        """Rows whose time to be (re-)enqueued has come: never enqueued, retry due, or a lapsed lease."""
+    async def due(self, *, now: float, limit: int = 500, only_retries: bool = False) -> list[int]:
+        """Rows whose time to be (re-)enqueued has come: never enqueued, retry due, or a lapsed lease
+        (`only_retries`: just the retries, which are not in the stream any more)."""
         when = _at(now)
+        states = [InboxStatus.RETRY.value]
+        if not only_retries:
+            states += [InboxStatus.RECEIVED.value, InboxStatus.PROCESSING.value]
         async with self._sessions() as session:
             rows = await session.scalars(
                 select(WebhookEvent.id)
-                .where(
-                    WebhookEvent.status.in_([*OPEN_STATES, InboxStatus.PROCESSING.value]),
-                    WebhookEvent.next_attempt_at <= when,
-                )
+                .where(WebhookEvent.status.in_(states), WebhookEvent.next_attempt_at <= when)
                 .order_by(WebhookEvent.next_attempt_at)
                 .limit(limit)
             )

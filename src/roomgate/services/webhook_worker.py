@@ -144,9 +144,14 @@ class WebhookConsumer:
 
     async def sweep(self) -> int:
         """Enqueue again every inbox row whose time has come (never enqueued because Redis was down or
-        flushed, a retry that is due, a consumer that died holding it); returns how many."""
+        flushed, a retry that is due, a consumer that died holding it); returns how many.
+
+        While the group still has a backlog, rows not yet handled are most likely waiting in it (or
+        pending with a consumer, for XAUTOCLAIM): only due retries are enqueued then, so a long queue
+        is not doubled by copies of itself."""
         now = self.clock.now()
-        due = await self.inbox.due(now=now)
+        busy = await self.stream.backlog() > 0
+        due = await self.inbox.due(now=now, only_retries=busy)
         for row_id in due:
             await self.stream.add(row_id)
         await self.inbox.postpone(due, until=now + self.settings.webhook_sweep_after_seconds)

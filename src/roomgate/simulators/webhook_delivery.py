@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from typing import Any
 
 import httpx2
@@ -82,8 +83,11 @@ class WebhookDelivery:
         if self.faults.delayMs:
             await asyncio.sleep(self.faults.delayMs / 1000)
         outcome = "failed"
+        tries = 0
+        started = time.monotonic()
         async with httpx2.AsyncClient(timeout=5.0) as http:
             for attempt in range(ATTEMPTS):
+                tries += 1
                 try:
                     response = await http.post(url, json=body)
                     outcome = str(response.status_code)
@@ -93,11 +97,14 @@ class WebhookDelivery:
                     outcome = type(exc).__name__
                 if attempt + 1 < ATTEMPTS:
                     await asyncio.sleep(RETRY_SECONDS)
-        self._log(url, body, outcome)
+        self._log(url, body, outcome, tries, time.monotonic() - started)
 
-    def _log(self, url: str, body: dict[str, Any], outcome: str) -> None:
+    def _log(
+        self, url: str, body: dict[str, Any], outcome: str, attempts: int = 0, seconds: float = 0.0
+    ) -> None:
         # The URL's query (a secret token) is not logged.
-        self.sent.append({"url": url.split("?", 1)[0], "body": body, "outcome": outcome})
+        entry = {"url": url.split("?", 1)[0], "body": body, "outcome": outcome, "attempts": attempts}
+        self.sent.append({**entry, "seconds": round(seconds, 3)})
         del self.sent[:-LOG_SIZE]
 
     async def drain(self) -> None:

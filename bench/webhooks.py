@@ -34,7 +34,7 @@ from pathlib import Path
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import free_port, process, simulator  # noqa: E402
+from harness import free_port, process, run_load, simulator  # noqa: E402
 
 HOTEL = "hotel_123"
 ROOM = "room_456"
@@ -192,6 +192,11 @@ def main() -> None:
                 timeout=30,
             )
             subscribed.raise_for_status()
+            baseline = run_load(f"{urls[0]}/healthz", seconds=5, connections=args.concurrency)
+            print(  # noqa: T201
+                f"baseline: /healthz on one serve process {baseline.requests_per_second:.0f} req/s "
+                f"({baseline.tool})"
+            )
             # Intake alone first (no worker yet): what the endpoint sustains while events only queue up.
             rate, failures = asyncio.run(intake(urls, args.events, args.concurrency))
             print(  # noqa: T201

@@ -146,7 +146,11 @@ class WebhookEffects:
             first = start if start != date.min else today
             last = end if end != date.min else default_end
             merged[(room, first, last)] = None
+        # A span of one room type inside a span of every room type is read by the latter already.
+        wide = [(first, last) for room, first, last in merged if room is None]
         for room, first, last in merged:
+            if room is not None and any(a <= first and last <= b for a, b in wide):
+                continue
             await self.refresher.refresh_nights(vendor, hotel_id, [room] if room else None, first, last)
 
     async def _seen(self, hotel_id: str, reservation_id: str) -> Span | None:

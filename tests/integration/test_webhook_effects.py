@@ -153,6 +153,8 @@ async def test_a_hotel_side_cancellation_of_our_booking_refunds_the_guest_and_al
     # then the booking has its own state, the guest got the money back, an operator was told
     booking = await world.container.bookings.get(booking_id)
     assert booking.status == "cancelled_by_hotel"
+    shown = (await world.http.get(f"/api/bookings/{booking_id}")).json()
+    assert shown["status"] == "cancelled_by_hotel" and shown["paymentStatus"] == "refunded"
     gateway = world.container.gateway(booking.payment_provider or "sandbox")
     assert await gateway.get_status(str(booking.payment_auth_id)) is PaymentStatus.REFUNDED
     assert [a[:2] for a in world.alerts.sent] == [("booking_cancelled_by_hotel", booking_id)]

@@ -207,3 +207,21 @@ def test_without_any_configured_secret_every_delivery_is_refused(monkeypatch: py
     assert refused.value.status == 401
     with pytest.raises(IntakeRefused):
         auth.accept("cloudbeds", b'{"event":"reservation/created"}', {}, {"token": ""}, NOW)
+
+
+def test_a_long_cloudbeds_dedupe_key_is_hashed_not_cut(auth: WebhookAuthenticator) -> None:
+    # given two events that differ only at the end of a long key
+    def event(stamp: str) -> bytes:
+        body = {
+            "event": "reservation/created",
+            "propertyID": "p" * 100,
+            "reservationID": "r" * 100,
+            "timestamp": stamp,
+        }
+        return json.dumps(body).encode()
+
+    first = auth.accept("cloudbeds", event("1766005022.1"), {}, {"token": TOKEN}, NOW)
+    second = auth.accept("cloudbeds", event("1766005022.2"), {}, {"token": TOKEN}, NOW)
+    # then their keys fit the column and still differ
+    assert isinstance(first, InboundEvent) and isinstance(second, InboundEvent)
+    assert len(first.event_id) <= 200 and first.event_id != second.event_id

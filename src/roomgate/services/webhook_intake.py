@@ -227,7 +227,9 @@ class WebhookAuthenticator:
             if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10]):
                 payload[key] = value[:10]
         event_id = f"{name}:{hotel_id}:{reservation}:{stamp}"
-        return InboundEvent("cloudbeds", event_id[:200], name, hotel_id, payload)
+        if len(event_id) > 200:  # long ids: keep the key unique rather than cut it
+            event_id = f"{name}:{hashlib.sha256(event_id.encode()).hexdigest()}"
+        return InboundEvent("cloudbeds", event_id, name, hotel_id, payload)
 
     def _mews(self, data: dict[str, Any] | None, body: bytes, now: float) -> InboundEvent | Ignored:
         if data is None:

@@ -118,6 +118,9 @@ class Container:
         self.webhook_processor = WebhookProcessor(
             self.webhook_inbox, self.webhook_effects.apply, self.alerts, self.settings, self.clock
         )
+        faults = FaultPoints.parse(self.settings.debug_faults)
+        if "webhook_after_claim" in faults.actions:
+            self.webhook_processor.after_claim = lambda _entry: faults.hit("webhook_after_claim")
 
     def webhook_consumer(self, name: str | None = None) -> WebhookConsumer:
         """A member of the webhook consumer group (one per worker task)."""

@@ -15,7 +15,17 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roomgate import __version__
-from roomgate.api import admin, admin_bookings, admin_listings, admin_polling, availability, booking, ops
+from roomgate.api import (
+    admin,
+    admin_bookings,
+    admin_listings,
+    admin_polling,
+    admin_webhooks,
+    availability,
+    booking,
+    ops,
+    webhooks,
+)
 from roomgate.api.body_limit import BodyLimit
 from roomgate.api.docs import install_docs
 from roomgate.api.errors import error_response, install_error_handlers
@@ -42,6 +52,7 @@ def create_app(
     mounts: dict[str, Any] | None = None,
     on_startup: Callable[[Container], Awaitable[None]] | None = None,
     background_recovery_seconds: float | None = None,
+    webhook_consumers: int = 0,
 ) -> FastAPI:
     """Build the app; the lifespan opens the database, Redis and HTTP clients and closes them after."""
     settings = settings or load_settings()
@@ -63,6 +74,8 @@ def create_app(
                 from roomgate.worker_sync import sync_tasks
 
                 tasks.extend(sync_tasks(container, stop))
+            for _ in range(webhook_consumers):  # single-process mode: consume webhooks in process
+                tasks.append(asyncio.create_task(container.webhook_consumer().run(stop)))
             log.info(
                 "roomgate_started",
                 env=settings.env.value,
@@ -73,6 +86,8 @@ def create_app(
             stop.set()
             for task in tasks:
                 await asyncio.wait([task], timeout=5)
+                if not task.done():
+                    task.cancel()
             await container.aclose()
 
     app = FastAPI(
@@ -104,6 +119,8 @@ def create_app(
     app.include_router(admin_listings.router)
     app.include_router(admin_bookings.router)
     install_admin_pages(app)
+    app.include_router(webhooks.router)
+    app.include_router(admin_webhooks.router)
     for path, sub_app in (mounts or {}).items():
         app.mount(path, sub_app)
     return app

@@ -172,9 +172,11 @@ WORKER_NEEDS_REDIS = (
 def worker(
     once: bool = typer.Option(False, "--once", help="Run every job once and exit."),
     interval: float = typer.Option(15.0, help="Seconds between rounds when running continuously."),
+    consumers: int = typer.Option(1, min=0, max=32, help="Webhook consumers in this process (0: none)."),
 ) -> None:
     """Background jobs: checkout recovery (finish or compensate bookings left unfinished for
-    ROOMGATE_RECOVERY_AFTER_SECONDS). Uses the same DATABASE_URL and REDIS_URL as `roomgate serve`."""
+    ROOMGATE_RECOVERY_AFTER_SECONDS), webhook consumers (`--consumers`) with the inbox sweeper, polling
+    sync and reconciliation. Uses the same DATABASE_URL and REDIS_URL as `roomgate serve`."""
     from roomgate.logging import configure_logging
     from roomgate.worker import run_worker
 
@@ -184,7 +186,7 @@ def worker(
         raise typer.Exit(2)
     _migrated_or_exit(settings)
     configure_logging(settings.log_level, settings.log_format)
-    code = asyncio.run(run_worker(settings, once=once, interval=interval))
+    code = asyncio.run(run_worker(settings, once=once, interval=interval, consumers=consumers))
     raise typer.Exit(code)
 
 
@@ -192,6 +194,64 @@ secrets_app = typer.Typer(
     help="Stored PMS credentials: encryption keys (ROOMGATE_SECRET_KEY).", no_args_is_help=True
 )
 app.add_typer(secrets_app, name="secrets")
+
+
+webhooks_app = typer.Typer(help="PMS webhook subscriptions of a hotel (Cloudbeds postWebhook/getWebhooks).")
+app.add_typer(webhooks_app, name="webhooks")
+
+
+class WebhookAction(StrEnum):
+    subscribe = "subscribe"
+    list = "list"
+    unsubscribe = "unsubscribe"
+
+
+def _webhooks(action: WebhookAction, hotel_id: str) -> None:
+    from roomgate.container import build_container
+    from roomgate.domain.errors import DomainError
+    from roomgate.pms.errors import PMSError
+
+    settings = _settings_or_exit()
+
+    async def run() -> int:
+        container = build_container(settings)
+        subs = container.webhook_subscriptions
+        try:
+            if action is WebhookAction.unsubscribe:
+                typer.echo(f"removed {await subs.unsubscribe(hotel_id)} subscription(s)")
+                return 0
+            found = await (
+                subs.subscribe(hotel_id) if action is WebhookAction.subscribe else subs.list(hotel_id)
+            )
+            for sub in found:
+                typer.echo(f"{sub.subscription_id}\t{sub.event}\t{sub.endpoint.split('?')[0]}")
+            typer.echo(f"{len(found)} subscription(s) to roomgate for {hotel_id}")
+            return 0
+        except (DomainError, PMSError) as exc:
+            _say_error(str(exc))
+            return 1
+        finally:
+            await container.aclose()
+
+    raise typer.Exit(asyncio.run(run()))
+
+
+@webhooks_app.command("subscribe")
+def webhooks_subscribe(hotel_id: str = typer.Argument(..., help="The hotel (PMS property) id.")) -> None:
+    """Subscribe roomgate's endpoint (ROOMGATE_WEBHOOK_PUBLIC_URL) to the hotel's reservation events."""
+    _webhooks(WebhookAction.subscribe, hotel_id)
+
+
+@webhooks_app.command("list")
+def webhooks_list(hotel_id: str = typer.Argument(..., help="The hotel (PMS property) id.")) -> None:
+    """List the hotel's subscriptions that point at roomgate."""
+    _webhooks(WebhookAction.list, hotel_id)
+
+
+@webhooks_app.command("unsubscribe")
+def webhooks_unsubscribe(hotel_id: str = typer.Argument(..., help="The hotel (PMS property) id.")) -> None:
+    """Remove roomgate's subscriptions from the hotel's PMS."""
+    _webhooks(WebhookAction.unsubscribe, hotel_id)
 
 
 @secrets_app.command("generate-key")

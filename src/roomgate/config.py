@@ -117,6 +117,24 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("PMS_WEBHOOK_SECRET")
     )
 
+    # -- webhooks (issue 12: intake, durable queue, worker) ------------------------------------------
+    # Shared secret token for vendors that cannot sign (Cloudbeds, Mews): `?token=` in the endpoint URL.
+    webhook_url_token: SecretStr | None = None
+    # A signed event whose `x-pms-timestamp` is further than this from now is refused (replays).
+    webhook_tolerance_seconds: int = Field(default=300, gt=0, le=86_400)
+    webhook_max_body_bytes: int = Field(default=262_144, ge=1024, le=10_485_760)
+    # Tries before an event is dead-lettered (with an alert); backoff doubles from the base.
+    webhook_max_attempts: int = Field(default=5, ge=1, le=100)
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # A consumer owns an event this long; after it, another consumer takes it over (XAUTOCLAIM).
+    webhook_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # An inbox row not processed this long after it was (re-)enqueued is enqueued again by the sweeper.
+    webhook_sweep_after_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    # Nights refreshed when an event names none (a deleted reservation we never saw, a bare update).
+    webhook_refresh_days: int = Field(default=30, ge=1, le=366)
+    # Our endpoint as the PMS reaches it (for `roomgate webhooks subscribe`), e.g. https://rg.example.com
+    webhook_public_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
+
     # -- resilience --------------------------------------------------------------------------------
     breaker_failure_threshold: int = Field(default=5, gt=0)
     breaker_success_threshold: int = Field(default=2, gt=0)
@@ -284,6 +302,14 @@ class Settings(BaseSettings):
         if value is None:
             value = _dotenv_values().get(name)
         return value or None
+
+
+def env_value(name: str) -> str | None:
+    """A per-hotel variable (`PMS_<hotelId>_WEBHOOK_SECRET`, ...) from the environment or `.env`."""
+    value = os.environ.get(name)
+    if value is None:
+        value = _dotenv_values().get(name)
+    return value or None
 
 
 def to_async_database_url(url: str) -> str:

@@ -16,6 +16,7 @@ from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.polling_lease import PollingLease
 from roomgate.cache.report_store import RedisReportStore
 from roomgate.cache.scripts import register
+from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Environment, Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -26,6 +27,7 @@ from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
 from roomgate.ledger.listings import ListingRepository
 from roomgate.ledger.polling_state import PollingStateRepository
+from roomgate.ledger.webhook_inbox import WebhookInbox
 from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentGateway, PaymentProviderUnusable
 from roomgate.payments.factory import create_gateway
@@ -40,10 +42,12 @@ from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHo
 from roomgate.services.alerts_webhook import WebhookAlerts
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.breaker_alerts import alert_when_open
+from roomgate.services.cache_refresh import CacheRefresher
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
+from roomgate.services.hotel_cancellation import HotelCancellation
 from roomgate.services.hotel_import import HotelImporter
 from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.polling import PollingConfig, PollingSync
@@ -51,6 +55,10 @@ from roomgate.services.polling_refresh import PollingRefresh
 from roomgate.services.ports import Alerts, HotelDirectory
 from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
+from roomgate.services.webhook_effects import WebhookEffects
+from roomgate.services.webhook_intake import WebhookAuthenticator
+from roomgate.services.webhook_subscriptions import WebhookSubscriptions
+from roomgate.services.webhook_worker import WebhookConsumer, WebhookProcessor
 
 log = get_logger(__name__)
 
@@ -83,6 +91,14 @@ class Container:
     reconciler: Reconciler = field(init=False)
     listings_admin: ListingsAdmin = field(init=False)
     booking_search: BookingSearch = field(init=False)
+    refresher: CacheRefresher = field(init=False)
+    webhook_inbox: WebhookInbox = field(init=False)
+    webhook_stream: WebhookStream = field(init=False)
+    webhook_auth: WebhookAuthenticator = field(init=False)
+    webhook_effects: WebhookEffects = field(init=False)
+    webhook_processor: WebhookProcessor = field(init=False)
+    hotel_cancellation: HotelCancellation = field(init=False)
+    webhook_subscriptions: WebhookSubscriptions = field(init=False)
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,6 +127,29 @@ class Container:
             alerts=self.alerts,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
+        # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.
+        self.refresher = CacheRefresher(self.inventory, self.connector, self.clock)
+        self.checkout.refresher = self.refresher
+        self.hotel_cancellation = HotelCancellation(self.bookings, self.gateway, self.alerts)
+        self.webhook_inbox = WebhookInbox(self.sessions)
+        self.webhook_stream = WebhookStream(self.redis)
+        self.webhook_auth = WebhookAuthenticator(self.settings)
+        self.webhook_effects = WebhookEffects(
+            self.refresher,
+            self.connector,
+            self.sessions,
+            self.hotel_cancellation,
+            self.redis,
+            self.settings,
+            self.clock,
+        )
+        self.webhook_subscriptions = WebhookSubscriptions(self.settings, self.hotels, self.pms)
+        self.webhook_processor = WebhookProcessor(
+            self.webhook_inbox, self.webhook_effects.apply, self.alerts, self.settings, self.clock
+        )
+        faults = FaultPoints.parse(self.settings.debug_faults)
+        if "webhook_after_claim" in faults.actions:
+            self.webhook_processor.after_claim = lambda _entry: faults.hit("webhook_after_claim")
         self._build_sync()
 
     def _build_sync(self) -> None:
@@ -181,6 +220,15 @@ class Container:
     async def bump_view(self, hotel_id: str) -> None:
         """Rendered availability answers of the hotel lapse on every process."""
         await register(self.redis, "view_version_bump")(keys=[keys.view_version(hotel_id)])
+
+    def webhook_consumer(self, name: str | None = None) -> WebhookConsumer:
+        """A member of the webhook consumer group (one per worker task)."""
+        consumer = WebhookConsumer(
+            self.webhook_processor, self.webhook_stream, self.webhook_inbox, self.settings, self.clock
+        )
+        if name:
+            consumer.name = name
+        return consumer
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         """The hotel's connector behind breaker, retry and rate limit; an unconfigured hotel is a 404."""

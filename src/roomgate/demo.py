@@ -74,6 +74,8 @@ def demo_environment(host: str, port: int) -> dict[str, str]:
         f"PMS_{DEMO_MEWS_HOTEL}_VENDOR": "mews",
         "PAYMENT_PROVIDER": "sandbox",
         "ROOMGATE_LOG_FORMAT": "console",
+        # The mounted simulators deliver their webhooks to this very server.
+        "ROOMGATE_WEBHOOK_PUBLIC_URL": base,
     }
     # The demo is embedded by definition: always SQLite + in-process Redis.
     os.environ.pop("REDIS_URL", None)
@@ -84,6 +86,7 @@ def demo_environment(host: str, port: int) -> dict[str, str]:
             os.environ.setdefault(key, value)
     os.environ.setdefault("ROOMGATE_ADMIN_TOKEN", secrets.token_urlsafe(18))
     os.environ.setdefault("ROOMGATE_SECRET_KEY", demo_secret_key(DATA_DIR))
+    os.environ.setdefault("ROOMGATE_WEBHOOK_URL_TOKEN", secrets.token_urlsafe(18))
     return env
 
 
@@ -98,6 +101,28 @@ def demo_secret_key(data_dir: Path) -> str:
         path.write_text(generate_key() + "\n", encoding="utf-8")
         path.chmod(0o600)
     return path.read_text(encoding="utf-8").strip()
+
+
+def wire_demo_webhooks(mounts: dict[str, Any], public_url: str, token: str) -> None:
+    """Point the mounted simulators' webhooks at this server: Cloudbeds subscriptions for the demo
+    hotels (as `roomgate webhooks subscribe` would make them), the Mews General Webhook URL."""
+    from urllib.parse import quote
+
+    from roomgate.services.webhook_subscriptions import EVENTS
+
+    cloudbeds = mounts.get("/sim/cloudbeds")
+    if cloudbeds is not None:
+        endpoint = f"{public_url}/api/webhooks/pms/cloudbeds?token={quote(token, safe='')}"
+        for hotel in (DEMO_HOTEL, "hotel_777"):
+            for event in EVENTS:
+                obj, _, action = event.partition("/")
+                form = {"propertyID": hotel, "object": obj, "action": action, "endpointUrl": endpoint}
+                cloudbeds.state.simulator.webhooks.subscribe(form)
+    mews = mounts.get("/sim/mews")
+    if mews is not None:
+        mews.state.simulator.webhooks.url = (
+            f"{public_url}/api/webhooks/pms/mews?token={quote(token, safe='')}"
+        )
 
 
 def _client_host(host: str) -> str:
@@ -196,7 +221,10 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000) -> None:
     DATA_DIR.mkdir(exist_ok=True)
     print(f"applying migrations to {settings.async_database_url} ...", flush=True)  # noqa: T201
     upgrade(settings.async_database_url)
-    app = create_app(settings, mounts=demo_mounts(), background_recovery_seconds=15)
+    mounts = demo_mounts()
+    token = settings.webhook_url_token.get_secret_value() if settings.webhook_url_token else ""
+    wire_demo_webhooks(mounts, settings.webhook_public_url or "", token)
+    app = create_app(settings, mounts=mounts, background_recovery_seconds=15, webhook_consumers=1)
     admin_token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     print(banner(host, port, admin_token), flush=True)  # noqa: T201
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)

@@ -32,3 +32,9 @@ RECOVERY_BACKLOG = Gauge(
     "Unfinished bookings past the recovery deadline found by the last recovery round, by what became of them",
     ["outcome"],
 )
+WEBHOOK_RECEIVED = Counter(
+    "roomgate_webhooks_received_total", "Webhook deliveries by vendor and intake result", ["vendor", "result"]
+)
+WEBHOOK_EVENTS = Counter(
+    "roomgate_webhook_events_total", "Webhook events handled by consumers", ["vendor", "outcome"]
+)

@@ -52,7 +52,18 @@ def serve_metrics(host: str, port: int) -> None:
     log.info("worker_metrics", url=f"http://{host}:{port}/metrics")
 
 
-async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
+async def webhook_round(container: Container) -> int:
+    """`--once`: enqueue what the inbox owes the stream, then handle everything queued."""
+    consumer = container.webhook_consumer()
+    await container.webhook_stream.ensure_group()
+    await consumer.sweep()
+    handled = 0
+    while outcomes := await consumer.run_once(block_ms=0):
+        handled += len(outcomes)
+    return handled
+
+
+async def run_worker(settings: Settings, *, once: bool, interval: float, consumers: int = 1) -> int:
     """Run jobs once (`--once`) or every `interval` seconds until SIGINT/SIGTERM; returns an exit code."""
     container = build_container(settings)
     await container.start()
@@ -62,12 +73,14 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
         if once:
             try:
                 report = await recovery_round(container)
+                handled = await webhook_round(container) if consumers else 0
             except Exception as exc:
                 log.error("worker_round_failed", error=type(exc).__name__, exc_info=exc)
                 return 1
             print(  # noqa: T201 - the CLI's own progress line
                 f"recovery: {len(report.confirmed)} confirmed, {len(report.failed)} compensated, "
-                f"{len(report.deferred)} deferred, {len(report.needs_operator)} need an operator",
+                f"{len(report.deferred)} deferred, {len(report.needs_operator)} need an operator; "
+                f"webhooks: {handled} handled",
                 flush=True,
             )
             try:
@@ -86,8 +99,9 @@ async def run_worker(settings: Settings, *, once: bool, interval: float) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        log.info("worker_started", interval=interval)
+        log.info("worker_started", interval=interval, webhook_consumers=consumers)
         background = sync_tasks(container, stop)
+        background += [asyncio.create_task(container.webhook_consumer().run(stop)) for _ in range(consumers)]
         await recovery_loop(container, interval, stop)
         await asyncio.wait(background, timeout=10)
         return 0

@@ -124,6 +124,10 @@ def test_alert_rules_cover_what_an_operator_must_hear_about() -> None:
         "RoomgateDegradedMode",
         "RoomgateHoldExpiryRateHigh",
         "RoomgatePMSErrorRateHigh",
+        "RoomgatePollingStopped",
+        "RoomgateRecoveryDeferred",
+        "RoomgateWebhookAuthFailures",
+        "RoomgateWebhookDeadLettered",
     } <= alerts
 
 

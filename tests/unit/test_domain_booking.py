@@ -32,11 +32,13 @@ def test_steps_cannot_be_skipped_or_reversed() -> None:
 
 
 def test_final_states_only_allow_cancelling_a_confirmed_booking() -> None:
+    hotel_or_guest = {BookingStatus.CANCELLING, BookingStatus.CANCELLED_BY_HOTEL}
     for final, target in itertools.product(FINAL_STATES, BookingStatus):
-        allowed = final is BookingStatus.CONFIRMED and target is BookingStatus.CANCELLING
+        allowed = final is BookingStatus.CONFIRMED and target in hotel_or_guest
         assert can_transition(final, target) is allowed
     assert transition(BookingStatus.CANCELLING, BookingStatus.CANCELLED) is BookingStatus.CANCELLED
     assert not BookingStatus.CANCELLING.is_final
+    assert BookingStatus.CANCELLED_BY_HOTEL.is_final
 
 
 def test_every_error_code_has_status_and_korean_message() -> None:

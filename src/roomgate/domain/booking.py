@@ -14,13 +14,23 @@ class BookingStatus(StrEnum):
     FAILED = "failed"
     CANCELLING = "cancelling"  # cancel requested: PMS cancel and refund under way (recovery finishes it)
     CANCELLED = "cancelled"
+    # the hotel cancelled a confirmed booking in its PMS (a webhook or reconciliation saw it); the guest
+    # was refunded through the payment provider that took the money
+    CANCELLED_BY_HOTEL = "cancelled_by_hotel"
 
     @property
     def is_final(self) -> bool:
         return self in FINAL_STATES
 
 
-FINAL_STATES = frozenset({BookingStatus.CONFIRMED, BookingStatus.FAILED, BookingStatus.CANCELLED})
+FINAL_STATES = frozenset(
+    {
+        BookingStatus.CONFIRMED,
+        BookingStatus.FAILED,
+        BookingStatus.CANCELLED,
+        BookingStatus.CANCELLED_BY_HOTEL,
+    }
+)
 
 # The saga path runs forward one step at a time; any non-final step may fail (after compensation);
 # only a confirmed booking may be cancelled, through `cancelling` so a crash mid-way is resumable.
@@ -29,10 +39,11 @@ _ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.HELD: frozenset({BookingStatus.AUTHORIZED, BookingStatus.FAILED}),
     BookingStatus.AUTHORIZED: frozenset({BookingStatus.RESERVED, BookingStatus.FAILED}),
     BookingStatus.RESERVED: frozenset({BookingStatus.CONFIRMED, BookingStatus.FAILED}),
-    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLING}),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CANCELLING, BookingStatus.CANCELLED_BY_HOTEL}),
     BookingStatus.CANCELLING: frozenset({BookingStatus.CANCELLED}),
     BookingStatus.FAILED: frozenset(),
     BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.CANCELLED_BY_HOTEL: frozenset(),
 }
 
 

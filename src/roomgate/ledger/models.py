@@ -200,10 +200,14 @@ class PMSConfig(Base):
 
 
 class WebhookEvent(Base):
-    """Inbox of PMS webhooks: stored before processing, deduplicated by (vendor, event id)."""
+    """Inbox of PMS webhooks: stored before processing, deduplicated by (vendor, event id); the truth
+    the Redis Stream only wakes consumers up for."""
 
     __tablename__ = "webhook_event"
-    __table_args__ = (UniqueConstraint("vendor", "event_id", name="uq_webhook_event"),)
+    __table_args__ = (
+        UniqueConstraint("vendor", "event_id", name="uq_webhook_event"),
+        Index("idx_webhook_event_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     vendor: Mapped[str] = mapped_column(String(20))
@@ -215,6 +219,12 @@ class WebhookEvent(Base):
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # received · processing · retry · processed · dead (services/webhook_processor.py)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the sweeper enqueues the row again if nobody has finished it by then.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A consumer's claim on the row; another may take it over after this.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class IdempotencyKey(Base):

@@ -28,6 +28,7 @@ from roomgate.pms.types import (
     ReservationRequest,
     ReservationStatus,
     RoomType,
+    WebhookSubscription,
 )
 
 MAX_PAGE_SIZE = 100  # getReservations: "Max = 100"
@@ -78,6 +79,19 @@ class CloudbedsConnector:
             self._ctx,
             method,
             "GET",
+            f"{self._base_url}/{method}",
+            params=query,
+            headers=self._headers(),
+        )
+        return parse.checked_body(self._ctx, method, response, self._clock.now())
+
+    async def _delete(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        query = {key: value for key, value in params.items() if value is not None}
+        response = await send(
+            self._http,
+            self._ctx,
+            method,
+            "DELETE",
             f"{self._base_url}/{method}",
             params=query,
             headers=self._headers(),
@@ -321,6 +335,24 @@ class CloudbedsConnector:
             if len(items) < self._page_size:
                 break
         return await self.get_reservation(cancelled) if cancelled else None
+
+    # -- webhooks (not part of PMSConnector: only Cloudbeds subscribes by API) ----------------------
+    async def subscribe_webhook(self, obj: str, action: str, endpoint_url: str) -> str:
+        """`postWebhook` (form: propertyID, object, action, endpointUrl) → the subscription id."""
+        fields = {"propertyID": self.hotel_id, "object": obj, "action": action, "endpointUrl": endpoint_url}
+        data = (await self._send_form("POST", "postWebhook", fields)).get("data")
+        if not isinstance(data, dict) or not data.get("subscriptionID"):
+            raise self._unexpected("postWebhook", "no subscriptionID")
+        return str(data["subscriptionID"])
+
+    async def list_webhooks(self) -> list[WebhookSubscription]:
+        """`getWebhooks?propertyID=`: this property's subscriptions."""
+        items = (await self._get("getWebhooks", {"propertyID": self.hotel_id})).get("data") or []
+        return [parse.parse_webhook(item) for item in items if isinstance(item, dict)]
+
+    async def unsubscribe_webhook(self, subscription_id: str) -> None:
+        """`DELETE deleteWebhook?subscriptionID=&propertyIDs=`."""
+        await self._delete("deleteWebhook", {"subscriptionID": subscription_id, "propertyIDs": self.hotel_id})
 
 
 def _cloudbeds_datetime(moment: datetime) -> str:

@@ -20,7 +20,7 @@ from roomgate.pms.errors import (
     PMSTransientError,
 )
 from roomgate.pms.transport import CallContext, decode_json
-from roomgate.pms.types import HotelDetails, Reservation, ReservationStatus, RoomType
+from roomgate.pms.types import HotelDetails, Reservation, ReservationStatus, RoomType, WebhookSubscription
 
 # Reservation status enum of the v1.3 spec (note the vendor's spelling "canceled").
 STATUSES = {
@@ -192,3 +192,14 @@ def plan_nights(plan: dict[str, Any], start: date, end: date) -> list[tuple[date
         return None
     nights = [(date.fromisoformat(str(night["date"])[:10]), night) for night in detailed]
     return [(day, night) for day, night in nights if start <= day < end]
+
+
+def parse_webhook(item: dict[str, Any]) -> WebhookSubscription:
+    """A `getWebhooks` item: `{id, event{entity, action}, subscriptionData{endpoint}, ...}`."""
+    event = item.get("event") or {}
+    data = item.get("subscriptionData") or {}
+    return WebhookSubscription(
+        subscription_id=str(item.get("id") or ""),
+        event=f"{event.get('entity') or ''}/{event.get('action') or ''}",
+        endpoint=str(data.get("endpoint") or ""),
+    )

@@ -94,3 +94,12 @@ class Reservation:
     confirmation_number: str | None = None
     raw_status: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSubscription:
+    """A PMS webhook subscription (Cloudbeds `getWebhooks` item)."""
+
+    subscription_id: str
+    event: str  # "<object>/<action>", e.g. reservation/created
+    endpoint: str

@@ -49,7 +49,15 @@ from roomgate.services.compensation import (
     hold_id_for,
 )
 from roomgate.services.faults import NO_FAULTS, FaultPoints
-from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger, Pricer, Quote, WriteGate
+from roomgate.services.ports import (
+    ConnectorProvider,
+    GatewayProvider,
+    HoldLedger,
+    NightsRefresher,
+    Pricer,
+    Quote,
+    WriteGate,
+)
 from roomgate.services.saga_lease import SagaLease, SagaTakenOver
 
 log = get_logger(__name__)
@@ -82,6 +90,9 @@ class CheckoutSaga:
     hold_seconds: int = 180
     lease_seconds: int = 300
     faults: FaultPoints = NO_FAULTS
+    # Learns from refusals: a PMS "sold out" re-reads the stay's nights, so the next guest is told
+    # INVENTORY_UNAVAILABLE before any payment.
+    refresher: NightsRefresher | None = None
 
     @property
     def compensator(self) -> Compensator:
@@ -275,6 +286,7 @@ class CheckoutSaga:
         try:
             reservation = await connector.create_reservation(request)
         except PMSSoldOut as exc:
+            await self._learn_sold_out(cmd)
             sold_out = "PMS에 남은 객실이 없습니다"
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, sold_out, booking.booking_id) from exc
         except PMSError as exc:
@@ -298,6 +310,16 @@ class CheckoutSaga:
             undo=lambda: connector.cancel_reservation(reservation.reservation_id),
         )
         return reservation
+
+    async def _learn_sold_out(self, cmd: CheckoutCommand) -> None:
+        if self.refresher is None:
+            return
+        try:
+            await self.refresher.refresh_nights(
+                cmd.vendor, cmd.hotel_id, [cmd.room_type_id], cmd.stay.check_in, cmd.stay.check_out
+            )
+        except Exception as exc:  # the refusal stands either way; the cache learns at the next fill
+            log.warning("sold_out_refresh_failed", hotel_id=cmd.hotel_id, error=type(exc).__name__)
 
     async def _capture(self, booking: Booking, authorization: Authorization) -> None:
         gateway = self.gateways(authorization.provider)

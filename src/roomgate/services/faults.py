@@ -12,7 +12,15 @@ import os
 from dataclasses import dataclass, field
 
 # after_pms_create: the PMS made the reservation (maybe tentative) and nothing is recorded or confirmed yet.
-FAULT_POINTS = ("after_hold", "after_authorize", "after_pms_create", "after_pms_confirm", "after_capture")
+# webhook_after_claim: a consumer claimed an inbox row and has not acknowledged its stream message.
+FAULT_POINTS = (
+    "after_hold",
+    "after_authorize",
+    "after_pms_create",
+    "after_pms_confirm",
+    "after_capture",
+    "webhook_after_claim",
+)
 # Negative controls only: `hold=skip` runs the saga without the Redis hold, so a race test can show
 # what the holds prevent.
 # `polling_lease=skip` polls without the per-hotel lease, so the one-poller test can show two.

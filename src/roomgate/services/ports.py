@@ -208,3 +208,11 @@ class StoredHotels(Protocol):
     async def changed(self) -> None:
         """Tell every process the stored hotels changed (after the transaction committed)."""
         ...
+
+
+class NightsRefresher(Protocol):
+    """Re-read nights from the PMS into the cache now (services/cache_refresh.py)."""
+
+    async def refresh_nights(
+        self, vendor: str, hotel_id: str, room_type_ids: Sequence[str] | None, start: date, end: date
+    ) -> object: ...

@@ -18,8 +18,10 @@ from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.simulators import cloudbeds_views as views
 from roomgate.simulators.base import SimCore, run_faulted
 from roomgate.simulators.cloudbeds_reservations import CloudbedsReservations, Refusal
-from roomgate.simulators.pms_admin import property_router, vendor_json
-from roomgate.simulators.pms_state import PmsSimState, PropertyBook
+from roomgate.simulators.cloudbeds_webhooks import CloudbedsWebhooks, SubscriptionRefused
+from roomgate.simulators.pms_admin import OtherChannelBooking, property_router, vendor_json
+from roomgate.simulators.pms_state import PmsSimState, PropertyBook, SimReservation, nights
+from roomgate.simulators.webhook_delivery import WebhookDelivery
 
 API_PREFIX = "/api/v1.3"
 Handler = Callable[[dict[str, Any]], Awaitable[Response]]
@@ -50,6 +52,7 @@ class CloudbedsSimulator:
         self.state = PmsSimState(seed)
         self.core = SimCore(error_response=_error_response, business_error_response=refuse, seed=seed)
         self.bookings = CloudbedsReservations(self.state, clock)
+        self.webhooks = CloudbedsWebhooks(self.state, clock, WebhookDelivery(seed))
         self.handlers: dict[str, tuple[str, Handler]] = {
             "getHotels": ("GET", self.get_hotels),
             "getHotelDetails": ("GET", self.get_hotel_details),
@@ -59,6 +62,9 @@ class CloudbedsSimulator:
             "getReservations": ("GET", self.get_reservations),
             "postReservation": ("POST", self.post_reservation),
             "putReservation": ("PUT", self.put_reservation),
+            "postWebhook": ("POST", self.post_webhook),
+            "getWebhooks": ("GET", self.get_webhooks),
+            "deleteWebhook": ("DELETE", self.delete_webhook),
         }
 
     def authorized(self, request: Request) -> bool:
@@ -76,7 +82,7 @@ class CloudbedsSimulator:
                 return vendor_json(views.UNAUTHORIZED_BODY, 401)
             if request.method != verb:
                 return refuse(f"{method} requires HTTP {verb}", 405)
-            if verb == "GET":
+            if verb in ("GET", "DELETE"):
                 params = dict(request.query_params)
             elif request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 params = views.decode_php_form(await request.body())
@@ -171,15 +177,77 @@ class CloudbedsSimulator:
 
     async def post_reservation(self, form: dict[str, Any]) -> Response:
         try:
-            return vendor_json(self.bookings.create(form))
+            created = self.bookings.create(form)
         except Refusal as exc:
             return refuse(exc.message, exc.status)
+        self._created(self.state.reservations[str(created["reservationID"])])
+        return vendor_json(created)
 
     async def put_reservation(self, form: dict[str, Any]) -> Response:
+        found = self.bookings.find(str(form.get("reservationID") or ""), form.get("propertyID"))
+        before = found.status if found else None
         try:
-            return ok({"data": self.bookings.update(form)})
+            data = self.bookings.update(form)
         except Refusal as exc:
             return refuse(exc.message, exc.status)
+        if found is not None and found.status != before:
+            self.webhooks.reservation_event("status_changed", found, status=found.status)
+        return ok({"data": data})
+
+    def _created(self, res: SimReservation) -> None:
+        dates = {"startDate": res.check_in.isoformat(), "endDate": res.check_out.isoformat()}
+        self.webhooks.reservation_event("created", res, **dates)
+
+    def book_other_channel(self, property_id: str, booking: OtherChannelBooking) -> list[str] | None:
+        """`POST /_sim/properties/{id}/reservations`: confirmed reservations from another channel."""
+        book = self.state.properties[property_id]
+        now = self.clock.now()
+
+        def make(_n: int) -> SimReservation:
+            return SimReservation(
+                reservation_id=self.bookings.new_id(),
+                property_id=property_id,
+                room_type_id=booking.room_type_id,
+                check_in=booking.start,
+                check_out=booking.end,
+                adults=1,
+                children=0,
+                status="confirmed",
+                external_id=None,
+                guest={"first": "Other", "last": "Channel", "email": "guest@other.example", "country": "KR"},
+                created=now,
+                modified=now,
+                currency=book.seed.currency,
+                nightly=[
+                    (day, book.rate(booking.room_type_id, day)) for day in nights(booking.start, booking.end)
+                ],
+                extra={"guestID": self.state.new_digits(8)},
+            )
+
+        made = self.state.book_other_channel(
+            property_id, booking.room_type_id, booking.start, booking.end, booking.quantity, make
+        )
+        if made is None:
+            return None
+        for res in made:
+            self._created(res)
+        return [res.reservation_id for res in made]
+
+    async def post_webhook(self, form: dict[str, Any]) -> Response:
+        try:
+            return ok({"data": {"subscriptionID": self.webhooks.subscribe(form)}})
+        except SubscriptionRefused as exc:
+            return refuse(exc.message, exc.status)
+
+    async def get_webhooks(self, q: dict[str, Any]) -> Response:
+        return ok({"data": self.webhooks.listing(q.get("propertyID"))})
+
+    async def delete_webhook(self, q: dict[str, Any]) -> Response:
+        try:
+            self.webhooks.unsubscribe(str(q.get("subscriptionID") or ""))
+        except SubscriptionRefused as exc:
+            return refuse(exc.message, exc.status)
+        return ok({})
 
 
 def create_app(*, seed: int = 0, api_key: str | None = None, clock: Clock | None = None) -> FastAPI:
@@ -189,8 +257,14 @@ def create_app(*, seed: int = 0, api_key: str | None = None, clock: Clock | None
         title="Cloudbeds API v1.3 simulator", docs_url="/_sim/docs", openapi_url="/_sim/openapi.json"
     )
     app.state.simulator = sim
-    app.include_router(sim.core.control_router(on_reset=sim.state.reset, state=sim.state.summary))
-    app.include_router(property_router(sim.state))
+
+    def reset() -> None:
+        sim.state.reset()
+        sim.webhooks.reset()
+
+    app.include_router(sim.core.control_router(on_reset=reset, state=sim.state.summary))
+    app.include_router(property_router(sim.state, other_channel=sim.book_other_channel))
+    app.include_router(sim.webhooks.delivery.router())
 
     @app.api_route(
         API_PREFIX + "/{method}", methods=["GET", "POST", "PUT", "DELETE"], include_in_schema=False

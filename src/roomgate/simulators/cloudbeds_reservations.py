@@ -138,7 +138,7 @@ class CloudbedsReservations:
             raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
         now = self.clock.now()
         res = SimReservation(
-            reservation_id=self._new_id(),
+            reservation_id=self.new_id(),
             property_id=book.property_id,
             room_type_id=room_type_id,
             check_in=start,
@@ -193,7 +193,7 @@ class CloudbedsReservations:
         res.nightly = [(day, book.rate(room_type_id, day)) for day in nights(new_in, new_out)]
         res.modified = self.clock.now()
 
-    def _new_id(self) -> str:
+    def new_id(self) -> str:
         while True:
             candidate = self.state.new_digits(13)
             if candidate not in self.state.reservations:

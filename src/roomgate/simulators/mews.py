@@ -17,12 +17,15 @@ from fastapi import FastAPI, Request
 from starlette.responses import Response
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.pms.mews_time import format_utc, local_midnight
 from roomgate.simulators import mews_views as views
 from roomgate.simulators.base import SimCore, run_faulted
 from roomgate.simulators.mews_catalog import MewsCatalog, MewsRefusal, page, required
 from roomgate.simulators.mews_reservations import MewsReservations
-from roomgate.simulators.pms_admin import property_router, vendor_json
-from roomgate.simulators.pms_state import PmsSimState, nights
+from roomgate.simulators.mews_webhooks import MewsWebhooks
+from roomgate.simulators.pms_admin import OtherChannelBooking, property_router, vendor_json
+from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
+from roomgate.simulators.webhook_delivery import WebhookDelivery
 
 API_PREFIX = "/api/connector/v1/"
 MAX_UNITS = 367
@@ -37,6 +40,7 @@ class MewsSimulator:
         self.catalog = MewsCatalog(self.state, seed)
         self.bookings = MewsReservations(self.state, self.catalog, clock)
         self.customers: dict[str, dict[str, Any]] = {}
+        self.webhooks = MewsWebhooks(WebhookDelivery(seed))
         self.request_ids = itertools.count(1)
         self.core = SimCore(
             error_response=self.error_response, business_error_response=self.business_error, seed=seed
@@ -50,15 +54,82 @@ class MewsSimulator:
             "rates/getPricing": self.pricing,
             "services/getAvailability": self.availability,
             "customers/add": self.add_customer,
-            "reservations/add": lambda body: self.bookings.add(body, self.customers),
-            "reservations/confirm": self.bookings.confirm,
-            "reservations/cancel": self.bookings.cancel,
+            "reservations/add": self.add_reservations,
+            "reservations/confirm": lambda body: self._notified(body, self.bookings.confirm(body)),
+            "reservations/cancel": lambda body: self._notified(body, self.bookings.cancel(body)),
             "reservations/getAll/2023-06-06": self.get_reservations,
         }
 
     def reset(self) -> None:
         self.state.reset()
         self.customers.clear()
+        self.webhooks.reset()
+
+    # -- webhooks ----------------------------------------------------------------------------------------
+    def add_reservations(self, body: dict[str, Any]) -> dict[str, Any]:
+        added = self.bookings.add(body, self.customers)
+        ids = [item["Reservation"]["Id"] for item in added["Reservations"]]
+        self._notify(ids)
+        return added
+
+    def _notified(self, body: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        self._notify([str(rid) for rid in answer.get("ReservationIds", [])])
+        return answer
+
+    def _notify(self, reservation_ids: list[str]) -> None:
+        by_enterprise: dict[str, list[str]] = {}
+        for rid in reservation_ids:
+            res = self.state.reservations.get(rid)
+            if res is not None:
+                by_enterprise.setdefault(res.property_id, []).append(rid)
+        for enterprise_id, ids in by_enterprise.items():
+            self.webhooks.service_orders_updated(enterprise_id, ids)
+
+    def book_other_channel(self, property_id: str, booking: OtherChannelBooking) -> list[str] | None:
+        """`POST /_sim/properties/{id}/reservations`: Confirmed reservations from another channel."""
+        book = self.state.properties[property_id]
+        zone = self.catalog.zone(book)
+        now = self.clock.now()
+        adult = self.catalog.age_category_id(property_id, "Adult")
+
+        def make(_n: int) -> SimReservation:
+            return SimReservation(
+                reservation_id=self.state.new_uuid(),
+                property_id=property_id,
+                room_type_id=booking.room_type_id,
+                check_in=booking.start,
+                check_out=booking.end,
+                adults=1,
+                children=0,
+                status="Confirmed",
+                external_id=None,
+                guest={"first": "Other", "last": "Channel", "email": "", "phone": "", "country": ""},
+                created=now,
+                modified=now,
+                currency=book.seed.currency,
+                nightly=[(d, book.rate(booking.room_type_id, d)) for d in nights(booking.start, booking.end)],
+                extra={
+                    "Identifier": None,
+                    "ServiceId": self.catalog.service_id(property_id),
+                    "RateId": self.catalog.rate_id(property_id),
+                    "CustomerId": self.state.new_uuid(),
+                    "GroupId": self.state.new_uuid(),
+                    "Number": self.state.new_digits(6),
+                    "StartUtc": format_utc(local_midnight(booking.start, zone)),
+                    "EndUtc": format_utc(local_midnight(booking.end, zone)),
+                    "ReleasedUtc": None,
+                    "PersonCounts": [{"AgeCategoryId": adult, "Count": 1}],
+                    "Notes": None,
+                },
+            )
+
+        made = self.state.book_other_channel(
+            property_id, booking.room_type_id, booking.start, booking.end, booking.quantity, make
+        )
+        if made is None:
+            return None
+        self._notify([res.reservation_id for res in made])
+        return [res.reservation_id for res in made]
 
     # -- envelope ----------------------------------------------------------------------------------------
     def respond(self, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -264,7 +335,11 @@ def create_app(*, seed: int = 0, api_key: str | None = None, clock: Clock | None
     )
     app.state.simulator = sim
     app.include_router(sim.core.control_router(on_reset=sim.reset, state=sim.summary))
-    app.include_router(property_router(sim.state, before=sim.bookings.sweep))
+    app.include_router(
+        property_router(sim.state, before=sim.bookings.sweep, other_channel=sim.book_other_channel)
+    )
+    app.include_router(sim.webhooks.router())
+    app.include_router(sim.webhooks.delivery.router())
 
     @app.api_route(
         API_PREFIX + "{operation:path}", methods=["GET", "POST", "PUT", "DELETE"], include_in_schema=False

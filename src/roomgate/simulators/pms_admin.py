@@ -40,8 +40,29 @@ class InventoryUpdate(BaseModel):
     available: int = Field(ge=0, le=10_000)
 
 
-def property_router(state: PmsSimState, before: Callable[[], None] = lambda: None) -> APIRouter:
-    """`PUT /_sim/properties/{propertyId}` and `PUT /_sim/properties/{propertyId}/inventory`."""
+class OtherChannelBooking(BaseModel):
+    """Body of `POST /_sim/properties/{id}/reservations`: another channel books `quantity` rooms."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    room_type_id: str = Field(alias="roomTypeId", min_length=1, max_length=100)
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    quantity: int = Field(default=1, ge=1, le=100)
+
+
+# Books `quantity` rooms as another channel (the vendor's own reservation shape); returns their ids,
+# or None when the property is short of rooms on some night.
+OtherChannel = Callable[[str, OtherChannelBooking], list[str] | None]
+
+
+def property_router(
+    state: PmsSimState,
+    before: Callable[[], None] = lambda: None,
+    other_channel: OtherChannel | None = None,
+) -> APIRouter:
+    """`PUT /_sim/properties/{propertyId}`, `PUT /_sim/properties/{propertyId}/inventory` and, with
+    `other_channel`, `POST /_sim/properties/{propertyId}/reservations`."""
     router = APIRouter(prefix="/_sim", tags=["simulator control"])
 
     @router.put("/properties/{property_id}")
@@ -62,5 +83,22 @@ def property_router(state: PmsSimState, before: Callable[[], None] = lambda: Non
             raise HTTPException(422, "`to` must be after `from`")
         book.set_available(update.room_type_id, update.start, update.end, update.available)
         return {"ok": True}
+
+    if other_channel is not None:
+        book_other = other_channel
+
+        @router.post("/properties/{property_id}/reservations")
+        async def post_reservations(property_id: str, booking: OtherChannelBooking) -> dict[str, Any]:
+            """Another channel books rooms (confirmed at once); subscribed webhooks are delivered."""
+            before()
+            book = state.properties.get(property_id)
+            if book is None or booking.room_type_id not in book.room_types:
+                raise HTTPException(404, "unknown property or room type")
+            if booking.end <= booking.start:
+                raise HTTPException(422, "`to` must be after `from`")
+            ids = book_other(property_id, booking)
+            if ids is None:
+                raise HTTPException(409, "not enough rooms on every night")
+            return {"ok": True, "reservationIds": ids}
 
     return router

@@ -122,6 +122,24 @@ class PmsSimState:
         self.properties[property_id] = book
         return book
 
+    def book_other_channel(
+        self,
+        property_id: str,
+        room_type_id: str,
+        check_in: date,
+        check_out: date,
+        quantity: int,
+        make: Any,
+    ) -> list[SimReservation] | None:
+        """`quantity` one-room reservations made elsewhere (all or none); `make(n)` builds the n-th."""
+        book = self.properties[property_id]
+        if book.try_take(room_type_id, nights(check_in, check_out), quantity) is not None:
+            return None
+        made = [make(n) for n in range(quantity)]
+        for res in made:
+            self.reservations[res.reservation_id] = res
+        return made
+
     def new_digits(self, length: int) -> str:
         return str(self.rng.randrange(10 ** (length - 1), 10**length))
 

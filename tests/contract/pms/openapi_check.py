@@ -28,6 +28,9 @@ USED_METHODS = (
     "getReservations",
     "postReservation",
     "putReservation",
+    "postWebhook",
+    "getWebhooks",
+    "deleteWebhook",
 )
 
 

@@ -50,6 +50,11 @@ async def run_every_operation(cloudbeds: SimHarness) -> list[Exchange]:
         await busan.create_reservation(
             ReservationRequest("bk_oas_3", "room_772", date(2026, 3, 1), date(2026, 3, 2), 1, 0, GUEST)
         )
+    subscription = await seoul.subscribe_webhook(
+        "reservation", "created", "https://rg.example/api/webhooks/pms/cloudbeds"
+    )
+    await seoul.list_webhooks()
+    await seoul.unsubscribe_webhook(subscription)
     return cloudbeds.recorder.vendor_calls()
 
 
@@ -94,7 +99,7 @@ async def test_every_request_uses_declared_parameters_and_encodings(cloudbeds: S
             problems.append(f"{method}: no x-api-key header")
         if request.method.lower() != operation["verb"]:
             problems.append(f"{method}: sent {request.method}, spec says {operation['verb']}")
-        if operation["verb"] == "get":
+        if operation["verb"] in ("get", "delete"):
             declared = oas.query_parameters(method)
             sent = dict(request.url.params)
             problems += [

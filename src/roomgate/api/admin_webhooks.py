@@ -1,0 +1,59 @@
+"""Operator endpoints for webhooks (bearer token): the inbox state and PMS subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from roomgate.api.deps import AdminDep, ContainerDep
+from roomgate.api.schemas import ErrorOut
+from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.pms.types import WebhookSubscription
+from roomgate.services.webhook_intake import HOTEL_ID
+
+router = APIRouter(prefix="/api/admin/webhooks", tags=["admin"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 404)}
+
+
+@router.get("/inbox", responses=_ERRORS)
+async def inbox(_admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+    """Inbox rows per status (received, processing, retry, processed, dead) and stream messages pending."""
+    return {
+        "success": True,
+        "inbox": await container.webhook_inbox.counts(),
+        "streamPending": await container.webhook_stream.pending(),
+    }
+
+
+def _subscription(sub: WebhookSubscription) -> dict[str, str]:
+    # The endpoint carries the secret token: show it without its query.
+    return {"subscriptionId": sub.subscription_id, "event": sub.event, "endpoint": sub.endpoint.split("?")[0]}
+
+
+def _hotel(hotel_id: str) -> str:
+    if not HOTEL_ID.match(hotel_id):
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "hotelId 형식이 올바르지 않습니다")
+    return hotel_id
+
+
+@router.get("/subscriptions/{hotel_id}", responses=_ERRORS)
+async def list_subscriptions(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+    """The hotel's PMS webhook subscriptions that point at roomgate."""
+    subs = await container.webhook_subscriptions.list(_hotel(hotel_id))
+    return {"success": True, "hotelId": hotel_id, "subscriptions": [_subscription(s) for s in subs]}
+
+
+@router.post("/subscriptions/{hotel_id}", responses=_ERRORS)
+async def subscribe(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+    """Subscribe roomgate's endpoint to every reservation event of the hotel's PMS (idempotent)."""
+    subs = await container.webhook_subscriptions.subscribe(_hotel(hotel_id))
+    return {"success": True, "hotelId": hotel_id, "subscriptions": [_subscription(s) for s in subs]}
+
+
+@router.delete("/subscriptions/{hotel_id}", responses=_ERRORS)
+async def unsubscribe(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+    """Remove roomgate's subscriptions from the hotel's PMS."""
+    removed = await container.webhook_subscriptions.unsubscribe(_hotel(hotel_id))
+    return {"success": True, "hotelId": hotel_id, "removed": removed}

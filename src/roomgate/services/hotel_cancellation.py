@@ -1,0 +1,89 @@
+"""The hotel cancelled one of our confirmed bookings in its PMS: refund the guest, record it, alert.
+
+Idempotent and resumable: the refund asks the provider first (a retry after a crash finds the money
+already returned), and only the `confirmed → cancelled_by_hotel` move records it. A booking that is
+not `confirmed` (a guest cancellation under way, a saga still running) is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from roomgate.domain.booking import BookingStatus
+from roomgate.ledger.bookings import BookingRepository, StaleBookingState
+from roomgate.ledger.models import Booking
+from roomgate.logging import get_logger
+from roomgate.payments.base import PaymentError, PaymentStatus
+from roomgate.services.compensation import booking_amount
+from roomgate.services.ports import Alerts, GatewayProvider
+
+log = get_logger(__name__)
+
+
+class RefundNotSettled(RuntimeError):
+    """The provider could not confirm the money went back: try again later."""
+
+
+@dataclass
+class HotelCancellation:
+    bookings: BookingRepository
+    gateways: GatewayProvider
+    alerts: Alerts
+
+    async def apply(self, booking: Booking, *, pms_status: str, source: str) -> bool:
+        """Refund and mark `cancelled_by_hotel`; False when the booking was not `confirmed`."""
+        if booking.status != BookingStatus.CONFIRMED.value:
+            return False
+        await self._refund(booking)
+        paid: dict[str, Any] = (
+            {"payment_status": PaymentStatus.REFUNDED.value} if booking.payment_auth_id else {}
+        )
+        try:
+            await self.bookings.transition(
+                booking.booking_id,
+                BookingStatus.CONFIRMED,
+                BookingStatus.CANCELLED_BY_HOTEL,
+                event="cancelled_by_hotel",
+                detail={"pmsStatus": pms_status[:40], "source": source[:40]},
+                **paid,
+            )
+        except StaleBookingState:  # a guest cancellation got there first; it refunds too
+            return False
+        log.warning(
+            "booking_cancelled_by_hotel",
+            booking_id=booking.booking_id,
+            hotel_id=booking.hotel_id,
+            pms_reservation_id=booking.pms_reservation_id,
+        )
+        await self.alerts.alert(
+            "booking_cancelled_by_hotel",
+            booking.booking_id,
+            "호텔이 PMS에서 확정된 예약을 취소했습니다; 고객에게 환불했습니다",
+            hotel_id=booking.hotel_id,
+            vendor=booking.vendor,
+            pms_reservation_id=booking.pms_reservation_id,
+            amount=booking.total_minor,
+            currency=booking.currency,
+        )
+        return True
+
+    async def _refund(self, booking: Booking) -> None:
+        if not booking.payment_auth_id:
+            return
+        gateway = self.gateways(booking.payment_provider or "sandbox")
+        try:
+            state = await gateway.get_status(booking.payment_auth_id)
+            if state is PaymentStatus.CAPTURED:
+                await gateway.refund(
+                    booking.payment_auth_id, booking.booking_id, booking_amount(booking), "cancelled by hotel"
+                )
+            elif state is PaymentStatus.AUTHORIZED:
+                await gateway.void(booking.payment_auth_id, booking.booking_id)
+            elif state not in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}:
+                raise RefundNotSettled(f"payment state {state.value}")
+        except PaymentError as exc:
+            raise RefundNotSettled(f"{gateway.name}: {type(exc).__name__}") from exc
+        await self.bookings.add_event(
+            booking.booking_id, "payment_refunded", {"authorizationId": booking.payment_auth_id}
+        )

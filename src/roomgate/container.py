@@ -330,7 +330,12 @@ def build_container(
         bookings=BookingRepository(sessions),
         idempotency=IdempotencyStore(sessions),
         inventory=InventoryCache(redis, settings, clock),
-        hold_ledger=HoldLedger(redis, clock, default_ttl_seconds=settings.hold_ttl_seconds),
+        hold_ledger=HoldLedger(
+            redis,
+            clock,
+            default_ttl_seconds=settings.hold_ttl_seconds,
+            skip_check=FaultPoints.parse(settings.debug_faults).skips("hold_check"),
+        ),
         pms=PMSConnectorFactory(settings, http, credentials, clock),
         resilience=Resilience.create(settings, redis, clock),
         alerts=WebhookAlerts(

@@ -15,6 +15,7 @@ from datetime import date
 from roomgate.cache.client import create_redis
 from roomgate.cache.holds import HoldLedger
 from roomgate.clock import SystemClock
+from roomgate.services.faults import FaultPoints
 
 ROOM = "room_456"
 NIGHTS = [date(2025, 11, 1), date(2025, 11, 2)]
@@ -31,25 +32,14 @@ async def wait_for(check: object, what: str) -> None:
 
 async def main(url: str, hotel: str, mode: str, worker: str, attempts: int, expected_total: int) -> list[str]:
     redis = create_redis(url)
-    ledger = HoldLedger(redis, SystemClock(), allow_unsafe_debug=mode == "unsafe")
+    # "unsafe": the product's own negative-control switch, the availability check skipped
+    faults = FaultPoints.parse("hold_check=skip" if mode == "unsafe" else "")
+    ledger = HoldLedger(redis, SystemClock(), skip_check=faults.skips("hold_check"))
     await ledger.preload_scripts()
-
-    async def everyone_checked() -> bool:
-        return int(await redis.get(f"race:{hotel}:checked") or 0) >= expected_total
-
-    async def after_check() -> None:
-        # Pause after the availability check until every contender (both processes) has checked.
-        await redis.incr(f"race:{hotel}:checked")
-        await wait_for(everyone_checked, "every contender to check")
 
     async def attempt(index: int) -> str | None:
         hold_id = f"{worker}-{index}"
-        if mode == "unsafe":
-            outcome = await ledger.unsafe_create_hold(
-                hotel, ROOM, NIGHTS, 1, hold_id, after_check=after_check
-            )
-        else:
-            outcome = await ledger.create_hold(hotel, ROOM, NIGHTS, 1, hold_id)
+        outcome = await ledger.create_hold(hotel, ROOM, NIGHTS, 1, hold_id)
         return hold_id if outcome.ok else None
 
     async def go() -> bool:

@@ -263,9 +263,14 @@ async def test_bad_arguments_are_refused_before_touching_redis(any_redis: Any) -
         await ledger.create_hold(HOTEL, ROOM, [NOV_1], 0, "h1")
 
 
-async def test_the_unsafe_debug_path_is_off_unless_asked_for(any_redis: Any) -> None:
-    # given a ledger built normally
+async def test_the_availability_check_is_skipped_only_when_a_negative_control_asks(any_redis: Any) -> None:
+    # given 2 rooms on 3 nights, both held
     clock, cache, ledger = await setup(any_redis)
-    # when / then
-    with pytest.raises(RuntimeError):
-        await ledger.unsafe_create_hold(HOTEL, ROOM, nights(3), 1, "h1")
+    for hold_id in ("h1", "h2"):
+        assert (await ledger.create_hold(HOTEL, ROOM, nights(3), 1, hold_id)).ok
+    # when a third guest asks through a ledger built normally, then it is refused
+    assert (await ledger.create_hold(HOTEL, ROOM, nights(3), 1, "h3")).status is HoldStatus.SHORT
+    # and only the `hold_check=skip` fault point lets the same call oversell (what race tests detect)
+    unchecked = HoldLedger(any_redis, clock, skip_check=True)
+    assert (await unchecked.create_hold(HOTEL, ROOM, nights(3), 1, "h3")).status is HoldStatus.HELD
+    assert [n.held for n in await cache.get_range(HOTEL, ROOM, nights(3))] == [3, 3, 3]

@@ -1,5 +1,6 @@
 """Two OS processes race for the last rooms on a real Redis: exactly N win. The negative control runs
-the unsafe check-then-write path, paused until every contender has checked, and sees an oversell."""
+the same `create_hold` with its availability check switched off (the `hold_check=skip` fault point)
+and sees an oversell."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ async def test_two_processes_racing_for_the_last_rooms_exactly_n_win(
 async def test_negative_control_the_unsafe_path_oversells_and_the_harness_sees_it(
     real_redis: Any, real_redis_url: str
 ) -> None:
-    # given the same race on the check-then-write path, paused until everyone has checked
+    # given the same race with the hold's availability check skipped (ROOMGATE_DEBUG_FAULTS=hold_check=skip)
     hotel = "race_unsafe"
     # when
     winners = await race(real_redis, real_redis_url, hotel, "unsafe")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 
 import redis.asyncio as aioredis
@@ -10,7 +10,6 @@ import redis.asyncio as aioredis
 from roomgate.cache import keys, scripts
 from roomgate.cache.hold_models import ConvertResult, HoldOutcome, HoldRecord, HoldStatus, ReleaseResult
 from roomgate.cache.metrics import HOLD_OUTCOMES
-from roomgate.cache.models import READ_WIDTH, parse_night
 from roomgate.cache.ttl import to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
 
@@ -30,16 +29,20 @@ class HoldLedger:
         *,
         default_ttl_seconds: int = 180,
         record_retention_seconds: int = RECORD_RETENTION_SECONDS,
-        allow_unsafe_debug: bool = False,
+        skip_check: bool = False,
     ) -> None:
+        """`skip_check`: negative controls only (`ROOMGATE_DEBUG_FAULTS=hold_check=skip`, refused in
+        production): holds are written without the availability check, so a race test can show the
+        oversell the atomic check prevents."""
         self.redis = redis
         self.clock = clock
         self.default_ttl_seconds = default_ttl_seconds
         self.record_retention_seconds = record_retention_seconds
-        self._allow_unsafe = allow_unsafe_debug
+        self._skip_check = skip_check
         self._create = scripts.register(redis, "hold_create")
         self._release = scripts.register(redis, "hold_release")
         self._convert = scripts.register(redis, "hold_convert")
+        self._unchecked_write = scripts.register(redis, "hold_unchecked_write")
 
     async def preload_scripts(self) -> None:
         """Load the Lua scripts at start-up."""
@@ -66,6 +69,8 @@ class HoldLedger:
             ]
         key_list.append(keys.view_version(hotel_id))
         at = self.clock.now() if now is None else now
+        if self._skip_check:
+            return await self._write_unchecked(hotel_id, room_type_id, ordered, quantity, hold_id, ttl_ms, at)
         args = [to_ms(at), ttl_ms, quantity, hold_id, room_type_id, _csv(ordered), self._record_ms(ttl_ms)]
         status, first, second = await self._create(keys=key_list, args=args)
         outcome = HoldStatus(status)
@@ -128,62 +133,25 @@ class HoldLedger:
             created_at=int(raw["c"]) / 1000,
         )
 
-    async def unsafe_create_hold(
+    async def _write_unchecked(
         self,
         hotel_id: str,
         room_type_id: str,
-        nights: Sequence[date],
+        ordered: Sequence[date],
         quantity: int,
         hold_id: str,
-        *,
-        after_check: Callable[[], Awaitable[None]] | None = None,
+        ttl_ms: int,
+        at: float,
     ) -> HoldOutcome:
-        """TEST-ONLY negative control: check in one round trip, write in another (oversells under races).
-        `after_check` runs between the two, to widen the window deterministically."""
-        if not self._allow_unsafe:
-            raise RuntimeError(
-                "unsafe_create_hold is a test hook; build the ledger with allow_unsafe_debug=True"
-            )
-        ordered = _validated(nights, quantity)
-        now_ms = to_ms(self.clock.now())
-        read_keys = [
-            k
-            for night in ordered
-            for k in (
-                keys.inv(hotel_id, room_type_id, night),
-                keys.rate(hotel_id, room_type_id, night),
-                keys.night_holds(hotel_id, room_type_id, night),
-                keys.lkg_inv(hotel_id, room_type_id, night),
-                keys.lkg_rate(hotel_id, room_type_id, night),
-            )
-        ]
-        reply = await scripts.register(self.redis, "read_range")(keys=read_keys, args=[now_ms])
-        for index, night in enumerate(ordered):
-            cached = parse_night(
-                room_type_id, night, reply[index * READ_WIDTH : (index + 1) * READ_WIDTH], mode="fresh"
-            )
-            if cached.available is None:
-                return HoldOutcome(HoldStatus.MISSING, hold_id, night=night, for_sale=0)
-            if cached.for_sale < quantity:
-                return HoldOutcome(HoldStatus.SHORT, hold_id, night=night, for_sale=cached.for_sale)
-        if after_check is not None:
-            await after_check()
-        ttl_ms = to_ms(self.default_ttl_seconds)
+        now_ms = to_ms(at)
         key_list = (
             [keys.hold(hotel_id, hold_id)]
             + [keys.night_holds(hotel_id, room_type_id, n) for n in ordered]
             + [keys.view_version(hotel_id)]
         )
-        args = [
-            now_ms + ttl_ms,
-            quantity,
-            hold_id,
-            room_type_id,
-            _csv(ordered),
-            self._record_ms(ttl_ms),
-            now_ms,
-        ]
-        await scripts.register(self.redis, "hold_unchecked_write")(keys=key_list, args=args)
+        record_ms = self._record_ms(ttl_ms)
+        args = [now_ms + ttl_ms, quantity, hold_id, room_type_id, _csv(ordered), record_ms, now_ms]
+        await self._unchecked_write(keys=key_list, args=args)
         return HoldOutcome(HoldStatus.HELD, hold_id, expires_at=(now_ms + ttl_ms) / 1000)
 
     def _record_ms(self, ttl_ms: int) -> int:

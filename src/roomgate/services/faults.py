@@ -21,10 +21,10 @@ FAULT_POINTS = (
     "after_capture",
     "webhook_after_claim",
 )
-# Negative controls only: `hold=skip` runs the saga without the Redis hold, so a race test can show
-# what the holds prevent.
+# Negative controls only: `hold=skip` runs the saga without the Redis hold, and `hold_check=skip`
+# writes holds without their availability check, so a race test can show what the holds prevent.
 # `polling_lease=skip` polls without the per-hotel lease, so the one-poller test can show two.
-SKIPPABLE = ("hold", "polling_lease")
+SKIPPABLE = ("hold", "hold_check", "polling_lease")
 
 
 class FaultSpecError(ValueError):

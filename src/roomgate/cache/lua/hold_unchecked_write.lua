@@ -1,5 +1,5 @@
--- TEST-ONLY debug hook (negative control): add a hold to its nights WITHOUT checking availability.
--- Used with a separate read to build the check-then-write race the real script prevents.
+-- Negative controls only (ROOMGATE_DEBUG_FAULTS=hold_check=skip, refused in production): add a hold to
+-- its nights WITHOUT checking availability, to show the oversell hold_create's atomic check prevents.
 -- KEYS[1]: hold record; KEYS[2..]: night holds sets; KEYS[#KEYS]: the hotel's view version.
 -- ARGV: expires_at ms, qty, hold id, room type id, nights csv, record ttl ms, now ms.
 --#include view_version

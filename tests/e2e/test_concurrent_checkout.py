@@ -1,7 +1,7 @@
 """Concurrent checkouts for the last rooms through two server processes sharing real Redis and PostgreSQL.
 
 Exactly as many bookings as rooms are confirmed and the PMS holds exactly that many reservations;
-every other authorisation is voided. The negative control runs the same race with the Redis holds
+every other guest is stopped at the hold, before any card is pre-authorised. The negative control runs the same race with the Redis holds
 switched off (`ROOMGATE_DEBUG_FAULTS=hold=skip`): more guests than rooms then get their cards
 pre-authorised, which shows the harness sees what the holds prevent.
 """
@@ -63,7 +63,7 @@ async def _payment_states(redis_url: str) -> list[PaymentStatus]:
 
 def _race(
     postgres_db: str, redis_url: str, debug_faults: str
-) -> tuple[list[int], list[dict], list[PaymentStatus]]:
+) -> tuple[list[tuple[int, str | None]], list[dict], list[PaymentStatus]]:
     asyncio.run(_flush(redis_url))
     start, end = stay_dates(offset_days=60)
     with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
@@ -95,15 +95,15 @@ def _race(
         ]
         targets = list(zip(itertools.cycle(urls), bodies, strict=False))
         with ThreadPoolExecutor(GUESTS) as pool:
-            statuses = list(
-                pool.map(
-                    lambda t: httpx2.post(f"{t[0]}/api/booking/checkout", json=t[1], timeout=60).status_code,
-                    targets,
-                )
-            )
+            answers = list(pool.map(lambda t: _checkout(*t), targets))
         reservations = httpx2.get(f"{sim.url}/_sim/state").json()["reservations"]
     payments = asyncio.run(_payment_states(redis_url))
-    return statuses, reservations, payments
+    return answers, reservations, payments
+
+
+def _checkout(url: str, body: dict) -> tuple[int, str | None]:  # type: ignore[type-arg]
+    response = httpx2.post(f"{url}/api/booking/checkout", json=body, timeout=60)
+    return response.status_code, response.json().get("errorCode")
 
 
 async def _flush(url: str) -> None:
@@ -113,22 +113,26 @@ async def _flush(url: str) -> None:
 
 
 def test_last_rooms_go_to_exactly_as_many_guests(postgres_db: str, real_redis_url: str) -> None:
-    statuses, reservations, payments = _race(postgres_db, real_redis_url, "")
-    assert statuses.count(200) == ROOMS
-    assert all(code in {200, 409, 502} for code in statuses)
+    answers, reservations, payments = _race(postgres_db, real_redis_url, "")
+    assert [status for status, _ in answers].count(200) == ROOMS
     assert len([r for r in reservations if r["status"] == "confirmed"]) == ROOMS
     assert payments.count(PaymentStatus.CAPTURED) == ROOMS
-    assert all(p in {PaymentStatus.CAPTURED, PaymentStatus.VOIDED} for p in payments)
+    # every loser was stopped at the hold: sold out, and no card but the winners' was ever authorised
+    losers = [answer for answer in answers if answer[0] != 200]
+    assert losers == [(409, "INVENTORY_UNAVAILABLE")] * (GUESTS - ROOMS)
+    assert len(payments) == ROOMS
 
 
 def test_negative_control_without_holds_more_cards_are_authorised(
     postgres_db: str, real_redis_url: str
 ) -> None:
-    statuses, reservations, payments = _race(postgres_db, real_redis_url, "hold=skip")
+    answers, reservations, payments = _race(postgres_db, real_redis_url, "hold=skip")
     # the PMS is still the final judge: no oversell, and the losers' authorisations are voided...
     assert len([r for r in reservations if r["status"] == "confirmed"]) == ROOMS
     assert payments.count(PaymentStatus.CAPTURED) == ROOMS
     assert all(p in {PaymentStatus.CAPTURED, PaymentStatus.VOIDED} for p in payments)
     # ...but without holds the harness sees more guests than rooms reach the payment step
     assert len(payments) > ROOMS
-    assert statuses.count(200) == ROOMS
+    assert [status for status, _ in answers].count(200) == ROOMS
+    # and those losers were refused by the PMS after their card was pre-authorised, not at the hold
+    assert any(answer == (502, "BOOKING_CONFIRM_FAILED") for answer in answers)

@@ -85,7 +85,9 @@ def roomgate(env: dict[str, str]) -> Iterator[str]:
             yield url
 
 
-def redis_url_if_reachable(url: str = "redis://127.0.0.1:6379/14") -> str | None:
+def redis_url_if_reachable(url: str | None = None) -> str | None:
+    """The benchmark's Redis database (`ROOMGATE_BENCH_REDIS_URL`, default db 14), if Redis is up."""
+    url = url or os.environ.get("ROOMGATE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=1):
             return url
@@ -103,7 +105,15 @@ class LoadResult:
     tool: str
 
 
-def run_load(url: str, seconds: float = 10, connections: int = 32) -> LoadResult:
+def run_load(url: str | list[str], seconds: float = 10, connections: int = 32) -> LoadResult:
+    """Load one URL, or cycle through a list of URLs (in order; the Python generator does lists)."""
+    if isinstance(url, list):
+        with tempfile.NamedTemporaryFile("w", suffix=".urls", delete=False) as listing:
+            listing.write("\n".join(url))
+        try:
+            return _python_load(f"@{listing.name}", seconds, connections)
+        finally:
+            os.unlink(listing.name)
     if shutil.which("wrk"):
         return _wrk(url, seconds, connections)
     return _python_load(url, seconds, connections)
@@ -134,12 +144,15 @@ _GENERATOR = r"""
 import asyncio, json, sys, time
 import httpx2
 url, seconds, conns = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-lat, errors = [], 0
+urls = open(url[1:]).read().split() if url.startswith("@") else [url]
+lat, errors, turn = [], 0, 0
 async def worker(client, stop):
-    global errors
+    global errors, turn
     while time.perf_counter() < stop:
+        target = urls[turn % len(urls)]
+        turn += 1
         t = time.perf_counter()
-        r = await client.get(url)
+        r = await client.get(target)
         lat.append(time.perf_counter() - t)
         errors += r.status_code >= 400
 async def main():

@@ -7,8 +7,12 @@ the PMS on its own, counts and prices in one call), on the same query sequence, 
 clock and the same Cloudbeds simulator, in one run. Every strategy pays the same one-off reads per
 hotel (room types; the currency, which getRatePlans does not carry).
 
-    .venv/bin/python bench/pms_calls.py [--queries 1000] [--hotels 30] [--minutes 10] [--seed 7]
-        [--block-days N]
+Then a miss storm: the first `--storm` queries of the same sequence arrive at once on a cold cache
+(a restart, a flush), for roomgate with and without coalescing (single flight) and for the naive
+cache-aside, which every concurrent miss reaches on its own.
+
+    [ROOMGATE_BENCH_REDIS_URL=redis://127.0.0.1:6379/14] .venv/bin/python bench/pms_calls.py [--queries 1000] [--hotels 30] [--minutes 10] [--seed 7]
+        [--block-days N] [--storm 200]
 """
 
 from __future__ import annotations
@@ -21,12 +25,13 @@ import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from roomgate.cache.client import fresh_in_process_redis  # noqa: E402
+from roomgate.cache.client import create_redis, fresh_in_process_redis  # noqa: E402
 from roomgate.cache.inventory import InventoryCache  # noqa: E402
 from roomgate.clock import FakeClock  # noqa: E402
 from roomgate.config import Settings, load_settings  # noqa: E402
@@ -39,6 +44,19 @@ from roomgate.simulators.registry import create_simulator  # noqa: E402
 KEY = "cbat_bench_key"
 ROOM_TYPES = 3
 Query = tuple[float, str, date, int]  # seconds from the start, hotel, check-in, nights
+
+
+REDIS_URL = os.environ.get("ROOMGATE_BENCH_REDIS_URL")
+
+
+async def fresh_redis() -> Any:
+    """An empty Redis per run: in-process by default, or the benchmark's own database
+    (`ROOMGATE_BENCH_REDIS_URL`, flushed: never point it at a database anything else uses)."""
+    if REDIS_URL is None:
+        return fresh_in_process_redis()
+    redis = create_redis(REDIS_URL)
+    await redis.flushdb()
+    return redis
 
 
 def zipf_index(rng: random.Random, n: int, s: float = 1.1) -> int:
@@ -91,7 +109,7 @@ async def run_roomgate(
     clock = FakeClock()
     start_calls = await pms_calls(sim)
     # A seeded TTL jitter, so that runs repeat exactly.
-    cache = InventoryCache(fresh_in_process_redis(), settings, clock, rng=random.Random(len(plan)))
+    cache = InventoryCache(await fresh_redis(), settings, clock, rng=random.Random(len(plan)))
     factory = PMSConnectorFactory(settings, http, clock=clock)
     service = AvailabilityService(cache, factory.get_connector, settings, clock)
     t0 = clock.now()
@@ -99,6 +117,49 @@ async def run_roomgate(
         clock.advance(t0 + at - clock.now())
         stay = Stay(check_in, check_in + timedelta(days=nights))
         await service.stay_availability("cloudbeds", hotel, stay, 2, 0)
+    return await pms_calls(sim) - start_calls
+
+
+async def storm_roomgate(
+    http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list[Query], settings: Settings, coalesce: bool
+) -> Counter[str]:
+    """Every query of `plan` at the same instant on a cold cache."""
+    clock = FakeClock()
+    start_calls = await pms_calls(sim)
+    cache = InventoryCache(await fresh_redis(), settings, clock, rng=random.Random(len(plan)))
+    factory = PMSConnectorFactory(settings, http, clock=clock)
+    service = AvailabilityService(cache, factory.get_connector, settings, clock)
+    service.filler.coalesce = coalesce
+    await asyncio.gather(
+        *(
+            service.stay_availability("cloudbeds", hotel, Stay(day, day + timedelta(days=n)), 2, 0)
+            for _, hotel, day, n in plan
+        )
+    )
+    return await pms_calls(sim) - start_calls
+
+
+async def storm_naive(
+    http: httpx2.AsyncClient, sim: httpx2.AsyncClient, plan: list[Query], settings: Settings
+) -> Counter[str]:
+    """The per-night cache-aside with every query at the same instant: each concurrent miss reads."""
+    clock = FakeClock()
+    start_calls = await pms_calls(sim)
+    factory = PMSConnectorFactory(settings, http, clock=clock)
+    nights_cached: dict[tuple[str, date], float] = {}
+
+    async def one(hotel: str, check_in: date, nights: int) -> None:
+        connector = await factory.get_connector("cloudbeds", hotel)
+        missing = [
+            check_in + timedelta(days=i)
+            for i in range(nights)
+            if nights_cached.get((hotel, check_in + timedelta(days=i)), 0) < clock.now()
+        ]
+        for night in missing:  # checked before any read returns: concurrent misses all read
+            await get_inventory_and_rates(connector, None, night, night + timedelta(days=1), 1, 0)
+            nights_cached[(hotel, night)] = clock.now() + settings.inv_ttl_seconds
+
+    await asyncio.gather(*(one(hotel, day, n) for _, hotel, day, n in plan))
     return await pms_calls(sim) - start_calls
 
 
@@ -144,6 +205,12 @@ async def main(args: argparse.Namespace) -> None:
             results.append((label, await run_roomgate(http, sim, plan, settings)))
             results.append(("roomgate exact-range fill", await run_roomgate(http, sim, plan, exact)))
             results.append(("naive per-night cache-aside", await run_naive(http, sim, plan, settings)))
+            burst = plan[: args.storm]
+            storm = [
+                ("roomgate, single flight", await storm_roomgate(http, sim, burst, settings, True)),
+                ("roomgate, coalescing off", await storm_roomgate(http, sim, burst, settings, False)),
+                ("naive per-night cache-aside", await storm_naive(http, sim, burst, settings)),
+            ]
     distinct = Counter(hotel for _, hotel, _, _ in plan)
     scale = 1000 / args.queries
     print(
@@ -160,6 +227,11 @@ async def main(args: argparse.Namespace) -> None:
         )
     ours, naive = sum(results[0][1].values()), sum(results[2][1].values())
     print(f"reduction: {naive / max(ours, 1):.1f}x fewer PMS calls than the naive baseline")
+    print()
+    print(f"miss storm — the first {len(burst)} queries at the same instant, cold cache")
+    print(f"{'strategy':<40}{'PMS calls':>10}{'getRatePlans':>14}")
+    for label, calls in storm:
+        print(f"{label:<40}{sum(calls.values()):>10}{calls['getRatePlans']:>14}")
 
 
 if __name__ == "__main__":
@@ -169,4 +241,5 @@ if __name__ == "__main__":
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--block-days", type=int, default=None, help="fill block (default: the setting)")
+    parser.add_argument("--storm", type=int, default=200, help="queries in the concurrent miss storm")
     asyncio.run(main(parser.parse_args()))

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -332,17 +333,8 @@ def to_async_database_url(url: str) -> str:
 
 @lru_cache(maxsize=1)
 def _dotenv_values() -> dict[str, str]:
-    path = Path(".env")
-    if not path.is_file():
-        return {}
-    values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.partition("=")
-        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
-    return values
+    """`.env` in the working directory, parsed by python-dotenv (as pydantic-settings does)."""
+    return {key: value for key, value in dotenv_values(".env").items() if value is not None}
 
 
 def _env_name(field_name: str) -> str:

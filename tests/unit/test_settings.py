@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from roomgate.config import Settings, SettingsError, load_settings, to_async_database_url
@@ -72,3 +74,26 @@ def test_production_needs_real_storage(monkeypatch: pytest.MonkeyPatch, missing:
     with pytest.raises(SettingsError) as err:
         load_settings()
     assert missing in str(err.value)
+
+
+def test_a_hotels_pms_key_is_read_from_dotenv_when_not_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from roomgate import config
+
+    # given a .env (quoted, `export`-prefixed, commented) and no such variable in the environment
+    (tmp_path / ".env").write_text(
+        '# hotels\nexport PMS_hotel_env_API_KEY="cbat_from_dotenv"\nPMS_hotel_other_API_KEY=cbat_x # note\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PMS_hotel_env_API_KEY", raising=False)
+    config._dotenv_values.cache_clear()
+    try:
+        settings = load_settings()
+        # then python-dotenv's reading applies: quotes and `export` gone, comments ignored
+        assert settings.pms_api_key("hotel_env") == "cbat_from_dotenv"
+        assert settings.pms_api_key("hotel_other") == "cbat_x"
+        assert settings.pms_api_key("hotel_missing") is None
+    finally:
+        config._dotenv_values.cache_clear()

@@ -71,6 +71,11 @@ class InventoryFiller:
         self.block_days = cache.settings.fill_block_days if block_days is None else block_days
         self._flights: SingleFlight[Filled] = SingleFlight()
 
+    @property
+    def coalesced(self) -> int:
+        """Misses in this process that shared a PMS read another miss had started."""
+        return self._flights.shared
+
     def window(self, connector: PMSConnector, start: date, end: date) -> tuple[date, date]:
         """The nights a fill of [start, end) reads: aligned blocks, within the range and vendor caps."""
         caps = [self.cache.settings.max_range_days, getattr(connector, "max_read_nights", None)]

@@ -14,6 +14,7 @@ class SingleFlight(Generic[T]):
 
     def __init__(self) -> None:
         self._inflight: dict[Hashable, asyncio.Task[T]] = {}
+        self.shared = 0  # calls that awaited a run another caller had started
 
     def in_flight(self, key: Hashable) -> bool:
         """A run for `key` is under way."""
@@ -26,6 +27,8 @@ class SingleFlight(Generic[T]):
             task = asyncio.ensure_future(fn())
             self._inflight[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
+        else:
+            self.shared += 1
         # shield: one caller giving up (cancelled) must not cancel the run the others wait for
         return await asyncio.shield(task)
 

@@ -17,7 +17,9 @@ from typing import Any
 
 import yaml
 
-FULL_SPEC = Path("/work/shared/reference/cloudbeds-openapi/pms-v1.3-openapi.yaml")
+REPOSITORY_ROOT = Path(__file__).resolve().parents[3]
+# The shared design documents live beside the repository (`../shared/`), never at a machine path.
+FULL_SPEC = REPOSITORY_ROOT.parent / "shared" / "reference" / "cloudbeds-openapi" / "pms-v1.3-openapi.yaml"
 SUBSET = Path(__file__).parent / "fixtures" / "cloudbeds-v1.3-subset.yaml"
 USED_METHODS = (
     "getHotels",

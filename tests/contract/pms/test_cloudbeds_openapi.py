@@ -10,6 +10,7 @@ import pytest
 
 from roomgate.pms.errors import PMSSoldOut
 from roomgate.pms.types import GuestInfo, ReservationRequest
+from tests.conftest import service_missing
 from tests.contract.pms import openapi_check as oas
 from tests.contract.pms.harness import CLOUDBEDS_KEY, Exchange, SimHarness
 
@@ -65,7 +66,7 @@ def method_of(exchange: Exchange) -> str:
 async def test_the_checked_in_spec_subset_matches_the_vendor_file() -> None:
     # given
     if not oas.FULL_SPEC.is_file():
-        pytest.skip(f"vendor OpenAPI file not present at {oas.FULL_SPEC}")
+        service_missing("the vendor OpenAPI file", str(oas.FULL_SPEC), "is not present (../shared/)")
     # when
     fresh = oas.subset(oas.load(oas.FULL_SPEC))
     # then

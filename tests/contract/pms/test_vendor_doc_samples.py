@@ -16,7 +16,7 @@ import pytest
 from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
 from roomgate.pms.cloudbeds import CloudbedsConnector
-from roomgate.pms.errors import PMSAuthenticationError, PMSSoldOut
+from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSSoldOut
 from roomgate.pms.mews import MewsConnector
 from roomgate.pms.types import GuestInfo, ReservationRequest, ReservationStatus
 
@@ -128,17 +128,26 @@ async def test_cloudbeds_documented_http_200_auth_failures_are_authentication_er
 
 
 async def test_cloudbeds_cancel_counts_an_already_cancelled_refusal_as_done() -> None:
-    # given a vendor that refuses to cancel twice, and the reservation already canceled
-    data = {**CLOUDBEDS["getReservation"]["data"], "status": "canceled"}
-    answers = {
-        "putReservation": {"success": False, "message": "Reservation is already canceled"},
-        "getReservation": {"success": True, "data": data},
-        "getHotelDetails": CLOUDBEDS["getHotelDetails"],
-        "getHotels": CLOUDBEDS["getHotels"],
-    }
-    connector = await cloudbeds(answers, [])
-    # when / then no error
-    await connector.cancel_reservation("6954439751495")
+    # given a vendor that refuses to cancel twice
+    def answers(status: str) -> dict[str, Any]:
+        return {
+            "putReservation": {"success": False, "message": "Reservation is already canceled"},
+            "getReservation": {
+                "success": True,
+                "data": {**CLOUDBEDS["getReservation"]["data"], "status": status},
+            },
+            "getHotelDetails": CLOUDBEDS["getHotelDetails"],
+            "getHotels": CLOUDBEDS["getHotels"],
+        }
+
+    # when the reservation is in fact canceled, then the refusal counts as done, after looking
+    seen: list[httpx2.Request] = []
+    await (await cloudbeds(answers("canceled"), seen)).cancel_reservation("6954439751495")
+    paths = [r.url.path.rsplit("/", 1)[-1] for r in seen]
+    assert paths[0] == "putReservation" and "getReservation" in paths
+    # and when it is still confirmed, the same refusal is an error (negative control)
+    with pytest.raises(PMSBadRequest):
+        await (await cloudbeds(answers("confirmed"), [])).cancel_reservation("6954439751495")
 
 
 def mews_connector(answers: dict[str, Any], seen: list[httpx2.Request], status: int = 200) -> MewsConnector:

@@ -205,7 +205,7 @@ def test_operator_imports_a_hotel_and_every_process_sells_it(
         expect(page.locator("#calendar tbody tr").first.locator("td")).to_have_count(30)
         expect(page.locator("#calendar tbody tr").first.locator("td").first).to_contain_text("150,000")
         expect(page.locator("#breaker-state")).to_contain_text("CLOSED")
-        expect(page.locator("#polling-status")).to_have_text("폴링 정보 없음")
+        expect(page.locator("#polling-status")).to_contain_text("마지막 동기화")
         shot("listing-page", docs_name="admin-listing.png", full_page=True)
         html.append(page.content())
 

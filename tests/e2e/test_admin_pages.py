@@ -148,3 +148,26 @@ def test_settings_form_rotates_the_key_only_when_the_pms_accepts_it(tmp_path: Pa
     )
     assert "API 키 교체됨" in rotated.text and CB_KEY not in rotated.text
     assert (after["keyVersion"], after["pollingIntervalSeconds"], after["pollingEnabled"]) == (2, 900, False)
+
+
+def test_listing_page_shows_polling_and_syncs_starts_and_stops_it(tmp_path: Path) -> None:
+    with admin_stack(f"sqlite:///{tmp_path}/p.db") as stack, httpx2.Client(follow_redirects=True) as client:
+        # given an imported hotel and a signed-in operator on its page
+        stack.admin("POST", "/listings", json={"vendor": "cloudbeds", "hotelId": NEW_HOTEL, "apiKey": CB_KEY})
+        sign_in(stack, client)
+        page = client.get(f"{stack.url}/admin/listings/1").text
+        csrf = csrf_of(page)
+        url = f"{stack.url}/admin/listings/1/polling"
+        # when the operator syncs now, stops and starts polling
+        synced = client.post(url, data={"csrf_token": csrf, "action": "sync"})
+        stopped = client.post(url, data={"csrf_token": csrf, "action": "stop"})
+        status_stopped = stack.admin("GET", f"/polling/cloudbeds/{NEW_HOTEL}").json()["status"]
+        started = client.post(url, data={"csrf_token": csrf, "action": "start"})
+        status_started = stack.admin("GET", f"/polling/cloudbeds/{NEW_HOTEL}").json()["status"]
+        forged = client.post(url, data={"csrf_token": "forged", "action": "stop"})
+    # then the page shows the poller and each action did what it says
+    assert 'id="polling-status"' in page and 'id="polling-sync"' in page
+    assert "동기화 완료" in synced.text and "마지막 동기화" in synced.text
+    assert "폴링을 중지했습니다" in stopped.text and status_stopped["isRunning"] is False
+    assert "폴링을 시작했습니다" in started.text and status_started["isRunning"] is True
+    assert forged.status_code in (401, 403)

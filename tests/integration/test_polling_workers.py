@@ -170,3 +170,16 @@ async def test_a_hotel_with_polling_turned_off_is_not_polled_but_can_be_synced_b
         outcome = await worker.polling.sync_now("cloudbeds", HOTEL)
         assert outcome.nights_read == 90
         assert not (await worker.polling.status("cloudbeds", HOTEL)).is_running
+
+
+async def test_a_hotel_added_after_the_worker_started_is_polled_at_the_next_tick(
+    tmp_path: Path, real_redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with polling_world(tmp_path, real_redis_url, monkeypatch, {}) as world:
+        # given a worker that started before any hotel had a polling state row (none were started)
+        worker = world.container()
+        # when it ticks
+        polled = [o.hotel_id for o in await worker.polling.tick()]
+        # then every configured hotel with polling on got a row and was polled at once
+        assert HOTEL in polled
+        assert (await worker.polling.status("cloudbeds", HOTEL)).last_sync_at is not None

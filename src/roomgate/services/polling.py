@@ -135,7 +135,9 @@ class PollingSync:
             if not (config.enabled and config.polling_enabled):
                 continue
             status = await self.states.get(config.vendor, config.hotel_id)
-            if status is None or not status.due(now):
+            if status is None:  # a hotel added since the worker started (admin import): poll it now
+                status = await self.states.ensure(config.vendor, config.hotel_id, now)
+            if not status.due(now):
                 continue
             outcome = await self._poll(config, manual=False)
             if outcome is not None:

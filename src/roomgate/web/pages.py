@@ -232,6 +232,7 @@ async def listing_page(request: Request, listing_id: int) -> Response:
     degraded = await container.resilience.degraded.status()
     hotel_degraded = degraded["hotels"].get(listing.hotelId)
     _total, bookings = await container.booking_search.search(BookingQuery(hotel_id=listing.hotelId, limit=10))
+    polling = await _polling_status(container, listing.vendor, listing.hotelId)
     return _page(
         request,
         "listing.html",
@@ -244,6 +245,7 @@ async def listing_page(request: Request, listing_id: int) -> Response:
             "hotel_degraded": hotel_degraded,
             "global_degraded": degraded["global"],
             "bookings": [row_out(b) for b in bookings],
+            "polling": polling,
             "notice": request.query_params.get("notice"),
             "problem": request.query_params.get("problem"),
         },
@@ -322,6 +324,55 @@ async def update_settings(request: Request, listing_id: int) -> Response:
             notice = "연동 설정을 저장했습니다" + (" (API 키 교체됨)" if "api_key" in changed else "")
             return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"notice": notice}))
     return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"problem": problem}))
+
+
+async def _polling_status(container: Container, vendor: str, hotel_id: str) -> dict[str, Any] | None:
+    """The hotel's polling state (issue 12's poller), or None when it cannot be read."""
+    try:
+        status = await container.polling.status(vendor, hotel_id)
+    except Exception as exc:  # a page must render even when the state cannot be read
+        log.warning("admin_polling_status_failed", hotel_id=hotel_id, error=type(exc).__name__)
+        return None
+    return {
+        "running": status.is_running,
+        "lastSyncAt": status.last_sync_at,
+        "nextSyncAt": status.next_sync_at,
+        "errorCount": status.error_count,
+        "lastError": status.last_error,
+        "stoppedReason": status.stopped_reason,
+    }
+
+
+@router.post("/listings/{listing_id}/polling")
+async def polling_action(request: Request, listing_id: int) -> Response:
+    """수동 동기화 (poll now), or start / stop the hotel's polling."""
+    fields = await _posted(request)
+    container = _container(request)
+    record = await container.listings_admin.get(listing_id)
+    action = fields.get("action")
+    try:
+        if action == "sync":
+            outcome = await container.polling.sync_now(record.vendor, record.hotel_id)
+            notice = (
+                f"동기화 완료: 객실 타입 {outcome.room_types}개, {outcome.nights_read}박 확인, "
+                f"{outcome.changed_nights}박 변경"
+            )
+        elif action == "start":
+            await container.polling.start(record.vendor, record.hotel_id)
+            notice = "폴링을 시작했습니다"
+        elif action == "stop":
+            await container.polling.stop(record.vendor, record.hotel_id)
+            notice = "폴링을 중지했습니다"
+        else:
+            unknown = {"problem": "알 수 없는 요청입니다"}
+            return _redirect(f"/admin/listings/{listing_id}?" + urlencode(unknown))
+    except DomainError as exc:
+        return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"problem": exc.user_message}))
+    except PMSError as exc:
+        log.warning("admin_sync_failed", hotel_id=record.hotel_id, error=type(exc).__name__)
+        problem = "PMS 응답이 없어 동기화하지 못했습니다. 잠시 후 다시 시도하세요"
+        return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"problem": problem}))
+    return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"notice": notice}))
 
 
 @router.post("/listings/{listing_id}/degraded")

@@ -28,6 +28,7 @@ class Side:
     redis: Any
     cache: InventoryCache
     ledger: HoldLedger
+    unchecked: HoldLedger  # the negative-control path (`hold_check=skip`): writes without the check
     script: dict[str, Any]
     versions: list[str] = field(default_factory=list)
 
@@ -72,9 +73,10 @@ class Side:
 def build_side(name: str, redis: Any, clock: FakeClock, seed: int) -> Side:
     # Same seed on both sides: the TTL jitter draws are the same sequence.
     cache = InventoryCache(redis, cache_settings(ttl_jitter_ratio=0.1), clock, rng=random.Random(seed))
-    ledger = HoldLedger(redis, clock, default_ttl_seconds=180, allow_unsafe_debug=True)
+    ledger = HoldLedger(redis, clock, default_ttl_seconds=180)
+    unchecked = HoldLedger(redis, clock, default_ttl_seconds=180, skip_check=True)
     script = {name: scripts.register(redis, name) for name in SCRIPT_NAMES}
-    return Side(name, redis, cache, ledger, script)
+    return Side(name, redis, cache, ledger, unchecked, script)
 
 
 class RedisPair:

@@ -188,7 +188,7 @@ class Scenario:
             else:
                 await self.compare(
                     "hold_unchecked",
-                    lambda s: s.ledger.unsafe_create_hold(HOTEL, room, nights, quantity, hold_id),
+                    lambda s: s.unchecked.create_hold(HOTEL, room, nights, quantity, hold_id),
                 )
         elif action == "release":
             await self.compare("hold_release", lambda s: s.ledger.release(HOTEL, hold_id))

@@ -46,3 +46,12 @@ def test_every_error_code_has_status_and_korean_message() -> None:
         assert 400 <= code.http_status < 600
         assert code.message
     assert ErrorCode.INVENTORY_UNAVAILABLE.describe("2025-11-02") == "재고 부족: 2025-11-02"
+
+
+def test_the_api_documents_every_booking_state() -> None:
+    from typing import get_args
+
+    from roomgate.api.responses import BookingState
+    from roomgate.domain.booking import BookingStatus
+
+    assert set(get_args(BookingState)) == {s.value for s in BookingStatus}

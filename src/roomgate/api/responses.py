@@ -11,7 +11,15 @@ from roomgate.api.schemas import ErrorOut
 
 Source = Literal["pms", "cache"]
 BookingState = Literal[
-    "pending", "held", "authorized", "reserved", "confirmed", "failed", "cancelling", "cancelled"
+    "pending",
+    "held",
+    "authorized",
+    "reserved",
+    "confirmed",
+    "failed",
+    "cancelling",
+    "cancelled",
+    "cancelled_by_hotel",
 ]
 PaymentState = Literal["authorized", "captured", "voided", "refunded", "failed", "unknown"]
 

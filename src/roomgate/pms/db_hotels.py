@@ -182,7 +182,11 @@ class LayeredHotelDirectory:
         self._env = env
 
     async def get(self, hotel_id: str) -> HotelConfig | None:
-        return await self._stored.get(hotel_id) or await self._env.get(hotel_id)
+        # This process's copy (rechecked every ROOMGATE_HOTELS_RECHECK_SECONDS): the hot path of every
+        # request asks here, and an env hotel must cost no Redis call (one round trip per warm read).
+        # Freshness where it matters is `Container.check_hotel` (checkouts re-read the database state).
+        stored = await self._stored.stored(hotel_id, check_unknown=False)
+        return stored.config if stored is not None else await self._env.get(hotel_id)
 
     async def list_hotels(self) -> Sequence[HotelConfig]:
         stored = await self._stored.list_hotels()

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from roomgate.api.deps import AdminDep, ContainerDep
-from roomgate.api.schemas import ID_PATTERN, ErrorOut
+from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, ErrorOut
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.stay import parse_date
 from roomgate.ledger.booking_search import BookingQuery, mask_email, mask_name, mask_phone
 from roomgate.ledger.bookings import BookingNotFound
 from roomgate.ledger.models import Booking
@@ -106,15 +107,19 @@ async def search_bookings(
     hotel_id: Annotated[str | None, Query(alias="hotelId", pattern=ID_PATTERN)] = None,
     status: BookingStatus | None = None,
     booking_id: Annotated[str | None, Query(alias="bookingId", pattern=ID_PATTERN)] = None,
-    check_in_from: Annotated[date | None, Query(alias="from", description="check-in on or after")] = None,
-    check_in_to: Annotated[date | None, Query(alias="to", description="check-in on or before")] = None,
+    check_in_from: Annotated[
+        str | None, Query(alias="from", pattern=DATE_PATTERN, description="check-in on or after, YYYY-MM-DD")
+    ] = None,
+    check_in_to: Annotated[
+        str | None, Query(alias="to", pattern=DATE_PATTERN, description="check-in on or before, YYYY-MM-DD")
+    ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> BookingListOut:
     """Newest first; guest name, e-mail and phone masked."""
-    query = BookingQuery(
-        hotel_id, status.value if status else None, booking_id, check_in_from, check_in_to, offset, limit
-    )
+    first = parse_date(check_in_from, "from") if check_in_from else None
+    last = parse_date(check_in_to, "to") if check_in_to else None
+    query = BookingQuery(hotel_id, status.value if status else None, booking_id, first, last, offset, limit)
     total, rows = await container.booking_search.search(query)
     return BookingListOut(total=total, bookings=[row_out(b) for b in rows])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -354,8 +354,8 @@ async def save_listing(body: ListingIn, _admin: AdminDep, container: ContainerDe
 async def list_listings(
     _admin: AdminDep,
     container: ContainerDep,
-    offset: int = Query(default=0, ge=0, le=1_000_000),
-    limit: int = Query(default=100, ge=1, le=500),
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ListingListOut:
     total, rows = await container.listings.list_listings(offset=offset, limit=limit)
     return ListingListOut(total=total, listings=[summary_out(listing) for listing in rows])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from roomgate.api.deps import AdminDep, ContainerDep
 from roomgate.api.schemas import ErrorOut
@@ -17,7 +18,31 @@ router = APIRouter(prefix="/api/admin/webhooks", tags=["admin"])
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 404)}
 
 
-@router.get("/inbox", responses=_ERRORS)
+class InboxOut(BaseModel):
+    success: bool
+    inbox: dict[str, int]
+    streamPending: int
+
+
+class SubscriptionOut(BaseModel):
+    subscriptionId: str
+    event: str
+    endpoint: str  # without its query: the URL token is a secret
+
+
+class SubscriptionsOut(BaseModel):
+    success: bool
+    hotelId: str
+    subscriptions: list[SubscriptionOut]
+
+
+class UnsubscribedOut(BaseModel):
+    success: bool
+    hotelId: str
+    removed: int
+
+
+@router.get("/inbox", response_model=InboxOut, responses=_ERRORS)
 async def inbox(_admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Inbox rows per status (received, processing, retry, processed, dead) and stream messages pending."""
     return {
@@ -38,21 +63,21 @@ def _hotel(hotel_id: str) -> str:
     return hotel_id
 
 
-@router.get("/subscriptions/{hotel_id}", responses=_ERRORS)
+@router.get("/subscriptions/{hotel_id}", response_model=SubscriptionsOut, responses=_ERRORS)
 async def list_subscriptions(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """The hotel's PMS webhook subscriptions that point at roomgate."""
     subs = await container.webhook_subscriptions.list(_hotel(hotel_id))
     return {"success": True, "hotelId": hotel_id, "subscriptions": [_subscription(s) for s in subs]}
 
 
-@router.post("/subscriptions/{hotel_id}", responses=_ERRORS)
+@router.post("/subscriptions/{hotel_id}", response_model=SubscriptionsOut, responses=_ERRORS)
 async def subscribe(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Subscribe roomgate's endpoint to every reservation event of the hotel's PMS (idempotent)."""
     subs = await container.webhook_subscriptions.subscribe(_hotel(hotel_id))
     return {"success": True, "hotelId": hotel_id, "subscriptions": [_subscription(s) for s in subs]}
 
 
-@router.delete("/subscriptions/{hotel_id}", responses=_ERRORS)
+@router.delete("/subscriptions/{hotel_id}", response_model=UnsubscribedOut, responses=_ERRORS)
 async def unsubscribe(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
     """Remove roomgate's subscriptions from the hotel's PMS."""
     removed = await container.webhook_subscriptions.unsubscribe(_hotel(hotel_id))

@@ -6,10 +6,11 @@ Redis Stream only wakes the consumers (if Redis is down, the sweeper enqueues th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from roomgate.api.errors import error_response
 from roomgate.api.schemas import ErrorOut
@@ -50,8 +51,27 @@ def _refused(vendor: str, status: int, message: str) -> JSONResponse:
     return error_response(code, f"{code.message}: {message}", status=status)
 
 
-@router.post("/pms/{vendor}", responses=_ERRORS)
-async def receive(vendor: str, request: Request) -> JSONResponse:
+class WebhookAckOut(BaseModel):
+    """The answer a PMS gets: accepted (or a duplicate of an accepted event), or ignored with why."""
+
+    success: bool
+    eventId: str | None = None
+    duplicate: bool | None = None
+    ignored: bool | None = None
+    reason: str | None = None
+
+
+@router.post("/pms/{vendor}", responses={200: {"model": WebhookAckOut}, **_ERRORS}, response_model=None)
+async def receive(
+    vendor: Annotated[
+        str,
+        Path(
+            pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+            description="cloudbeds, mews, or a name for the spec's signed format",
+        ),
+    ],
+    request: Request,
+) -> JSONResponse:
     """A PMS event: our signed format (`x-pms-signature`) or the vendor's native payload (`?token=`)."""
     # Not a Depends: FastAPI runs sync dependencies in a thread pool, a cost paid on every delivery.
     container: Container = request.app.state.container

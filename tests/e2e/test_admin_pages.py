@@ -74,6 +74,7 @@ def test_every_form_needs_the_session_csrf_token_and_sign_out_ends_the_session(t
         forms = {
             "/admin/listings/1/enabled": {"enabled": "false"},
             "/admin/listings/1/degraded": {"enabled": "true", "reason": "x"},
+            "/admin/listings/1/polling": {"action": "stop"},
             "/admin/logout": {},
         }
         refused = {
@@ -90,7 +91,7 @@ def test_every_form_needs_the_session_csrf_token_and_sign_out_ends_the_session(t
         after = client.get(f"{stack.url}/admin", follow_redirects=False)
         api_after = client.get(f"{stack.url}/api/admin/listings")
     assert saved.status_code == 200, saved.text
-    assert listing.status_code == 200 and "폴링 정보 없음" in listing.text
+    assert listing.status_code == 200 and "시작 대기" in listing.text  # no worker has polled it yet
     assert CB_KEY not in page + listing.text + saved.text
     for path, answer in refused.items():
         assert answer.status_code == 401, path

@@ -217,6 +217,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--hotels", type=int, default=20)
     parser.add_argument("--checkout-share", type=float, default=0.05)
+    parser.add_argument(
+        "--warmup", type=float, default=10, help="seconds of the same mix first, not measured (cold cache)"
+    )
     parser.add_argument("--cluster", action="store_true", help="run on a local 3-master Redis Cluster")
     args = parser.parse_args()
     redis_url = REDIS_URL if reachable(6379) else None
@@ -276,6 +279,8 @@ def main() -> None:
             "seed": 7,
             "healthz_only": False,
         }
+        if args.warmup > 0:
+            run_generator({**config, "seconds": args.warmup, "seed": 3})
         mixed = run_generator(config)
         floor = run_generator({**config, "healthz_only": True, "seconds": min(args.seconds, 10)})
         over, live = overbooked_nights(sim, hotels)
@@ -284,7 +289,7 @@ def main() -> None:
         f"load benchmark — 2 × roomgate serve + 1 worker, ledger {database_url.split(':')[0]}, "
         f"Redis {('cluster (3 masters)' if args.cluster else 'real') if redis_url else 'in-process (per process!)'}, {args.hotels} hotels × {ROOM_TYPES} "
         f"room types × {ROOMS_PER_TYPE} rooms, {args.connections} connections, {args.seconds:.0f} s, "
-        f"{args.checkout_share:.0%} checkouts"
+        f"{args.checkout_share:.0%} checkouts, after {args.warmup:.0f} s of warm-up"
     )
     print(f"{'endpoint':<14}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}  statuses")
     errors = 0

@@ -300,7 +300,7 @@ class ListingRepository:
                 .offset(offset)
                 .limit(limit)
             )
-            return int(total), [details(listing, config, ()) for listing, config in rows.tuples()]
+            return int(total), [details(listing, config, ()) for listing, config in rows]
 
     async def nights(
         self, vendor: str, hotel_id: str, first: date, last: date
@@ -378,7 +378,7 @@ class ListingRepository:
                 .where(PMSConfig.api_key_encrypted.is_not(None))
                 .order_by(PMSConfig.id)
             )
-            return [(row_id, token) for row_id, token in rows.tuples() if token is not None]
+            return [(row_id, token) for row_id, token in rows if token is not None]
 
     async def replace_encrypted_key(self, config_id: int, old: str, new: str) -> bool:
         """Compare-and-set: only if the stored value is still `old` (a concurrent key rotation wins)."""

@@ -19,8 +19,9 @@ import redis
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.stack import Stack, checkout_body, running_stack, stay_dates
+from tests.fake_keys import toss_live
 
-LIVE_TOSS_KEY = "live_sk_policy_e2e_0001"  # the simulator accepts this key only
+LIVE_TOSS_KEY = toss_live("policy_e2e_0001")  # the simulator accepts this key only
 TEST_STRIPE_KEY = "sk_test_policy_e2e_0001"
 TEST_TOSS_KEY = "test_sk_policy_e2e_0001"
 

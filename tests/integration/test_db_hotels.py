@@ -17,6 +17,7 @@ from roomgate.ledger.migrate import upgrade
 from roomgate.pms.db_hotels import DatabaseHotels, LayeredCredentials, LayeredHotelDirectory
 from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.secrets_box import SecretBox, generate_key
+from tests.fake_keys import toss_live
 
 KEY = generate_key()
 
@@ -158,7 +159,7 @@ async def test_production_refuses_to_start_with_stored_keys_and_no_secret_key(
         database_url=url,
         redis_url=real_redis_url,
         payment_provider="toss",
-        payment_api_key="live_sk_db_hotels_test_0001",  # production takes a live key of a real provider
+        payment_api_key=toss_live("db_hotels_0001"),  # production takes a live key of a real provider
     )
     # given no stored credential: production starts
     container = build_container(settings)

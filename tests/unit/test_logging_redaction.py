@@ -32,10 +32,14 @@ def test_log_lines_are_json_and_redacted(capsys: pytest.CaptureFixture[str]) -> 
     get_logger("t").info(
         "checkout", cardToken="tok_visa_9999", note="mail hong@example.com", hotel_id="hotel_123"
     )
-    logging.getLogger("plain").warning("PAYMENT_API_KEY=test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R")
+    logging.getLogger("plain").warning("PAYMENT_API_KEY=test_sk_FAKEredactionProbe000000000")
     # then each line is JSON and neither secret nor contact appears
     out = capsys.readouterr().out.strip().splitlines()
     records = [json.loads(line) for line in out]
     assert records[0]["hotel_id"] == "hotel_123"
     joined = "\n".join(out)
-    assert "tok_visa_9999" not in joined and "hong@example.com" not in joined and "test_sk_zXLk" not in joined
+    assert (
+        "tok_visa_9999" not in joined
+        and "hong@example.com" not in joined
+        and "test_sk_FAKEredaction" not in joined
+    )

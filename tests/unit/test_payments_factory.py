@@ -13,6 +13,7 @@ from roomgate.payments.factory import create_gateway
 from roomgate.payments.sandbox import SandboxGateway
 from roomgate.payments.stripe import StripeGateway
 from roomgate.payments.toss import TossGateway
+from tests.fake_keys import toss_live
 
 KEYS = {"toss_secret_key": "test_sk_factory", "stripe_secret_key": "sk_test_factory"}
 
@@ -85,7 +86,7 @@ async def test_the_sandbox_is_refused_in_production(http: httpx2.AsyncClient) ->
         redis_url="redis://127.0.0.1:6379/0",
         database_url="postgresql://u@h/db",
         payment_provider=PaymentProvider.TOSS,
-        payment_api_key="live_sk_factory",
+        payment_api_key=toss_live("factory"),
     )
 
     # when a booking recorded with the sandbox is settled, no sandbox gateway is built

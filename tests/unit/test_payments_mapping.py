@@ -151,7 +151,7 @@ def test_scrub_removes_given_values_and_anything_shaped_like_a_secret_or_token()
     # given a vendor message echoing a key, a card token and a payment method
     text = (
         "Invalid API Key provided: sk_test_********************abcd; No such PaymentMethod: 'pm_card_bogus'; "
-        "token tok_visa_1234; key test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R; paymentKey tgen_2026ABCDEF"
+        "token tok_visa_1234; key test_sk_FAKEredactionProbe000000000; paymentKey tgen_2026ABCDEF"
     )
 
     # when it is scrubbed with the payment key named explicitly
@@ -171,7 +171,7 @@ def test_mask_keeps_only_the_last_four_characters() -> None:
 
 def test_error_messages_never_carry_the_secret_even_when_the_vendor_echoes_it() -> None:
     # given a vendor message that repeats our secret verbatim
-    secret = "test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R"
+    secret = "test_sk_FAKEredactionProbe000000000"
     body = {"code": "INVALID_API_KEY", "message": f"잘못된 시크릿키 연동 정보 입니다: {secret}"}
 
     # when

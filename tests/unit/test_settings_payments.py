@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from roomgate.config import PaymentProvider, SettingsError, load_settings
+from tests.fake_keys import stripe_live, toss_live
 
 PAYMENT_VARIABLES = (
     "ROOMGATE_ENV",
@@ -17,8 +18,8 @@ PAYMENT_VARIABLES = (
     "TOSS_SECRET_KEY",
     "STRIPE_SECRET_KEY",
 )
-LIVE_TOSS = "live_sk_settings_0001"
-LIVE_STRIPE = "sk_live_settings_0001"
+LIVE_TOSS = toss_live("settings_0001")
+LIVE_STRIPE = stripe_live("settings_0001")
 
 
 @pytest.fixture(autouse=True)

@@ -47,13 +47,19 @@ def test_the_simulator_reads_back_what_the_connector_writes() -> None:
 def test_secrets_emails_phones_and_card_numbers_are_masked() -> None:
     # given
     text = (
-        "key cbat_live_abc123 and secret-123 for ada@example.com, +82-10-1234-5678 / 010-1234-5678, "
+        "key cbat_FAKE_redaction_abc123 and secret-123 for ada@example.com, +82-10-1234-5678 / 010-1234-5678, "
         "card 4111111111111111, reservation 6954439751495"
     )
     # when
     safe = safe_text(text, secrets=["secret-123", None])
     # then
-    for leaked in ("cbat_live_abc123", "secret-123", "ada@example.com", "1234-5678", "4111111111111111"):
+    for leaked in (
+        "cbat_FAKE_redaction_abc123",
+        "secret-123",
+        "ada@example.com",
+        "1234-5678",
+        "4111111111111111",
+    ):
         assert leaked not in safe
     assert "6954439751495" in safe  # not Luhn-valid: a reservation id, kept for support
     assert safe.count("[phone]") == 2 and "[email]" in safe and "[number]" in safe

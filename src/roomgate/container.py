@@ -50,8 +50,8 @@ from roomgate.services.faults import FaultPoints
 from roomgate.services.hotel_cancellation import HotelCancellation
 from roomgate.services.hotel_import import HotelImporter
 from roomgate.services.listings_admin import ListingsAdmin
+from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling import PollingConfig, PollingSync
-from roomgate.services.polling_refresh import PollingRefresh
 from roomgate.services.ports import Alerts, HotelDirectory
 from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
@@ -91,6 +91,7 @@ class Container:
     reconciler: Reconciler = field(init=False)
     listings_admin: ListingsAdmin = field(init=False)
     booking_search: BookingSearch = field(init=False)
+    pms_refresh: PmsRefresh = field(init=False)
     refresher: CacheRefresher = field(init=False)
     webhook_inbox: WebhookInbox = field(init=False)
     webhook_stream: WebhookStream = field(init=False)
@@ -128,7 +129,10 @@ class Container:
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.
-        self.refresher = CacheRefresher(self.inventory, self.connector, self.clock)
+        self.pms_refresh = PmsRefresh(
+            self.inventory, self.clock, max_nights_per_read=self.settings.max_range_days
+        )
+        self.refresher = CacheRefresher(self.pms_refresh, self.connector, self.clock)
         self.checkout.refresher = self.refresher
         self.hotel_cancellation = HotelCancellation(self.bookings, self.gateway, self.alerts)
         self.webhook_inbox = WebhookInbox(self.sessions)
@@ -155,13 +159,12 @@ class Container:
     def _build_sync(self) -> None:
         """Polling sync and reconciliation (both write the cache like a fill, never over newer changes)."""
         cfg = self.settings
-        refresh = PollingRefresh(self.inventory, self.clock, max_nights_per_read=cfg.max_range_days)
         self.polling = PollingSync(
             hotels=self.hotels,
             states=PollingStateRepository(self.sessions),
             lease=PollingLease(self.redis),
             connectors=self.connector,
-            refresh=refresh,
+            refresh=self.pms_refresh,
             alerts=self.alerts,
             clock=self.clock,
             config=PollingConfig(
@@ -176,7 +179,7 @@ class Container:
         self.reconciler = Reconciler(
             bookings=ConfirmedBookingsReader(self.sessions),
             connectors=self.connector,
-            refresh=refresh,
+            refresh=self.pms_refresh,
             alerts=self.alerts,
             reports=RedisReportStore(self.redis),
             clock=self.clock,

@@ -13,8 +13,8 @@ from roomgate.clock import FakeClock
 from roomgate.config import SettingsError, load_settings
 from roomgate.pms.types import Reservation, ReservationStatus
 from roomgate.services.alerts_webhook import WebhookAlerts
+from roomgate.services.pms_refresh import chunks
 from roomgate.services.polling_read import _nights_outside
-from roomgate.services.polling_refresh import chunks
 
 D = date(2026, 12, 1)
 

@@ -21,9 +21,9 @@ from roomgate.domain.polling import STOPPED_BY_ADMIN, PollingStatus, PollOutcome
 from roomgate.logging import get_logger
 from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.services.faults import NO_FAULTS, FaultPoints
+from roomgate.services.pms_refresh import Fenced, PmsRefresh
 from roomgate.services.polling_metrics import POLL_CHANGED_NIGHTS, POLLING_STOPPED, POLLS
 from roomgate.services.polling_read import PollWindow, Progress, read_and_store
-from roomgate.services.polling_refresh import Fenced, PollingRefresh
 from roomgate.services.ports import Alerts, ConnectorProvider, HotelDirectory, PollerLease, PollingStates
 
 log = get_logger(__name__)
@@ -55,7 +55,7 @@ class PollingSync:
         states: PollingStates,
         lease: PollerLease,
         connectors: ConnectorProvider,
-        refresh: PollingRefresh,
+        refresh: PmsRefresh,
         alerts: Alerts,
         clock: Clock,
         config: PollingConfig = PollingConfig(),

@@ -1,5 +1,5 @@
 """One poll's reads and writes: room types, the polled window of nights, the reservations delta and
-the nights it touches beyond the window; each write through `PollingRefresh` (cache-fill rules)."""
+the nights it touches beyond the window; each write through `PmsRefresh` (cache-fill rules)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from roomgate.domain.hotel import HotelConfig
 from roomgate.domain.polling import PollingStatus, PollOutcome
 from roomgate.pms.base import ListsModifiedReservations, PMSConnector
 from roomgate.pms.types import Reservation
-from roomgate.services.polling_refresh import PollingRefresh, RefreshResult
+from roomgate.services.pms_refresh import PmsRefresh, RefreshResult
 
 Progress = Callable[[int, int], None]  # (steps done, steps known so far)
 MAX_DELTA_SECONDS = 90 * 86400  # Mews caps an UpdatedUtc interval at 3 months
@@ -26,7 +26,7 @@ class PollWindow:
 
 
 async def read_and_store(
-    refresh: PollingRefresh,
+    refresh: PmsRefresh,
     connector: PMSConnector,
     config: HotelConfig,
     status: PollingStatus,

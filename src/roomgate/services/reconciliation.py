@@ -19,8 +19,8 @@ from roomgate.logging import get_logger
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSBadRequest, PMSNotFound
 from roomgate.pms.types import Reservation, ReservationStatus
+from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling_metrics import RECONCILIATION_DRIFT
-from roomgate.services.polling_refresh import PollingRefresh
 from roomgate.services.ports import Alerts, ConfirmedBookings, ConnectorProvider, ReportStore
 
 log = get_logger(__name__)
@@ -75,7 +75,7 @@ class Reconciler:
         *,
         bookings: ConfirmedBookings,
         connectors: ConnectorProvider,
-        refresh: PollingRefresh,
+        refresh: PmsRefresh,
         alerts: Alerts,
         reports: ReportStore,
         clock: Clock,

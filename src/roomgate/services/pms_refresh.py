@@ -2,7 +2,8 @@
 chunk, stored with the time the read began so a newer local booking or cancellation is never
 overwritten; every write bumps the hotel's view version (store_snapshot and put_room_types do).
 
-Polling builds on this; webhook processing needs the same refresh (the lead unifies the two)."""
+The one engine behind polling, reconciliation, webhook effects and the saga's sold-out lesson
+(the last two through `services/cache_refresh.py`, which picks the connector and the room types)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def chunks(start: date, end: date, size: int) -> list[tuple[date, date]]:
     return out
 
 
-class PollingRefresh:
+class PmsRefresh:
     def __init__(self, cache: InventoryCache, clock: Clock, *, max_nights_per_read: int) -> None:
         self.cache = cache
         self.clock = clock

@@ -15,14 +15,16 @@ The client is the socket peer; behind a proxy, run uvicorn with `--forwarded-all
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 
+from fastapi.responses import JSONResponse
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from roomgate.api.errors import error_response
 from roomgate.cache import scripts
+from roomgate.domain.errors import ErrorCode
 from roomgate.logging import get_logger
 
 log = get_logger(__name__)
@@ -81,7 +83,7 @@ class InboundRateLimit:
         if wait is None:
             await self.app(scope, receive, send)
             return
-        await _refuse(send, wait)
+        await _refusal(wait)(scope, receive, send)
 
     async def _take(self, scope: Scope, key: str, limit: int, traffic: str) -> float | None:
         """None when the request may pass, else the seconds until the client may try again."""
@@ -112,20 +114,7 @@ class InboundRateLimit:
         return int(wait_ms) / 1000
 
 
-async def _refuse(send: Send, wait_seconds: float) -> None:
+def _refusal(wait_seconds: float) -> JSONResponse:
     retry_after = max(1, math.ceil(wait_seconds))
-    body = json.dumps(
-        {
-            "success": False,
-            "error": f"요청이 너무 많습니다. {retry_after}초 후에 다시 시도하세요",
-            "errorCode": "RATE_LIMITED",
-        },
-        ensure_ascii=False,
-    ).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(retry_after).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 429, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    message = f"{ErrorCode.RATE_LIMITED.message}. {retry_after}초 후에 다시 시도하세요"
+    return error_response(ErrorCode.RATE_LIMITED, message, headers={"Retry-After": str(retry_after)})

@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     PMS_UNAVAILABLE = "PMS_UNAVAILABLE"
     SYNC_IN_PROGRESS = "SYNC_IN_PROGRESS"
     PMS_AUTH_FAILED = "PMS_AUTH_FAILED"
+    RATE_LIMITED = "RATE_LIMITED"
 
     @property
     def http_status(self) -> int:
@@ -57,6 +58,7 @@ _TABLE: dict[ErrorCode, _Entry] = {
     ErrorCode.PMS_UNAVAILABLE: _Entry(503, "PMS 응답이 없고 캐시된 데이터도 없습니다"),
     ErrorCode.SYNC_IN_PROGRESS: _Entry(409, "이 호텔의 동기화가 이미 진행 중입니다"),
     ErrorCode.PMS_AUTH_FAILED: _Entry(400, "PMS 인증 실패: API 키를 확인하세요"),
+    ErrorCode.RATE_LIMITED: _Entry(429, "요청이 너무 많습니다"),
 }
 
 assert set(_TABLE) == set(ErrorCode), "every ErrorCode needs a status and a message"

@@ -20,6 +20,7 @@ from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Environment, Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.stay import ensure_bookable
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.booking_search import BookingSearch
 from roomgate.ledger.bookings import BookingRepository
@@ -287,14 +288,12 @@ class Container:
         if stored:
             log.error("stored_credentials_unreadable", count=stored, reason="ROOMGATE_SECRET_KEY is not set")
 
-    def earliest_check_in(self) -> date:
-        """Yesterday in UTC: a hotel east of UTC may already be on the next day."""
-        return datetime.fromtimestamp(self.clock.now(), UTC).date() - timedelta(days=1)
-
-    def latest_check_out(self) -> date:
-        """The last date a stay or an inventory query may reach (`ROOMGATE_MAX_ADVANCE_DAYS`)."""
+    def ensure_bookable(self, start: date, end: date, field: str = "checkIn") -> None:
+        """400 for nights already past everywhere (before yesterday in UTC: a hotel east of UTC may
+        already be on the next day) or beyond `ROOMGATE_MAX_ADVANCE_DAYS`."""
         today = datetime.fromtimestamp(self.clock.now(), UTC).date()
-        return today + timedelta(days=self.settings.max_advance_days)
+        earliest, latest = today - timedelta(days=1), today + timedelta(days=self.settings.max_advance_days)
+        ensure_bookable(start, end, earliest=earliest, latest=latest, field=field)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -12,7 +11,7 @@ from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, Vendor
 from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
-from roomgate.domain.stay import Stay, ensure_bookable, parse_date
+from roomgate.domain.stay import Stay, parse_date
 from roomgate.services.availability_models import NightAvailability
 
 router = APIRouter(prefix="/api/hotels", tags=["availability"])
@@ -29,11 +28,6 @@ async def _container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(_container)]
-
-
-def _ensure_bookable(container: Container, start: date, end: date, field: str) -> None:
-    earliest, latest = container.earliest_check_in(), container.latest_check_out()
-    ensure_bookable(start, end, earliest=earliest, latest=latest, field=field)
 
 
 def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
@@ -71,7 +65,7 @@ async def room_type_inventory(
 ) -> Response:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
-    _ensure_bookable(container, start, end, "from")
+    container.ensure_bookable(start, end, "from")
     await container.require_vendor(vendor, hotel_id)
     await container.check_hotel(vendor, hotel_id)
     result = await container.availability.room_type_inventory(
@@ -110,7 +104,7 @@ async def stay_availability(
 ) -> Response:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
-    _ensure_bookable(container, stay.check_in, stay.check_out, "checkIn")
+    container.ensure_bookable(stay.check_in, stay.check_out)
     await container.require_vendor(vendor, hotel_id)
     await container.check_hotel(vendor, hotel_id)
     result = await container.availability.stay_availability(

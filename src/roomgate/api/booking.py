@@ -16,7 +16,7 @@ from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money, MoneyError
-from roomgate.domain.stay import Stay, ensure_bookable
+from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingAlreadyExists, BookingNotFound
 from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
 from roomgate.ledger.models import Booking
@@ -138,8 +138,7 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
     if body.vendor not in SUPPORTED_VENDORS:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {body.vendor}")
     stay = Stay.parse(body.checkIn, body.checkOut, max_nights=settings.max_stay_nights)
-    earliest, latest = container.earliest_check_in(), container.latest_check_out()
-    ensure_bookable(stay.check_in, stay.check_out, earliest=earliest, latest=latest)
+    container.ensure_bookable(stay.check_in, stay.check_out)
     try:
         amount = Money.from_minor(body.payment.amount, body.payment.currency)
     except MoneyError:

@@ -20,7 +20,7 @@ from roomgate.simulators.base import SimCore, run_faulted
 from roomgate.simulators.cloudbeds_reservations import CloudbedsReservations, Refusal
 from roomgate.simulators.cloudbeds_webhooks import CloudbedsWebhooks, SubscriptionRefused
 from roomgate.simulators.pms_admin import OtherChannelBooking, property_router, vendor_json
-from roomgate.simulators.pms_state import PmsSimState, PropertyBook, SimReservation, nights
+from roomgate.simulators.pms_state import PmsSimState, PropertyBook, SimReservation
 from roomgate.simulators.webhook_delivery import WebhookDelivery
 
 API_PREFIX = "/api/v1.3"
@@ -200,32 +200,17 @@ class CloudbedsSimulator:
 
     def book_other_channel(self, property_id: str, booking: OtherChannelBooking) -> list[str] | None:
         """`POST /_sim/properties/{id}/reservations`: confirmed reservations from another channel."""
-        book = self.state.properties[property_id]
-        now = self.clock.now()
-
-        def make(_n: int) -> SimReservation:
-            return SimReservation(
-                reservation_id=self.bookings.new_id(),
-                property_id=property_id,
-                room_type_id=booking.room_type_id,
-                check_in=booking.start,
-                check_out=booking.end,
-                adults=1,
-                children=0,
-                status="confirmed",
-                external_id=None,
-                guest={"first": "Other", "last": "Channel", "email": "guest@other.example", "country": "KR"},
-                created=now,
-                modified=now,
-                currency=book.seed.currency,
-                nightly=[
-                    (day, book.rate(booking.room_type_id, day)) for day in nights(booking.start, booking.end)
-                ],
-                extra={"guestID": self.state.new_digits(8)},
-            )
-
         made = self.state.book_other_channel(
-            property_id, booking.room_type_id, booking.start, booking.end, booking.quantity, make
+            property_id,
+            booking.room_type_id,
+            booking.start,
+            booking.end,
+            booking.quantity,
+            now=self.clock.now(),
+            new_id=self.bookings.new_id,
+            status="confirmed",
+            guest={"first": "Other", "last": "Channel", "email": "guest@other.example", "country": "KR"},
+            extra=lambda: {"guestID": self.state.new_digits(8)},
         )
         if made is None:
             return None

@@ -24,7 +24,7 @@ from roomgate.simulators.mews_catalog import MewsCatalog, MewsRefusal, page, req
 from roomgate.simulators.mews_reservations import MewsReservations
 from roomgate.simulators.mews_webhooks import MewsWebhooks
 from roomgate.simulators.pms_admin import OtherChannelBooking, property_router, vendor_json
-from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
+from roomgate.simulators.pms_state import PmsSimState, nights
 from roomgate.simulators.webhook_delivery import WebhookDelivery
 
 API_PREFIX = "/api/connector/v1/"
@@ -89,42 +89,34 @@ class MewsSimulator:
         """`POST /_sim/properties/{id}/reservations`: Confirmed reservations from another channel."""
         book = self.state.properties[property_id]
         zone = self.catalog.zone(book)
-        now = self.clock.now()
         adult = self.catalog.age_category_id(property_id, "Adult")
 
-        def make(_n: int) -> SimReservation:
-            return SimReservation(
-                reservation_id=self.state.new_uuid(),
-                property_id=property_id,
-                room_type_id=booking.room_type_id,
-                check_in=booking.start,
-                check_out=booking.end,
-                adults=1,
-                children=0,
-                status="Confirmed",
-                external_id=None,
-                guest={"first": "Other", "last": "Channel", "email": "", "phone": "", "country": ""},
-                created=now,
-                modified=now,
-                currency=book.seed.currency,
-                nightly=[(d, book.rate(booking.room_type_id, d)) for d in nights(booking.start, booking.end)],
-                extra={
-                    "Identifier": None,
-                    "ServiceId": self.catalog.service_id(property_id),
-                    "RateId": self.catalog.rate_id(property_id),
-                    "CustomerId": self.state.new_uuid(),
-                    "GroupId": self.state.new_uuid(),
-                    "Number": self.state.new_digits(6),
-                    "StartUtc": format_utc(local_midnight(booking.start, zone)),
-                    "EndUtc": format_utc(local_midnight(booking.end, zone)),
-                    "ReleasedUtc": None,
-                    "PersonCounts": [{"AgeCategoryId": adult, "Count": 1}],
-                    "Notes": None,
-                },
-            )
+        def extra() -> dict[str, Any]:
+            return {
+                "Identifier": None,
+                "ServiceId": self.catalog.service_id(property_id),
+                "RateId": self.catalog.rate_id(property_id),
+                "CustomerId": self.state.new_uuid(),
+                "GroupId": self.state.new_uuid(),
+                "Number": self.state.new_digits(6),
+                "StartUtc": format_utc(local_midnight(booking.start, zone)),
+                "EndUtc": format_utc(local_midnight(booking.end, zone)),
+                "ReleasedUtc": None,
+                "PersonCounts": [{"AgeCategoryId": adult, "Count": 1}],
+                "Notes": None,
+            }
 
         made = self.state.book_other_channel(
-            property_id, booking.room_type_id, booking.start, booking.end, booking.quantity, make
+            property_id,
+            booking.room_type_id,
+            booking.start,
+            booking.end,
+            booking.quantity,
+            now=self.clock.now(),
+            new_id=self.state.new_uuid,
+            status="Confirmed",
+            guest={"first": "Other", "last": "Channel", "email": "", "phone": "", "country": ""},
+            extra=extra,
         )
         if made is None:
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -129,15 +130,39 @@ class PmsSimState:
         check_in: date,
         check_out: date,
         quantity: int,
-        make: Any,
+        *,
+        now: float,
+        new_id: Callable[[], str],
+        status: str,
+        guest: dict[str, str],
+        extra: Callable[[], dict[str, Any]],
     ) -> list[SimReservation] | None:
-        """`quantity` one-room reservations made elsewhere (all or none); `make(n)` builds the n-th."""
+        """`quantity` one-room reservations made elsewhere (all or none), one adult each, in the
+        vendor's spelling: its id form, status word, guest fields and `extra` (made per reservation)."""
         book = self.properties[property_id]
         if book.try_take(room_type_id, nights(check_in, check_out), quantity) is not None:
             return None
-        made = [make(n) for n in range(quantity)]
-        for res in made:
+        made = []
+        for _ in range(quantity):
+            res = SimReservation(
+                reservation_id=new_id(),
+                property_id=property_id,
+                room_type_id=room_type_id,
+                check_in=check_in,
+                check_out=check_out,
+                adults=1,
+                children=0,
+                status=status,
+                external_id=None,
+                guest=dict(guest),
+                created=now,
+                modified=now,
+                currency=book.seed.currency,
+                nightly=[(day, book.rate(room_type_id, day)) for day in nights(check_in, check_out)],
+                extra=extra(),
+            )
             self.reservations[res.reservation_id] = res
+            made.append(res)
         return made
 
     def new_digits(self, length: int) -> str:

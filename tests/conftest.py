@@ -117,6 +117,30 @@ async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[object]:
     await client.aclose()
 
 
+def flush_redis(url: str) -> None:
+    """Empty one Redis database (a test's own), from synchronous test code."""
+    import asyncio
+
+    async def flush() -> None:
+        client = create_redis(url)
+        await client.flushdb()
+        await client.aclose()
+
+    asyncio.run(flush())
+
+
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[str]:
+    """A brand-new PostgreSQL database migrated to head, dropped afterwards."""
+    from roomgate.ledger.migrate import upgrade
+    from tests import databases
+
+    url = databases.create_postgres_database(postgres_url)
+    upgrade(url)
+    yield url
+    databases.drop_postgres_database(postgres_url, url)
+
+
 @pytest.fixture
 def unique_id() -> str:
     return uuid.uuid4().hex[:10]

@@ -6,25 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from roomgate.cache.client import create_redis
+from tests.conftest import flush_redis
 from tests.e2e.stack import running_stack, stay_dates
 from tests.integration.polling_support import AlertReceiver
 
 pytestmark = [pytest.mark.redis]
 
 
-async def _flush(url: str) -> None:
-    redis = create_redis(url)
-    await redis.flushdb()
-    await redis.aclose()
-
-
 def test_a_breaker_that_opens_sends_one_alert_even_across_two_servers(
     tmp_path: Path, real_redis_url: str
 ) -> None:
-    import asyncio
-
-    asyncio.run(_flush(real_redis_url))
+    flush_redis(real_redis_url)
     database = f"sqlite:///{tmp_path}/alerts.db"
     start, end = stay_dates(offset_days=33)
     with AlertReceiver().running() as receiver:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
@@ -23,7 +22,7 @@ from roomgate.payments.sandbox import SandboxGateway
 from roomgate.payments.sandbox_store import KEY_PREFIX
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
-from tests import databases
+from tests.conftest import flush_redis
 from tests.e2e.processes import serve
 from tests.e2e.stack import HOTEL, KEY, ROOM, checkout_body, stay_dates
 
@@ -31,16 +30,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
 ROOMS = 3
 GUESTS = 12
-
-
-@pytest.fixture
-def postgres_db(postgres_url: str) -> Iterator[str]:
-    from roomgate.ledger.migrate import upgrade
-
-    url = databases.create_postgres_database(postgres_url)
-    upgrade(url)
-    yield url
-    databases.drop_postgres_database(postgres_url, url)
 
 
 async def _payment_states(redis_url: str) -> list[PaymentStatus]:
@@ -64,7 +53,7 @@ async def _payment_states(redis_url: str) -> list[PaymentStatus]:
 def _race(
     postgres_db: str, redis_url: str, debug_faults: str
 ) -> tuple[list[tuple[int, str | None]], list[dict], list[PaymentStatus]]:
-    asyncio.run(_flush(redis_url))
+    flush_redis(redis_url)
     start, end = stay_dates(offset_days=60)
     with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
         httpx2.put(
@@ -104,12 +93,6 @@ def _race(
 def _checkout(url: str, body: dict) -> tuple[int, str | None]:  # type: ignore[type-arg]
     response = httpx2.post(f"{url}/api/booking/checkout", json=body, timeout=60)
     return response.status_code, response.json().get("errorCode")
-
-
-async def _flush(url: str) -> None:
-    redis = create_redis(url)
-    await redis.flushdb()
-    await redis.aclose()
 
 
 def test_last_rooms_go_to_exactly_as_many_guests(postgres_db: str, real_redis_url: str) -> None:

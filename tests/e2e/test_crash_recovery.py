@@ -22,6 +22,7 @@ from roomgate.payments.base import PaymentStatus
 from roomgate.payments.sandbox import SandboxGateway
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
+from tests.conftest import flush_redis
 from tests.e2e.processes import run_worker_once, serve
 from tests.e2e.stack import HOTEL, KEY, checkout_body, stay_dates
 
@@ -74,7 +75,7 @@ def test_killed_at_each_point_then_recovered(
     # given a server that dies abruptly at `point`, sharing SQLite and real Redis with the worker
     db_url = f"sqlite:///{tmp_path}/crash.db"
     upgrade(db_url)
-    asyncio.run(_flush(real_redis_url))
+    flush_redis(real_redis_url)
     env = {
         "DATABASE_URL": db_url,
         "REDIS_URL": real_redis_url,
@@ -108,9 +109,3 @@ def test_killed_at_each_point_then_recovered(
         assert live == []
         assert row["payment"] in {None, PaymentStatus.VOIDED}
         assert row["hold_state"] in {None, "released", "expired"}
-
-
-async def _flush(url: str) -> None:
-    redis = create_redis(url)
-    await redis.flushdb()
-    await redis.aclose()

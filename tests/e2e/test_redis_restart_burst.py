@@ -31,7 +31,6 @@ from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.models import Booking
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
-from tests import databases
 from tests.e2e.processes import run_worker_once, serve
 from tests.e2e.stack import HOTEL, KEY, ROOM, checkout_body, stay_dates
 from tests.private_redis import PrivateRedis, private_redis
@@ -44,16 +43,6 @@ SPREAD = 12  # guests with a stay each (rooms to spare)
 PARALLEL = 8
 CLIENT_TIMEOUT = 60.0
 ALLOWED = {200, 402, 409, 502, 503}
-
-
-@pytest.fixture
-def postgres_db(postgres_url: str) -> Iterator[str]:
-    from roomgate.ledger.migrate import upgrade
-
-    url = databases.create_postgres_database(postgres_url)
-    upgrade(url)
-    yield url
-    databases.drop_postgres_database(postgres_url, url)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any
@@ -27,11 +26,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from roomgate.cache.client import create_redis
 from roomgate.config import to_async_database_url
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
-from tests import databases
+from tests.conftest import flush_redis
 from tests.e2e.processes import process_env, serve
 from tests.e2e.stack import HOTEL, KEY, ROOM, checkout_body, stay_dates
 
@@ -43,22 +41,6 @@ SERVERS = 3
 WORKERS = 2
 SETTLE_SECONDS = 90
 FINAL = {"confirmed", "failed", "cancelled"}
-
-
-@pytest.fixture
-def postgres_db(postgres_url: str) -> Iterator[str]:
-    from roomgate.ledger.migrate import upgrade
-
-    url = databases.create_postgres_database(postgres_url)
-    upgrade(url)
-    yield url
-    databases.drop_postgres_database(postgres_url, url)
-
-
-async def _flush(url: str) -> None:
-    redis = create_redis(url)
-    await redis.flushdb()
-    await redis.aclose()
 
 
 async def _bookings(database_url: str) -> dict[str, str]:
@@ -81,7 +63,7 @@ def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _race(postgres_db: str, redis_url: str, faults: list[str]) -> dict[str, Any]:
-    asyncio.run(_flush(redis_url))
+    flush_redis(redis_url)
     start, end = stay_dates(offset_days=70)
     with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
         httpx2.put(

@@ -298,18 +298,14 @@ class Settings(BaseSettings):
 
     def pms_api_key(self, hotel_id: str) -> str | None:
         """`PMS_<hotelId>_API_KEY` from the environment or `.env` (the spec's per-hotel credential)."""
-        name = f"PMS_{hotel_id}_API_KEY"
-        value = os.environ.get(name)
-        if value is None:
-            value = _dotenv_values().get(name)
-        return value or None
+        return env_value(f"PMS_{hotel_id}_API_KEY")
 
 
 def env_value(name: str) -> str | None:
     """A per-hotel variable (`PMS_<hotelId>_WEBHOOK_SECRET`, ...) from the environment or `.env`."""
     value = os.environ.get(name)
     if value is None:
-        value = _dotenv_values().get(name)
+        value = dotenv_variables().get(name)
     return value or None
 
 
@@ -332,7 +328,7 @@ def to_async_database_url(url: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _dotenv_values() -> dict[str, str]:
+def dotenv_variables() -> dict[str, str]:
     """`.env` in the working directory, parsed by python-dotenv (as pydantic-settings does)."""
     return {key: value for key, value in dotenv_values(".env").items() if value is not None}
 

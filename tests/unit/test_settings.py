@@ -88,7 +88,7 @@ def test_a_hotels_pms_key_is_read_from_dotenv_when_not_in_the_environment(
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PMS_hotel_env_API_KEY", raising=False)
-    config._dotenv_values.cache_clear()
+    config.dotenv_variables.cache_clear()
     try:
         settings = load_settings()
         # then python-dotenv's reading applies: quotes and `export` gone, comments ignored
@@ -96,4 +96,4 @@ def test_a_hotels_pms_key_is_read_from_dotenv_when_not_in_the_environment(
         assert settings.pms_api_key("hotel_other") == "cbat_x"
         assert settings.pms_api_key("hotel_missing") is None
     finally:
-        config._dotenv_values.cache_clear()
+        config.dotenv_variables.cache_clear()

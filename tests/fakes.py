@@ -67,6 +67,18 @@ class FakeHolds:
         self.active[hold_id] = (room_type_id, tuple(nights))
         return HoldOutcome(True)
 
+    async def create_many(
+        self, hotel_id: str, lines: Sequence[tuple[str, int]], nights: Sequence[date], hold_id: str
+    ) -> HoldOutcome:
+        if hold_id in self.active:
+            return HoldOutcome(True)
+        for night in nights:
+            used = sum(1 for _, ns in self.active.values() if night in ns)
+            if used + sum(q for _, q in lines) > self.rooms:
+                return HoldOutcome(False, short_night=night, room_type_id=lines[0][0])
+        self.active[hold_id] = (lines[0][0], tuple(nights))
+        return HoldOutcome(True)
+
     async def release(self, hotel_id: str, hold_id: str) -> None:
         if self.active.pop(hold_id, None) is not None:
             self.released.add(hold_id)

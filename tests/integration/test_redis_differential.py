@@ -173,8 +173,18 @@ class Scenario:
 
     async def hold(self) -> None:
         hold_id = self.draw(st.sampled_from(HOLD_IDS))
-        action = self.draw(st.sampled_from(["create", "create", "release", "convert", "get", "unchecked"]))
-        if action in ("create", "unchecked"):
+        actions = ["create", "create", "many", "many", "release", "convert", "get", "unchecked"]
+        action = self.draw(st.sampled_from(actions))
+        if action == "many":  # a multi-room hold (hold_many.lua), checked or the negative control's
+            rooms = self.draw(st.lists(st.sampled_from(self.rooms), min_size=1, max_size=3, unique=True))
+            lines = [(room, self.draw(st.integers(1, 3))) for room in rooms]
+            nights, ttl = self.stretch(), self.draw(st.sampled_from([None, 1, 60, 400]))
+            side = self.draw(st.sampled_from(["ledger", "unchecked"]))
+            await self.compare(
+                "hold_many",
+                lambda s: getattr(s, side).create_many(HOTEL, lines, nights, hold_id, ttl),
+            )
+        elif action in ("create", "unchecked"):
             room, nights, quantity = (
                 self.draw(st.sampled_from(self.rooms)),
                 self.stretch(),
@@ -335,6 +345,7 @@ def test_in_process_redis_replies_like_a_real_redis(
         "degraded_mark",
         "hold_convert",
         "hold_create",
+        "hold_many",
         "hold_release",
         "hold_unchecked_write",
         "inbound_rate_limit",
@@ -362,4 +373,7 @@ def test_in_process_redis_replies_like_a_real_redis(
     summary = ", ".join(f"{k}={v}" for k, v in sorted(RUN.items()) if k != "member")
     report(request, f"differential in-process vs real Redis: {summary}")
     assert RUN["sequences"] >= EXAMPLES // 2
-    assert all(RUN[kind] > 0 for kind in ("read_hotel", "read_range_text", "hold_create", "store_snapshot"))
+    assert all(
+        RUN[kind] > 0
+        for kind in ("read_hotel", "read_range_text", "hold_create", "hold_many", "store_snapshot")
+    )

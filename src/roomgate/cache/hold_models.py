@@ -24,6 +24,7 @@ class HoldOutcome:
     hold_id: str
     expires_at: float | None = None
     night: date | None = None  # the first MISSING or SHORT night
+    room_type_id: str | None = None  # its room type (multi-room holds; None for a one-type hold)
     for_sale: int | None = None  # rooms for sale on that night (SHORT)
 
     @property
@@ -58,6 +59,14 @@ class HoldRecord:
     state: str  # held | released | converted | expired (a 'held' record past expires_at is expired)
     expires_at: float
     created_at: float
+    # A multi-room hold (`create_many`): (room type, quantity) per line; `room_type_id` is the first
+    # line's type and `quantity` the total. Empty for a one-type hold.
+    lines: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def room_lines(self) -> tuple[tuple[str, int], ...]:
+        """(room type, quantity) per line, for one-type and multi-room holds alike."""
+        return self.lines or ((self.room_type_id, self.quantity),)
 
     def active(self, now: float) -> bool:
         """Still holding rooms at `now`."""

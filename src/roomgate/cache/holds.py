@@ -13,7 +13,7 @@ from roomgate.cache.metrics import HOLD_OUTCOMES
 from roomgate.cache.ttl import to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
 
-SCRIPT_NAMES = ["hold_create", "hold_release", "hold_convert"]
+SCRIPT_NAMES = ["hold_create", "hold_many", "hold_release", "hold_convert"]
 # Records outlive their holds so a late retry with the same id still gets the first outcome.
 RECORD_RETENTION_SECONDS = 86_400
 MUTATION_MARK_MS = 3_600_000
@@ -40,6 +40,7 @@ class HoldLedger:
         self.record_retention_seconds = record_retention_seconds
         self._skip_check = skip_check
         self._create = scripts.register(redis, "hold_create")
+        self._create_many = scripts.register(redis, "hold_many")
         self._release = scripts.register(redis, "hold_release")
         self._convert = scripts.register(redis, "hold_convert")
         self._unchecked_write = scripts.register(redis, "hold_unchecked_write")
@@ -80,6 +81,53 @@ class HoldLedger:
         expires_at = int(first) / 1000 if outcome is not HoldStatus.CONFLICT else None
         return HoldOutcome(outcome, hold_id, expires_at=expires_at)
 
+    async def create_many(
+        self,
+        hotel_id: str,
+        lines: Sequence[tuple[str, int]],
+        nights: Sequence[date],
+        hold_id: str,
+        ttl_seconds: int | None = None,
+        now: float | None = None,
+    ) -> HoldOutcome:
+        """Hold `quantity` rooms of every (room type, quantity) line on every night, in one Lua step,
+        or hold nothing; SHORT / MISSING name the first such (room type, night)."""
+        ordered = _validated(nights, 1)
+        checked = _validated_lines(lines)
+        ttl_ms = to_ms(ttl_seconds or self.default_ttl_seconds)
+        key_list = [keys.hold(hotel_id, hold_id)]
+        for room_type_id, _ in checked:
+            for night in ordered:
+                key_list += [
+                    keys.inv(hotel_id, room_type_id, night),
+                    keys.night_holds(hotel_id, room_type_id, night),
+                ]
+        key_list.append(keys.view_version(hotel_id))
+        at = self.clock.now() if now is None else now
+        args = [
+            to_ms(at),
+            ttl_ms,
+            hold_id,
+            _csv(ordered),
+            self._record_ms(ttl_ms),
+            "0" if self._skip_check else "1",
+            "\n".join(room for room, _ in checked),
+            ",".join(str(quantity) for _, quantity in checked),
+        ]
+        status, first, second, third = await self._create_many(keys=key_list, args=args)
+        outcome = HoldStatus(status)
+        HOLD_OUTCOMES.labels(operation="create", outcome=outcome.value).inc()
+        if outcome in (HoldStatus.MISSING, HoldStatus.SHORT):
+            return HoldOutcome(
+                outcome,
+                hold_id,
+                night=ordered[int(second) - 1],
+                for_sale=int(third),
+                room_type_id=checked[int(first) - 1][0],
+            )
+        expires_at = int(first) / 1000 if outcome is not HoldStatus.CONFLICT else None
+        return HoldOutcome(outcome, hold_id, expires_at=expires_at)
+
     async def release(self, hotel_id: str, hold_id: str) -> ReleaseResult:
         """Abandon the hold: its rooms are for sale again at once. Safe to repeat."""
         record = await self.get(hotel_id, hold_id)
@@ -87,7 +135,8 @@ class HoldLedger:
             result = ReleaseResult.UNKNOWN
         else:
             key_list = [keys.hold(hotel_id, hold_id)]
-            key_list += [keys.night_holds(hotel_id, record.room_type_id, night) for night in record.nights]
+            for room, _ in record.room_lines:  # line by line, as the hold was made
+                key_list += [keys.night_holds(hotel_id, room, night) for night in record.nights]
             key_list.append(keys.view_version(hotel_id))
             result = ReleaseResult(
                 await self._release(keys=key_list, args=[to_ms(self.clock.now()), hold_id])
@@ -105,11 +154,11 @@ class HoldLedger:
         if record is None:
             result = ConvertResult.UNKNOWN
         else:
-            room = record.room_type_id
             key_list = [keys.hold(hotel_id, hold_id)]
-            for night in record.nights:
-                key_list += [keys.night_holds(hotel_id, room, night), keys.inv(hotel_id, room, night)]
-                key_list += [keys.lkg_inv(hotel_id, room, night), keys.mutation(hotel_id, room, night)]
+            for room, _ in record.room_lines:  # line by line, as the hold was made
+                for night in record.nights:
+                    key_list += [keys.night_holds(hotel_id, room, night), keys.inv(hotel_id, room, night)]
+                    key_list += [keys.lkg_inv(hotel_id, room, night), keys.mutation(hotel_id, room, night)]
             key_list.append(keys.view_version(hotel_id))
             booked_ms = -1 if booked_at is None else to_ms(booked_at)
             args = [to_ms(self.clock.now()), hold_id, booked_ms, MUTATION_MARK_MS, int(count_if_expired)]
@@ -131,6 +180,7 @@ class HoldLedger:
             state=raw["s"],
             expires_at=int(raw["e"]) / 1000,
             created_at=int(raw["c"]) / 1000,
+            lines=_lines(raw.get("lt"), raw.get("lq")),
         )
 
     async def _write_unchecked(
@@ -165,6 +215,24 @@ def _validated(nights: Sequence[date], quantity: int) -> list[date]:
     if quantity < 1:
         raise ValueError("a hold needs a quantity of at least 1")
     return ordered
+
+
+def _validated_lines(lines: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    checked = [(room, int(quantity)) for room, quantity in lines]
+    if not checked:
+        raise ValueError("a multi-room hold needs at least one line")
+    rooms = [room for room, _ in checked]
+    if len(set(rooms)) != len(rooms) or any(not room or "\n" in room for room in rooms):
+        raise ValueError("a multi-room hold needs distinct, non-empty, single-line room type ids")
+    if any(quantity < 1 for _, quantity in checked):
+        raise ValueError("every line of a hold needs a quantity of at least 1")
+    return checked
+
+
+def _lines(types: str | None, quantities: str | None) -> tuple[tuple[str, int], ...]:
+    if types is None or quantities is None:
+        return ()
+    return tuple(zip(types.split("\n"), (int(q) for q in quantities.split(",")), strict=True))
 
 
 def _csv(nights: Sequence[date]) -> str:

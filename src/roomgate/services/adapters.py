@@ -31,6 +31,19 @@ class RedisHolds:
             return HoldOutcome(False, short_night=outcome.night)
         return HoldOutcome(outcome.status in {HoldStatus.HELD, HoldStatus.REPLAYED})
 
+    async def create_many(
+        self, hotel_id: str, lines: Sequence[tuple[str, int]], nights: Sequence[date], hold_id: str
+    ) -> HoldOutcome:
+        outcome = await self._ledger.create_many(hotel_id, lines, nights, hold_id)
+        room = outcome.room_type_id
+        if outcome.status is HoldStatus.MISSING:
+            return HoldOutcome(
+                False, missing_nights=(outcome.night,) if outcome.night else (), room_type_id=room
+            )
+        if outcome.status is HoldStatus.SHORT:
+            return HoldOutcome(False, short_night=outcome.night, room_type_id=room)
+        return HoldOutcome(outcome.status in {HoldStatus.HELD, HoldStatus.REPLAYED})
+
     async def release(self, hotel_id: str, hold_id: str) -> None:
         await self._ledger.release(hotel_id, hold_id)
 

@@ -21,6 +21,7 @@ class HoldOutcome:
     ok: bool
     short_night: date | None = None  # first night without enough rooms for sale
     missing_nights: tuple[date, ...] = ()  # nights with no cached PMS count (fill, then retry)
+    room_type_id: str | None = None  # a multi-room hold: the room type of that short/missing night
 
 
 class HoldLedger(Protocol):
@@ -29,6 +30,12 @@ class HoldLedger(Protocol):
     async def create(
         self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, hold_id: str
     ) -> HoldOutcome: ...
+
+    async def create_many(
+        self, hotel_id: str, lines: Sequence[tuple[str, int]], nights: Sequence[date], hold_id: str
+    ) -> HoldOutcome:
+        """Several (room type, quantity) lines on every night, in one atomic step, or nothing."""
+        ...
 
     async def release(self, hotel_id: str, hold_id: str) -> None: ...
 

@@ -9,6 +9,7 @@
 --   {'replayed' | 'expired' | 'released' | 'converted', expires_at, 0}
 --                                                  the id exists: its first outcome / current state
 --   {'conflict', 0, 0}                             the id exists with another room type, nights or qty
+--                                                  (or is a multi-room hold of hold_many)
 --   {'missing', night index (1-based), 0}          no fresh cached count: fill from the PMS, retry
 --   {'short', night index, rooms for sale}         not enough rooms that night
 --#include view_version
@@ -17,9 +18,9 @@ local ttl = tonumber(ARGV[2])
 local qty = tonumber(ARGV[3])
 local hold_id = ARGV[4]
 
-local record = redis.call('HMGET', KEYS[1], 's', 'e', 'rt', 'n', 'q')
+local record = redis.call('HMGET', KEYS[1], 's', 'e', 'rt', 'n', 'q', 'lq')
 if record[1] then
-  if record[3] ~= ARGV[5] or record[4] ~= ARGV[6] or tonumber(record[5]) ~= qty then
+  if record[6] or record[3] ~= ARGV[5] or record[4] ~= ARGV[6] or tonumber(record[5]) ~= qty then
     return {'conflict', 0, 0}
   end
   local expires_at = tonumber(record[2])

@@ -226,9 +226,11 @@ class CloudbedsConnector:
 
     # -- reservations --------------------------------------------------------------------------------
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
-        """`postReservation`, with our booking id as `thirdPartyIdentifier` for lookups after a timeout."""
+        """`postReservation`, with our booking id as `thirdPartyIdentifier` for lookups after a timeout.
+        Several rooms go in one reservation: `rooms[i]` per room type with its quantity, and
+        `adults[i]`/`children[i]` keyed by room type with that type's total guests."""
         guest = request.guest
-        room = {"roomTypeID": request.room_type_id, "quantity": 1, "roomRateID": request.rate_plan_id}
+        lines = request.room_lines()
         fields: dict[str, Any] = {
             "propertyID": self.hotel_id,
             "startDate": request.check_in.isoformat(),
@@ -239,9 +241,16 @@ class CloudbedsConnector:
             "guestZip": guest.zip_code,
             "guestEmail": guest.email,
             "guestPhone": guest.phone or None,
-            "rooms": [room],
-            "adults": [{"roomTypeID": request.room_type_id, "quantity": request.adults}],
-            "children": [{"roomTypeID": request.room_type_id, "quantity": request.children}],
+            "rooms": [
+                {"roomTypeID": line.room_type_id, "quantity": line.quantity, "roomRateID": line.rate_plan_id}
+                for line in lines
+            ],
+            "adults": [
+                {"roomTypeID": line.room_type_id, "quantity": line.adults * line.quantity} for line in lines
+            ],
+            "children": [
+                {"roomTypeID": line.room_type_id, "quantity": line.children * line.quantity} for line in lines
+            ],
             "paymentMethod": self._payment_method,
             "thirdPartyIdentifier": request.external_id,
             "sendEmailConfirmation": False,

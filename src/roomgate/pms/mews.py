@@ -173,24 +173,37 @@ class MewsConnector:
                 "OverwriteExisting": True,
             },
         )
-        counts = [{"AgeCategoryId": setup.adult_category_id, "Count": request.adults}]
-        if request.children and setup.child_category_id:
-            counts.append({"AgeCategoryId": setup.child_category_id, "Count": request.children})
         now = datetime.fromtimestamp(self._clock.now(), UTC)
         hold = request.hold_seconds is not None
-        reservation = {
-            "Identifier": request.external_id,
+        common = {
             "ChannelNumber": request.external_id,
             "State": "Optional" if hold else "Confirmed",
             "StartUtc": format_utc(local_midnight(request.check_in, setup.zone) + setup.start_offset),
             "EndUtc": format_utc(local_midnight(request.check_out, setup.zone) + setup.end_offset),
             "ReleasedUtc": format_utc(now + timedelta(seconds=request.hold_seconds or 0)) if hold else None,
             "CustomerId": customer.get("Id"),
-            "RequestedCategoryId": request.room_type_id,
-            "RateId": request.rate_plan_id or setup.default_rate_id,
-            "PersonCounts": counts,
             "Notes": f"roomgate booking {request.external_id}",
         }
+        # One reservation per room, all in one call (one reservation group, all or nothing); each
+        # carries our booking id as ChannelNumber, so a lookup after a lost answer finds every one.
+        reservations = []
+        for index, line in enumerate(request.room_lines()):
+            counts = [{"AgeCategoryId": setup.adult_category_id, "Count": line.adults}]
+            if line.children and setup.child_category_id:
+                counts.append({"AgeCategoryId": setup.child_category_id, "Count": line.children})
+            for room in range(line.quantity):
+                identifier = (
+                    request.external_id if not request.rooms else f"{request.external_id}.{index}.{room}"
+                )
+                reservations.append(
+                    {
+                        "Identifier": identifier,
+                        **common,
+                        "RequestedCategoryId": line.room_type_id,
+                        "RateId": line.rate_plan_id or setup.default_rate_id,
+                        "PersonCounts": counts,
+                    }
+                )
         answer = await self._api.call(
             "reservations/add",
             {
@@ -198,17 +211,18 @@ class MewsConnector:
                 "ServiceId": setup.service_id,
                 "SendConfirmationEmail": False,
                 "CheckOverbooking": True,
-                "Reservations": [reservation],
+                "Reservations": reservations,
             },
         )
         added = answer.get("Reservations") or []
-        if not added or not isinstance(added[0].get("Reservation"), dict):
+        if len(added) != len(reservations) or not all(isinstance(a.get("Reservation"), dict) for a in added):
             raise self._api.ctx.error(
                 PMSTransientError, "reservations/add", "unexpected answer: no reservation"
             )
-        created = parse.parse_reservation(added[0]["Reservation"], setup.zone)
+        made = [parse.parse_reservation(a["Reservation"], setup.zone) for a in added]
+        group = tuple(r.reservation_id for r in made) if request.rooms else ()
         # The 2017-04-12 shape of this answer has no ChannelNumber field; we know what we sent.
-        return _with(created, external_id=request.external_id, total=request.total)
+        return _with(made[0], external_id=request.external_id, total=request.total, group_ids=group)
 
     async def confirm_reservation(self, reservation_id: str) -> Reservation:
         """`reservations/confirm` (only `Optional` ones can be); already confirmed counts as done."""

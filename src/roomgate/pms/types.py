@@ -67,8 +67,22 @@ class ReservationStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class RoomRequest:
+    """One line of a multi-room reservation: `quantity` rooms of a type, each for `adults` + `children`."""
+
+    room_type_id: str
+    quantity: int
+    adults: int
+    children: int
+    rate_plan_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReservationRequest:
-    """A reservation to create; `external_id` is our booking id (Cloudbeds thirdPartyIdentifier)."""
+    """A reservation to create; `external_id` is our booking id (Cloudbeds thirdPartyIdentifier).
+
+    `rooms`: a multi-room checkout's lines (Cloudbeds `rooms[i]`, Mews one reservation per room in one
+    `reservations/add`); empty for the spec's one room of `room_type_id` for `adults` + `children`."""
 
     external_id: str
     room_type_id: str
@@ -80,6 +94,13 @@ class ReservationRequest:
     total: Money | None = None
     rate_plan_id: str | None = None
     hold_seconds: int | None = None  # vendors with a native tentative state release it after this
+    rooms: tuple[RoomRequest, ...] = ()
+
+    def room_lines(self) -> tuple[RoomRequest, ...]:
+        """The lines to book: `rooms`, or the one room of the spec's single-room request."""
+        if self.rooms:
+            return self.rooms
+        return (RoomRequest(self.room_type_id, 1, self.adults, self.children, self.rate_plan_id),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +115,14 @@ class Reservation:
     confirmation_number: str | None = None
     raw_status: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # Every reservation a multi-room create made, this one first (Mews: one per room, one group);
+    # empty when the PMS made just this one (Cloudbeds keeps all rooms in one reservation).
+    group_ids: tuple[str, ...] = ()
+
+    @property
+    def reservation_ids(self) -> tuple[str, ...]:
+        """Every reservation id this booking has at the PMS."""
+        return self.group_ids or (self.reservation_id,)
 
 
 @dataclass(frozen=True, slots=True)

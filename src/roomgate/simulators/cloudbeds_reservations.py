@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
 from roomgate.clock import Clock
 from roomgate.simulators import cloudbeds_views as views
-from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
+from roomgate.simulators.pms_state import PmsSimState, SimReservation, SimRoom, nights
 
 STATUSES = ("not_confirmed", "confirmed", "canceled", "checked_in", "checked_out", "no_show")
 PAYMENT_METHODS = ("cash", "credit", "ebanking", "pay_pal")
@@ -57,9 +58,11 @@ class CloudbedsReservations:
         return res
 
     def data(self, res: SimReservation) -> dict[str, Any]:
-        book = self.state.properties[res.property_id]
-        name = book.room_types[res.room_type_id].name if res.room_type_id in book.room_types else ""
-        return views.reservation_data(res, name)
+        return views.reservation_data(res, self._names(res.property_id))
+
+    def _names(self, property_id: str) -> views.RoomNames:
+        book = self.state.properties[property_id]
+        return lambda rt: book.room_types[rt].name if rt in book.room_types else ""
 
     def search(self, property_ids: set[str], q: dict[str, Any]) -> list[SimReservation]:
         """`getReservations` filters: status, booking date (resultsFrom/To), check-in dates, room type."""
@@ -107,44 +110,40 @@ class CloudbedsReservations:
         if end <= start:
             raise Refusal("endDate must be after startDate", 400)
         rooms, adults, children = (form.get(k) for k in ("rooms", "adults", "children"))
-        if not isinstance(rooms, list) or len(rooms) != 1 or not isinstance(adults, list):
-            raise Refusal(
-                "Parameters rooms and adults must be arrays (one room type per reservation here)", 400
-            )
-        room_type_id = str(rooms[0].get("roomTypeID") or "")
-        room_type = book.room_types.get(room_type_id)
-        if room_type is None:
-            raise Refusal(f"Invalid roomTypeID {room_type_id}", 400)
-        if rooms[0].get("roomRateID") and rooms[0]["roomRateID"] != room_type.rate_plan_id():
-            raise Refusal(f"Invalid roomRateID for room type {room_type_id}", 400)
-        quantity = _int(rooms[0].get("quantity", 1), "rooms[0][quantity]")
-        guests_adults = sum(
-            _int(a.get("quantity"), "adults[][quantity]")
-            for a in adults
-            if a.get("roomTypeID") == room_type_id
-        )
-        guests_children = sum(
-            _int(c.get("quantity"), "children[][quantity]")
-            for c in children or []
-            if c.get("roomTypeID") == room_type_id
-        )
-        if quantity != 1 or guests_adults < 1:
-            raise Refusal("One room with at least one adult is supported", 400)
-        if guests_adults + guests_children > room_type.max_guests:
-            raise Refusal(f"Guests exceed maxGuests ({room_type.max_guests}) for room type {room_type_id}")
+        if not isinstance(rooms, list) or not rooms or not isinstance(adults, list):
+            raise Refusal("Parameters rooms and adults must be arrays", 400)
+        if children is not None and not isinstance(children, list):
+            raise Refusal("Parameter children must be an array", 400)
+        wanted: Counter[str] = Counter()
+        for index, room in enumerate(rooms):
+            room_type_id = str(room.get("roomTypeID") or "") if isinstance(room, dict) else ""
+            room_type = book.room_types.get(room_type_id)
+            if room_type is None:
+                raise Refusal(f"Invalid roomTypeID {room_type_id}", 400)
+            if room.get("roomRateID") and room["roomRateID"] != room_type.rate_plan_id():
+                raise Refusal(f"Invalid roomRateID for room type {room_type_id}", 400)
+            if room_type_id in wanted:  # adults/children are keyed by room type: one line per type
+                raise Refusal(f"Room type {room_type_id} is listed twice in rooms", 400)
+            wanted[room_type_id] = _int(room.get("quantity", 1), f"rooms[{index}][quantity]")
+            if wanted[room_type_id] < 1:
+                raise Refusal(f"Parameter rooms[{index}][quantity] must be at least 1", 400)
         stay = nights(start, end)
-        short = book.try_take(room_type_id, stay)
+        made = []
+        for room_type_id, quantity in wanted.items():
+            made += self._parties(book, room_type_id, quantity, adults, children or [], stay)
+        short = book.try_take_many(wanted, stay)
         if short is not None:
-            raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
+            raise Refusal(f"Room type {short[0]} is not available on {short[1].isoformat()}")
+        first = made[0]
         now = self.clock.now()
         res = SimReservation(
             reservation_id=self.new_id(),
             property_id=book.property_id,
-            room_type_id=room_type_id,
+            room_type_id=first.room_type_id,
             check_in=start,
             check_out=end,
-            adults=guests_adults,
-            children=guests_children,
+            adults=first.adults,
+            children=first.children,
             status=book.seed.reservation_status,
             external_id=form.get("thirdPartyIdentifier") or None,
             guest={
@@ -158,11 +157,41 @@ class CloudbedsReservations:
             created=now,
             modified=now,
             currency=book.seed.currency,
-            nightly=[(day, book.rate(room_type_id, day)) for day in stay],
+            nightly=first.nightly,
             extra={"guestID": self.state.new_digits(8)},
+            extra_rooms=made[1:],
         )
         self.state.reservations[res.reservation_id] = res
-        return views.created_body(res, room_type.name)
+        return views.created_body(res, self._names(book.property_id))
+
+    @staticmethod
+    def _parties(
+        book: Any, room_type_id: str, quantity: int, adults: list[Any], children: list[Any], stay: list[date]
+    ) -> list[SimRoom]:
+        """The rooms of one `rooms[i]` line: its type's `adults[]`/`children[]` totals spread over its
+        rooms as evenly as they go; every room needs an adult and must not exceed `maxGuests`."""
+        guests_adults = sum(
+            _int(a.get("quantity"), "adults[][quantity]")
+            for a in adults
+            if a.get("roomTypeID") == room_type_id
+        )
+        guests_children = sum(
+            _int(c.get("quantity"), "children[][quantity]")
+            for c in children
+            if c.get("roomTypeID") == room_type_id
+        )
+        if guests_adults < quantity:
+            raise Refusal(f"Every room of room type {room_type_id} needs at least one adult", 400)
+        max_guests = book.room_types[room_type_id].max_guests
+        rooms = []
+        for k in range(quantity):
+            room_adults = guests_adults // quantity + (1 if k < guests_adults % quantity else 0)
+            room_children = guests_children // quantity + (1 if k < guests_children % quantity else 0)
+            if room_adults + room_children > max_guests:
+                raise Refusal(f"Guests exceed maxGuests ({max_guests}) for room type {room_type_id}")
+            nightly = [(day, book.rate(room_type_id, day)) for day in stay]
+            rooms.append(SimRoom(room_type_id, room_adults, room_children, nightly))
+        return rooms
 
     def _move(self, res: SimReservation, form: dict[str, Any]) -> None:
         """`checkoutDate`, or `rooms[0]` with `roomTypeID`/`checkinDate`/`checkoutDate`: the stay moves
@@ -175,6 +204,8 @@ class CloudbedsReservations:
         new_in, new_out = check_in or res.check_in, check_out or res.check_out
         if (new_in, new_out, room_type_id) == (res.check_in, res.check_out, res.room_type_id):
             return
+        if res.extra_rooms:
+            raise Refusal("A reservation with several rooms cannot be moved here")
         if res.status == "canceled":
             raise Refusal("A canceled reservation cannot be changed")
         book = self.state.properties[res.property_id]

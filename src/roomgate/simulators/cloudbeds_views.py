@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from roomgate.simulators.pms_state import PropertyBook, SimReservation, nights
+from roomgate.simulators.pms_state import PropertyBook, SimReservation, SimRoom, nights
 
 UNAUTHORIZED_BODY = {
     "error": "access_denied",
@@ -155,26 +156,29 @@ def rate_plan_item(
     return item
 
 
-def _room(res: SimReservation, room_type_name: str) -> dict[str, Any]:
+def _room(res: SimReservation, index: int, room: SimRoom, room_type_name: str) -> dict[str, Any]:
     # getReservation types adults/children/roomTotal as strings (postReservation: integers/number).
     return {
-        "reservationRoomID": f"{res.reservation_id}-1",
+        "reservationRoomID": f"{res.reservation_id}-{index}",
         "roomTypeName": room_type_name,
         "roomTypeIsVirtual": False,
-        "roomTypeID": res.room_type_id,
-        "subReservationID": f"{res.reservation_id}-1",
+        "roomTypeID": room.room_type_id,
+        "subReservationID": f"{res.reservation_id}-{index}",
         "isRoomLocked": False,
         "startDate": res.check_in.isoformat(),
         "endDate": res.check_out.isoformat(),
-        "adults": str(res.adults),
-        "children": str(res.children),
-        "dailyRates": [{"date": d.isoformat(), "rate": r} for d, r in res.nightly],
-        "roomTotal": str(res.total),
+        "adults": str(room.adults),
+        "children": str(room.children),
+        "dailyRates": [{"date": d.isoformat(), "rate": r} for d, r in room.nightly],
+        "roomTotal": str(room.total),
     }
 
 
-def reservation_data(res: SimReservation, room_type_name: str) -> dict[str, Any]:
-    """`getReservation` `data`."""
+RoomNames = Callable[[str], str]
+
+
+def reservation_data(res: SimReservation, room_type_name: RoomNames) -> dict[str, Any]:
+    """`getReservation` `data`: one `unassigned` entry per room (`room_type_name`: a type's name)."""
     guest, guest_id = res.guest, res.extra["guestID"]
     return {
         "propertyID": res.property_id,
@@ -205,7 +209,10 @@ def reservation_data(res: SimReservation, room_type_name: str) -> dict[str, Any]
         "total": res.total,
         "balance": res.total if res.status != "canceled" else Decimal(0),
         "assigned": [],
-        "unassigned": [_room(res, room_type_name)],
+        "unassigned": [
+            _room(res, index, room, room_type_name(room.room_type_id))
+            for index, room in enumerate(res.rooms(), start=1)
+        ],
         "cardsOnFile": [],
         "customFields": [],
         "startDate": res.check_in.isoformat(),
@@ -226,8 +233,8 @@ def reservation_item(res: SimReservation) -> dict[str, Any]:
         "guestName": f"{res.guest['first']} {res.guest['last']}",
         "startDate": res.check_in.isoformat(),
         "endDate": res.check_out.isoformat(),
-        "adults": str(res.adults),
-        "children": str(res.children),
+        "adults": str(sum(room.adults for room in res.rooms())),
+        "children": str(sum(room.children for room in res.rooms())),
         "balance": res.total,
         "sourceName": "API",
         "sourceID": "s-1",
@@ -236,8 +243,8 @@ def reservation_item(res: SimReservation) -> dict[str, Any]:
     }
 
 
-def created_body(res: SimReservation, room_type_name: str) -> dict[str, Any]:
-    """`postReservation` answer: top-level fields, not wrapped in `data`."""
+def created_body(res: SimReservation, room_type_name: RoomNames) -> dict[str, Any]:
+    """`postReservation` answer: top-level fields, not wrapped in `data`; one `unassigned` per room."""
     guest = res.guest
     return {
         "success": True,
@@ -253,13 +260,14 @@ def created_body(res: SimReservation, room_type_name: str) -> dict[str, Any]:
         "grandTotal": res.total,
         "unassigned": [
             {
-                "subReservationID": f"{res.reservation_id}-1",
-                "roomTypeName": room_type_name,
-                "roomTypeID": res.room_type_id,
-                "adults": res.adults,
-                "children": res.children,
-                "dailyRates": [{"date": d.isoformat(), "rate": r} for d, r in res.nightly],
-                "roomTotal": res.total,
+                "subReservationID": f"{res.reservation_id}-{index}",
+                "roomTypeName": room_type_name(room.room_type_id),
+                "roomTypeID": room.room_type_id,
+                "adults": room.adults,
+                "children": room.children,
+                "dailyRates": [{"date": d.isoformat(), "rate": r} for d, r in room.nightly],
+                "roomTotal": room.total,
             }
+            for index, room in enumerate(res.rooms(), start=1)
         ],
     }

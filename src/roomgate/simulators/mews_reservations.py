@@ -43,9 +43,11 @@ class MewsReservations:
         required(body, "ServiceId", "Reservations")
         book = self.catalog.by_service(body["ServiceId"])
         taken: list[SimReservation] = []
+        # One call makes one reservation group (Mews `GroupId`): the request's, else a new one.
+        group: list[str] = [str(body["GroupId"])] if body.get("GroupId") else []
         try:
             for params in body["Reservations"]:
-                taken.append(self._add_one(book, body["ServiceId"], params, customers))
+                taken.append(self._add_one(book, body["ServiceId"], params, customers, group))
         except MewsRefusal:
             for res in taken:
                 self.state.release(res)
@@ -60,7 +62,7 @@ class MewsReservations:
         }
 
     def _add_one(
-        self, book: Any, service_id: str, params: dict[str, Any], customers: dict[str, Any]
+        self, book: Any, service_id: str, params: dict[str, Any], customers: dict[str, Any], group: list[str]
     ) -> SimReservation:
         required(params, "StartUtc", "EndUtc", "CustomerId", "RequestedCategoryId", "RateId", "PersonCounts")
         pid, zone = book.property_id, self.catalog.zone(book)
@@ -100,8 +102,11 @@ class MewsReservations:
             )
         adult = self.catalog.age_category_id(pid, "Adult")
         now = self.clock.now()
+        reservation_id = self.state.new_uuid()
+        if not group:
+            group.append(self.state.new_uuid())
         return SimReservation(
-            reservation_id=self.state.new_uuid(),
+            reservation_id=reservation_id,
             property_id=pid,
             room_type_id=category,
             check_in=check_in,
@@ -120,7 +125,7 @@ class MewsReservations:
                 "ServiceId": service_id,
                 "RateId": params["RateId"],
                 "CustomerId": params["CustomerId"],
-                "GroupId": self.state.new_uuid(),
+                "GroupId": group[0],
                 "Number": self.state.new_digits(6),
                 "StartUtc": params["StartUtc"],
                 "EndUtc": params["EndUtc"],

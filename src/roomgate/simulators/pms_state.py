@@ -24,6 +24,20 @@ def nights(check_in: date, check_out: date) -> list[date]:
 
 
 @dataclass
+class SimRoom:
+    """One more room of a multi-room reservation (Cloudbeds `rooms[i]`): its type, party and rates."""
+
+    room_type_id: str
+    adults: int
+    children: int
+    nightly: list[tuple[date, Decimal]]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((rate for _, rate in self.nightly), Decimal(0))
+
+
+@dataclass
 class SimReservation:
     reservation_id: str
     property_id: str
@@ -41,10 +55,21 @@ class SimReservation:
     nightly: list[tuple[date, Decimal]]
     holds_inventory: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # A multi-room reservation's rooms after the first (whose type, party and rates are the fields above).
+    extra_rooms: list[SimRoom] = field(default_factory=list)
+
+    def rooms(self) -> list[SimRoom]:
+        """Every room of the reservation, the first one first."""
+        first = SimRoom(self.room_type_id, self.adults, self.children, self.nightly)
+        return [first, *self.extra_rooms]
+
+    def room_counts(self) -> Counter[str]:
+        """Rooms per room type."""
+        return Counter(room.room_type_id for room in self.rooms())
 
     @property
     def total(self) -> Decimal:
-        return sum((rate for _, rate in self.nightly), Decimal(0))
+        return sum((room.total for room in self.rooms()), Decimal(0))
 
     def summary(self) -> dict[str, Any]:
         """For `GET /_sim/state`: no guest contact details."""
@@ -59,6 +84,7 @@ class SimReservation:
             "holdsInventory": self.holds_inventory,
             "total": str(self.total),
             "currency": self.currency,
+            "rooms": len(self.rooms()),
         }
 
 
@@ -91,6 +117,17 @@ class PropertyBook:
                 self._held[(room_type_id, day)] += quantity
         return short
 
+    def try_take_many(self, wanted: Counter[str], stay: list[date]) -> tuple[str, date] | None:
+        """Hold the rooms of every room type on every night, or nothing; the first short (type, night)."""
+        for room_type_id, quantity in wanted.items():
+            short = next((day for day in stay if self.available(room_type_id, day) < quantity), None)
+            if short is not None:
+                return room_type_id, short
+        for room_type_id, quantity in wanted.items():
+            for day in stay:
+                self._held[(room_type_id, day)] += quantity
+        return None
+
     def give_back(self, room_type_id: str, stay: list[date], quantity: int = 1) -> None:
         for day in stay:
             self._held[(room_type_id, day)] -= quantity
@@ -118,8 +155,11 @@ class PmsSimState:
         """Replace a property's definition; rooms held by its live reservations stay held."""
         book = PropertyBook(property_id, seed)
         for res in self.reservations.values():
-            if res.property_id == property_id and res.holds_inventory and res.room_type_id in book.room_types:
-                book.try_take(res.room_type_id, nights(res.check_in, res.check_out))
+            if res.property_id == property_id and res.holds_inventory:
+                stay = nights(res.check_in, res.check_out)
+                for room_type_id, quantity in res.room_counts().items():
+                    if room_type_id in book.room_types:
+                        book.try_take(room_type_id, stay, quantity)
         self.properties[property_id] = book
         return book
 
@@ -174,7 +214,9 @@ class PmsSimState:
     def release(self, res: SimReservation) -> None:
         """Give a reservation's rooms back (once)."""
         if res.holds_inventory:
-            self.properties[res.property_id].give_back(res.room_type_id, nights(res.check_in, res.check_out))
+            book, stay = self.properties[res.property_id], nights(res.check_in, res.check_out)
+            for room_type_id, quantity in res.room_counts().items():
+                book.give_back(room_type_id, stay, quantity)
             res.holds_inventory = False
 
     def summary(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from roomgate.pms.errors import PMSSoldOut
-from roomgate.pms.types import GuestInfo, ReservationRequest
+from roomgate.pms.types import GuestInfo, ReservationRequest, RoomRequest
 from tests.conftest import service_missing
 from tests.contract.pms import openapi_check as oas
 from tests.contract.pms.harness import CLOUDBEDS_KEY, Exchange, SimHarness
@@ -38,6 +38,20 @@ async def run_every_operation(cloudbeds: SimHarness) -> list[Exchange]:
     )
     await seoul.find_reservation_by_external_id("bk_oas")
     await seoul.cancel_reservation(created.reservation_id)
+    several = await seoul.create_reservation(  # a multi-room checkout: rooms[i], adults[i], children[i]
+        ReservationRequest(
+            "bk_oas_rooms",
+            "room_456",
+            date(2026, 3, 1),
+            date(2026, 3, 3),
+            2,
+            0,
+            GUEST,
+            rooms=(RoomRequest("room_456", 2, 2, 0), RoomRequest("room_458", 1, 2, 2, "rate_room_458")),
+        )
+    )
+    await seoul.get_reservation(several.reservation_id)
+    await seoul.cancel_reservation(several.reservation_id)
     pending = await busan.create_reservation(
         ReservationRequest("bk_oas_2", "room_771", date(2026, 3, 1), date(2026, 3, 2), 1, 0, GUEST)
     )

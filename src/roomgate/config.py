@@ -16,6 +16,7 @@ from dotenv import dotenv_values
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from roomgate.domain.rooms import MAX_ROOM_LINES, MAX_ROOMS
 from roomgate.payments.key_kinds import key_problem
 
 DEFAULT_DATA_DIR = Path(".roomgate")
@@ -79,6 +80,9 @@ class Settings(BaseSettings):
 
     # -- domain ---------------------------------------------------------------------------------
     max_stay_nights: int = Field(default=30, gt=0, le=365)
+    # A multi-room checkout (`rooms`): at most this many lines and rooms in all (README).
+    checkout_max_room_lines: int = Field(default=MAX_ROOM_LINES, gt=0, le=MAX_ROOM_LINES)
+    checkout_max_rooms: int = Field(default=MAX_ROOMS, gt=0, le=MAX_ROOMS)
     max_range_days: int = Field(default=90, gt=0, le=730)
     # How far ahead (days from today, UTC) a night may be asked for or booked.
     max_advance_days: int = Field(default=1825, gt=0, le=3660)

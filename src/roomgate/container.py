@@ -22,6 +22,7 @@ from roomgate.config import Environment, Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import ensure_bookable
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
+from roomgate.ledger.booking_rooms import BookingRooms
 from roomgate.ledger.booking_search import BookingSearch
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
@@ -86,6 +87,7 @@ class Container:
     stored_hotels: DatabaseHotels
     availability: AvailabilityService = field(init=False)
     checkout: CheckoutSaga = field(init=False)
+    booking_rooms: BookingRooms = field(init=False)
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
     polling: PollingSync = field(init=False)
@@ -107,6 +109,7 @@ class Container:
         self.availability = AvailabilityService(self.inventory, self.connector, self.settings, self.clock)
         pricer = AvailabilityPricer(self.availability)
         holds = RedisHolds(self.hold_ledger)
+        self.booking_rooms = BookingRooms(self.sessions)
         self.checkout = CheckoutSaga(
             bookings=self.bookings,
             holds=holds,
@@ -118,9 +121,10 @@ class Container:
             hold_seconds=self.settings.hold_ttl_seconds,
             lease_seconds=self.settings.recovery_after_seconds,
             faults=FaultPoints.parse(self.settings.debug_faults),
+            rooms=self.booking_rooms,
         )
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
-        compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
+        compensator = Compensator(self.bookings, holds, self.connector, self.gateway, self.booking_rooms)
         self.recovery = Recovery(
             self.bookings,
             compensator,

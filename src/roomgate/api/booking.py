@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 
+from roomgate.api import checkout_rooms
 from roomgate.api.deps import ContainerDep
 from roomgate.api.errors import error_body, pms_failure
 from roomgate.api.responses import BookingDetailOut, BookingOut, errors
@@ -117,8 +118,9 @@ async def _run(container: Container, command: CheckoutCommand, booking_id: str) 
     except PMSError as exc:  # pricing needed the PMS and it failed or refused (nothing was held)
         status, payload, _headers = pms_failure(exc)
         return status, payload
-    out = CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number)
-    return 200, out.model_dump()
+    rooms = checkout_rooms.rooms_out(result.rooms)
+    out = CheckoutOut(bookingId=result.booking_id, confirmationNumber=result.confirmation_number, rooms=rooms)
+    return 200, out.body()
 
 
 async def _settled_answer(container: Container, booking_id: str | None) -> tuple[int, dict[str, Any]] | None:
@@ -129,14 +131,19 @@ async def _settled_answer(container: Container, booking_id: str | None) -> tuple
     if booking.status == BookingStatus.FAILED.value:
         code = ErrorCode(booking.error_code or ErrorCode.INTERNAL_ERROR.value)
         return code.http_status, error_body(code, booking.error_message)
-    out = CheckoutOut(bookingId=booking.booking_id, confirmationNumber=booking.confirmation_number or "")
-    return 200, out.model_dump()
+    lines = await container.booking_rooms.lines(booking.booking_id)
+    rooms = checkout_rooms.rooms_out([(stored.line, stored.total_minor) for stored in lines])
+    out = CheckoutOut(
+        bookingId=booking.booking_id, confirmationNumber=booking.confirmation_number or "", rooms=rooms
+    )
+    return 200, out.body()
 
 
 def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
     settings = container.settings
     if body.vendor not in SUPPORTED_VENDORS:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {body.vendor}")
+    rooms = checkout_rooms.room_lines(body, settings)  # () for the spec's single-room form
     stay = Stay.parse(body.checkIn, body.checkOut, max_nights=settings.max_stay_nights)
     container.ensure_bookable(stay.check_in, stay.check_out)
     try:
@@ -152,13 +159,14 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
     if provider != "toss" and not body.payment.cardToken:
         raise DomainError(ErrorCode.VALIDATION_ERROR, "payment.cardToken이 필요합니다")
     guest = body.guestInfo
+    first = rooms[0] if rooms else None
     return CheckoutCommand(
         vendor=body.vendor,
         hotel_id=body.hotelId,
-        room_type_id=body.roomTypeId,
+        room_type_id=first.room_type_id if first else str(body.roomTypeId),
         stay=stay,
-        adults=body.adults,
-        children=body.children,
+        adults=first.adults if first else body.adults,
+        children=first.children if first else body.children,
         guest=GuestInfo(guest.firstName, guest.lastName, guest.email, guest.phone, guest.country),
         amount=amount,
         provider=provider,
@@ -167,6 +175,7 @@ def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
             payment_key=body.payment.paymentKey,
             order_id=body.payment.orderId,
         ),
+        rooms=rooms,
     )
 
 

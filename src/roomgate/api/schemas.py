@@ -6,7 +6,17 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    field_validator,
+    model_serializer,
+)
+
+from roomgate.domain.rooms import MAX_ROOM_LINES, MAX_ROOMS
 
 ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # what the schema promises; the calendar is checked after
@@ -89,12 +99,35 @@ def _checkout_example(schema: dict[str, Any]) -> None:
     }
 
 
+class RoomLineIn(BaseModel):
+    """One line of a multi-room checkout: `quantity` rooms of a type, each for `adults` + `children`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roomTypeId: str = Field(pattern=ID_PATTERN)
+    quantity: StrictInt = Field(default=1, ge=1, le=MAX_ROOMS)
+    adults: StrictInt = Field(default=1, ge=1, le=20)
+    children: StrictInt = Field(default=0, ge=0, le=20)
+
+
+class RoomLineOut(BaseModel):
+    roomTypeId: str
+    quantity: int
+    adults: int
+    children: int
+    amount: int  # this line's price in minor units: every room of it, every night
+
+
 class CheckoutIn(BaseModel):
+    """The spec's checkout (`roomTypeId`, `adults`, `children`: one room), or several rooms in one
+    checkout (`rooms`, without those three): exactly one of the two forms."""
+
     model_config = ConfigDict(extra="forbid", json_schema_extra=_checkout_example)
 
     vendor: Vendor
     hotelId: str = Field(pattern=ID_PATTERN)
-    roomTypeId: str = Field(pattern=ID_PATTERN)
+    roomTypeId: str | None = Field(default=None, pattern=ID_PATTERN)
+    rooms: list[RoomLineIn] | None = Field(default=None, max_length=MAX_ROOM_LINES)
     checkIn: str = Field(pattern=DATE_PATTERN, description="YYYY-MM-DD")
     checkOut: str = Field(pattern=DATE_PATTERN, description="YYYY-MM-DD")
     guestInfo: GuestInfoIn
@@ -102,11 +135,25 @@ class CheckoutIn(BaseModel):
     children: StrictInt = Field(default=0, ge=0, le=20)
     payment: PaymentIn
 
+    @model_serializer(mode="wrap")
+    def _spec_form_unchanged(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A single-room request dumps exactly as before `rooms` existed (no `rooms` key), so its
+        idempotency fingerprint, and keys stored earlier, stay the same."""
+        data: dict[str, Any] = handler(self)
+        if self.rooms is None:
+            data.pop("rooms", None)
+        return data
+
 
 class CheckoutOut(BaseModel):
     success: Literal[True] = True
     bookingId: str
     confirmationNumber: str
+    rooms: list[RoomLineOut] | None = None  # a multi-room checkout's lines (absent for the spec's form)
+
+    def body(self) -> dict[str, Any]:
+        """The answer: the spec's three fields, plus `rooms` for a multi-room checkout."""
+        return self.model_dump(exclude_none=True)
 
 
 class ErrorOut(BaseModel):

@@ -263,3 +263,23 @@ class PollingState(Base):
     delta_synced_to: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_changes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BookingRoom(Base):
+    """One room line of a multi-room booking (the booking row keeps the spec's columns, its
+    `room_type_id` the first line's type). `pms_reservation_ids`: the PMS reservations made for this
+    line when the vendor makes one per room (Mews), comma-separated, recorded as soon as they exist."""
+
+    __tablename__ = "booking_room"
+    __table_args__ = (UniqueConstraint("booking_id", "line_no", name="uq_booking_room_line"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    booking_id: Mapped[str] = mapped_column(ID)
+    line_no: Mapped[int] = mapped_column(Integer)
+    room_type_id: Mapped[str] = mapped_column(ID)
+    quantity: Mapped[int] = mapped_column(Integer)
+    adults: Mapped[int] = mapped_column(Integer)
+    children: Mapped[int] = mapped_column(Integer)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    pms_reservation_ids: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

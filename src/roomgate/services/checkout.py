@@ -34,6 +34,7 @@ from roomgate.pms.errors import (
     PMSSoldOut,
 )
 from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
+from roomgate.services import checkout_rooms
 from roomgate.services.checkout_model import (
     CheckoutCommand,
     CheckoutResult,
@@ -41,6 +42,7 @@ from roomgate.services.checkout_model import (
     confirmation_of,
     new_booking_id,
 )
+from roomgate.services.checkout_rooms import RoomLineStore, RoomsQuote
 from roomgate.services.compensation import (
     PAYMENT_STEP,
     PMS_STEP,
@@ -53,6 +55,7 @@ from roomgate.services.ports import (
     ConnectorProvider,
     GatewayProvider,
     HoldLedger,
+    HoldOutcome,
     NightsRefresher,
     Pricer,
     Quote,
@@ -93,10 +96,12 @@ class CheckoutSaga:
     # Learns from refusals: a PMS "sold out" re-reads the stay's nights, so the next guest is told
     # INVENTORY_UNAVAILABLE before any payment.
     refresher: NightsRefresher | None = None
+    # The room lines of multi-room checkouts (`ledger/booking_rooms.py`); needed only for those.
+    rooms: RoomLineStore | None = None
 
     @property
     def compensator(self) -> Compensator:
-        return Compensator(self.bookings, self.holds, self.connectors, self.gateways)
+        return Compensator(self.bookings, self.holds, self.connectors, self.gateways, self.rooms)
 
     async def price(self, cmd: CheckoutCommand) -> Quote:
         """Everything that can refuse a checkout without side effects: degraded mode, stock, price."""
@@ -110,6 +115,11 @@ class CheckoutSaga:
         refusal = await self.gate.write_refusal(cmd.vendor, cmd.hotel_id)
         if refusal:
             raise DomainError(ErrorCode.SERVICE_DEGRADED, message=refusal)
+        if cmd.rooms:  # several rooms: every line priced for its party, times its quantity
+            return self._amount_checked(
+                cmd,
+                await checkout_rooms.quote_rooms(self.pricer, cmd.vendor, cmd.hotel_id, cmd.stay, cmd.rooms),
+            )
         quote = await self.pricer.quote(
             cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay, cmd.adults, cmd.children
         )
@@ -119,6 +129,10 @@ class CheckoutSaga:
         short = quote.first_short_night
         if short is not None:
             raise DomainError(ErrorCode.INVENTORY_UNAVAILABLE, short.isoformat())
+        return self._amount_checked(cmd, quote)
+
+    @staticmethod
+    def _amount_checked(cmd: CheckoutCommand, quote: Quote) -> Quote:
         if cmd.amount.currency != quote.total.currency or cmd.amount != quote.total:
             raise DomainError(
                 ErrorCode.VALIDATION_ERROR,
@@ -180,11 +194,16 @@ class CheckoutSaga:
             provider=cmd.provider,
             pms_reservation_id=reservation.reservation_id,
         )
-        return CheckoutResult(booking_id, confirmation_of(reservation))
+        lines = checkout_rooms.stored_lines(quote) if isinstance(quote, RoomsQuote) else []
+        return CheckoutResult(booking_id, confirmation_of(reservation), tuple(lines))
 
     # -- steps: each records its result under the saga's lease (SagaLease.advance) ---------------
 
     async def _record_pending(self, cmd: CheckoutCommand, quote: Quote, lease: SagaLease) -> Booking:
+        if isinstance(quote, RoomsQuote):  # the lines first: a booking row never lacks its lines
+            if self.rooms is None:
+                raise DomainError(ErrorCode.INTERNAL_ERROR, "객실 여러 개 예약을 저장할 수 없습니다")
+            await self.rooms.save(lease.booking_id, checkout_rooms.stored_lines(quote))
         booking = Booking(
             booking_id=lease.booking_id,
             vendor=cmd.vendor,
@@ -192,8 +211,9 @@ class CheckoutSaga:
             room_type_id=cmd.room_type_id,
             check_in=cmd.stay.check_in,
             check_out=cmd.stay.check_out,
-            adults=cmd.adults,
-            children=cmd.children,
+            # the whole party: a multi-room booking's guests over all its rooms
+            adults=sum(line.adults * line.quantity for line in cmd.rooms) or cmd.adults,
+            children=sum(line.children * line.quantity for line in cmd.rooms) if cmd.rooms else cmd.children,
             status=BookingStatus.PENDING.value,
             total_price=quote.total.amount,
             total_minor=quote.total.minor,
@@ -217,15 +237,23 @@ class CheckoutSaga:
                 BookingStatus.PENDING, BookingStatus.HELD, event="hold_skipped_debug", hold_id=hold_id
             )
             return
+        lines = [(line.room_type_id, line.quantity) for line in cmd.rooms]
+
+        async def create() -> HoldOutcome:  # every line in one atomic step, or the one room of the spec
+            if lines:
+                return await self.holds.create_many(cmd.hotel_id, lines, nights, hold_id)
+            return await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
+
         try:
-            outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
+            outcome = await create()
             # The cached count expired between pricing and holding: fill, then retry. A fill whose PMS
             # read began in the same instant as a local booking is fenced off, so allow a second one.
             for _ in range(MISSING_RETRIES):
                 if not outcome.missing_nights:
                     break
-                await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, cmd.room_type_id, cmd.stay)
-                outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
+                room_type_id = outcome.room_type_id or cmd.room_type_id
+                await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, room_type_id, cmd.stay)
+                outcome = await create()
         except PMSError as exc:
             unknown_stock = "PMS 재고를 확인할 수 없습니다"
             raise SagaFailed(ErrorCode.HOLD_FAILED, unknown_stock, booking.booking_id) from exc
@@ -235,6 +263,8 @@ class CheckoutSaga:
         if not outcome.ok:
             if outcome.short_night is not None:
                 short = outcome.short_night.isoformat()
+                if outcome.room_type_id is not None:
+                    short = f"{outcome.room_type_id} {short}"
                 raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, short, booking.booking_id)
             raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id)
         await lease.advance(
@@ -282,6 +312,7 @@ class CheckoutSaga:
             total=quote.total,
             rate_plan_id=quote.rate_plan_id,
             hold_seconds=self.hold_seconds,
+            rooms=checkout_rooms.room_requests(quote) if isinstance(quote, RoomsQuote) else (),
         )
         try:
             reservation = await connector.create_reservation(request)
@@ -294,20 +325,39 @@ class CheckoutSaga:
             raise SagaFailed(
                 ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id, unsettled=unsettled
             ) from exc
+        made = reservation.reservation_ids
+        if cmd.rooms and self.rooms is not None:  # before anything else can fail: recovery finds them
+            try:
+                await self.rooms.record_reservations(booking.booking_id, made)
+            except Exception as exc:  # compensation still finds them by our booking id
+                raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
         await self.faults.hit("after_pms_create")
         try:
             if reservation.status is ReservationStatus.TENTATIVE:
                 reservation = await connector.confirm_reservation(reservation.reservation_id)
+                for other in made[1:]:  # the rest of a multi-room group (one reservation per room)
+                    await connector.confirm_reservation(other)
         except PMSError as exc:  # the reservation exists: compensation finds it by our booking id
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
+
+        async def cancel_all() -> None:
+            for reservation_id in made:
+                await connector.cancel_reservation(reservation_id)
+
+        detail: dict[str, object] = {
+            "reservationId": reservation.reservation_id,
+            "status": reservation.status.value,
+        }
+        if len(made) > 1:
+            detail["reservationIds"] = list(made)
         await lease.advance(
             BookingStatus.AUTHORIZED,
             BookingStatus.RESERVED,
             event="pms_reserved",
-            detail={"reservationId": reservation.reservation_id, "status": reservation.status.value},
+            detail=detail,
             pms_reservation_id=reservation.reservation_id,
             confirmation_number=confirmation_of(reservation),
-            undo=lambda: connector.cancel_reservation(reservation.reservation_id),
+            undo=cancel_all,
         )
         return reservation
 
@@ -315,8 +365,9 @@ class CheckoutSaga:
         if self.refresher is None:
             return
         try:
+            room_types = [line.room_type_id for line in cmd.rooms] or [cmd.room_type_id]
             await self.refresher.refresh_nights(
-                cmd.vendor, cmd.hotel_id, [cmd.room_type_id], cmd.stay.check_in, cmd.stay.check_out
+                cmd.vendor, cmd.hotel_id, room_types, cmd.stay.check_in, cmd.stay.check_out
             )
         except Exception as exc:  # the refusal stands either way; the cache learns at the next fill
             log.warning("sold_out_refresh_failed", hotel_id=cmd.hotel_id, error=type(exc).__name__)

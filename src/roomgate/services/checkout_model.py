@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
+from roomgate.domain.rooms import RoomLine
 from roomgate.domain.stay import Stay
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.types import GuestInfo, Reservation
@@ -24,12 +25,16 @@ class CheckoutCommand:
     amount: Money
     provider: str
     source: PaymentSource
+    # A multi-room checkout's lines (room_type_id/adults/children above are then the first line's);
+    # empty for the spec's single-room checkout.
+    rooms: tuple[RoomLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class CheckoutResult:
     booking_id: str
     confirmation_number: str
+    rooms: tuple[tuple[RoomLine, int], ...] = ()  # a multi-room checkout: each line and its total (minor)
 
 
 class SagaFailed(DomainError):

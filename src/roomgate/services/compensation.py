@@ -15,6 +15,7 @@ from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProvider
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.pms.types import ReservationStatus
+from roomgate.services.checkout_rooms import RoomLineStore
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger
 
 log = get_logger(__name__)
@@ -60,6 +61,8 @@ class Compensator:
     holds: HoldLedger
     connectors: ConnectorProvider
     gateways: GatewayProvider
+    # Multi-room bookings' lines and the PMS reservations recorded for them (one per room at Mews).
+    rooms: RoomLineStore | None = None
 
     async def compensate(
         self,
@@ -126,7 +129,10 @@ class Compensator:
         """Cancel the booking's PMS reservation, and with `lookup` every live one found by our booking
         id (a retried create can leave several); False if there was none."""
         reservation_id = booking.pms_reservation_id
-        if reservation_id is None and not lookup:
+        # A multi-room booking's every recorded reservation (a Mews group: one per room), and as many
+        # lookups more as it has rooms: the group's members are each found by our booking id too.
+        recorded, rooms = await self._recorded_group(booking)
+        if reservation_id is None and not lookup and not recorded:
             return False
         try:
             connector = await self.connectors(booking.vendor, booking.hotel_id)
@@ -138,7 +144,10 @@ class Compensator:
         try:
             if reservation_id is not None:
                 await self._cancel_one(connector, reservation_id, cancelled)
-            for _ in range(MAX_DUPLICATES if lookup else 0):
+            for other in recorded:
+                if other not in cancelled:
+                    await self._cancel_one(connector, other, cancelled)
+            for _ in range(MAX_DUPLICATES + rooms if lookup else 0):
                 # The connectors answer a live match before a cancelled one.
                 found = await connector.find_reservation_by_external_id(booking.booking_id)
                 if found is None or found.status is ReservationStatus.CANCELLED:
@@ -156,6 +165,15 @@ class Compensator:
             detail = {"reservationId": cancelled_id}
             await self.bookings.add_event(booking.booking_id, "pms_cancelled", detail)
         return bool(cancelled)
+
+    async def _recorded_group(self, booking: Booking) -> tuple[list[str], int]:
+        """The PMS reservation ids recorded for a multi-room booking's lines and its room count
+        (([], 0) for a single-room booking)."""
+        if self.rooms is None:
+            return [], 0
+        lines = await self.rooms.lines(booking.booking_id)
+        ids = [rid for stored in lines for rid in stored.pms_reservation_ids]
+        return ids, sum(stored.line.quantity for stored in lines)
 
     @staticmethod
     async def _cancel_one(connector: PMSConnector, reservation_id: str, cancelled: list[str]) -> None:

@@ -24,6 +24,7 @@ from roomgate.payments.base import Authorization, PaymentError, PaymentProviderU
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSBadRequest, PMSError, PMSNotFound, PMSSoldOut
 from roomgate.pms.types import Reservation, ReservationStatus
+from roomgate.services import recovery_rooms
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import confirmation_of
 from roomgate.services.compensation import (
@@ -141,7 +142,14 @@ class Recovery:
         if booking.error_code:  # the saga already decided to compensate
             return booking
         connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
-        found = await _live(connector, await connector.find_reservation_by_external_id(booking.booking_id))
+        multi, recorded = await recovery_rooms.recorded_group(self.compensator.rooms, booking.booking_id)
+        if multi:  # several rooms: adopted only when every recorded reservation still holds its rooms
+            group = await recovery_rooms.live_group(connector, recorded, _live)
+            found = group[0] if group else None
+        else:
+            found = await _live(
+                connector, await connector.find_reservation_by_external_id(booking.booking_id)
+            )
         if found is None:  # none, or cancelled: nothing to adopt
             return booking
         with contextlib.suppress(StaleBookingState):
@@ -165,6 +173,9 @@ class Recovery:
             connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
         except (DomainError, PMSError):  # the hotel's connection is gone: trust what the PMS confirmed
             return True
+        multi, recorded = await recovery_rooms.recorded_group(self.compensator.rooms, booking.booking_id)
+        if multi:  # every room's reservation, not just the first
+            return await recovery_rooms.live_group(connector, recorded, _live) is not None
         try:
             reservation = await connector.get_reservation(booking.pms_reservation_id)
         except PMSNotFound:

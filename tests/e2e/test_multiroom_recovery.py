@@ -1,0 +1,93 @@
+"""A multi-room checkout whose process dies at each saga fault point, then the recovery job: the
+booking ends confirmed with every room booked and the one payment captured, or failed with no room
+booked, the payment voided (or never taken) and the whole hold released — never anything between."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from roomgate.domain.booking import BookingStatus
+from roomgate.payments.base import PaymentStatus
+from tests.e2e.multiroom_support import held, live_reservations, rooms_body
+from tests.e2e.saga_harness import DiesAt, running_roomgate, running_vendors, stay
+
+# Where the process dies → how recovery must settle it.
+EXPECTED = {
+    "after_hold": "failed",
+    "after_authorize": "failed",
+    "after_pms_create": "confirmed",
+    "after_pms_confirm": "confirmed",
+    "after_capture": "confirmed",
+}
+
+
+@pytest.mark.parametrize("vendor", ["cloudbeds", "mews"])
+@pytest.mark.parametrize("point", list(EXPECTED))
+async def test_killed_at_each_point_with_several_rooms_then_recovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str, point: str
+) -> None:
+    with running_vendors(vendor) as vendors:
+        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+            # given a family's 3-room checkout (2 Deluxe Doubles + 1 Family Suite) that dies at `point`
+            start, end = stay(offset_days=40)
+            nights = [start, start + timedelta(days=1)]
+            roomgate.container.checkout.faults = DiesAt(point=point)
+            await roomgate.checkout_dies(rooms_body(start, end, vendor=vendor))
+            booking = await roomgate.only_booking()
+            assert await held(roomgate, "room_456", nights) == [2, 2]  # the hold outlived the process
+            # when the recovery job finds it (its lease ran out)
+            await roomgate.age(booking.booking_id)
+            report = await roomgate.container.recovery.run_once()
+            # then it is settled as expected, all rooms together
+            after = await roomgate.booking(booking.booking_id)
+            assert after.status == EXPECTED[point], (report, after.error_code)
+            live = live_reservations(vendors, vendor, booking.booking_id)
+            gateway = roomgate.container.gateway("sandbox")
+            payment = await gateway.get_status(after.payment_auth_id) if after.payment_auth_id else None
+            if after.status == BookingStatus.CONFIRMED.value:
+                assert payment is PaymentStatus.CAPTURED
+                if vendor == "cloudbeds":
+                    assert [(r["rooms"], r["status"]) for r in live] == [(3, "confirmed")]
+                else:
+                    assert sorted(r["roomTypeId"] for r in live) == ["room_456", "room_456", "room_458"]
+                    assert {r["status"] for r in live} == {"Confirmed"}
+            else:
+                assert live == []
+                assert payment in (None, PaymentStatus.VOIDED)
+                if point == "after_authorize":
+                    assert payment is PaymentStatus.VOIDED
+            # and no room of either type is held any more (released, or become the booking)
+            assert await held(roomgate, "room_456", nights) == [0, 0]
+            assert await held(roomgate, "room_458", nights) == [0, 0]
+            # a second round finds nothing left to do
+            again = await roomgate.container.recovery.run_once()
+            assert again.confirmed == again.failed == again.deferred == []
+
+
+async def test_a_mews_group_whose_hold_lapsed_before_recovery_is_cancelled_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_vendors("mews") as vendors:
+        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+            # given the group was made (Optional), the process died before confirming any of it
+            start, end = stay(offset_days=41)
+            roomgate.container.checkout.faults = DiesAt(point="after_pms_create")
+            await roomgate.checkout_dies(rooms_body(start, end, vendor="mews"))
+            booking = await roomgate.only_booking()
+            made = [r for r in vendors.state("mews")["reservations"] if r["externalId"] == booking.booking_id]
+            assert len(made) == 3 and {r["status"] for r in made} == {"Optional"}
+            # and one room of it was released by the PMS (cancelled by the hotel) before recovery came
+            connector = await roomgate.container.connector("mews", booking.hotel_id)
+            await connector.cancel_reservation(made[1]["reservationId"])
+            # when
+            await roomgate.age(booking.booking_id)
+            await roomgate.container.recovery.run_once()
+            # then not 2 of 3 rooms confirmed and charged in full: every room cancelled, money voided
+            after = await roomgate.booking(booking.booking_id)
+            assert after.status == BookingStatus.FAILED.value
+            assert live_reservations(vendors, "mews", booking.booking_id) == []
+            gateway = roomgate.container.gateway("sandbox")
+            assert await gateway.get_status(after.payment_auth_id or "") is PaymentStatus.VOIDED

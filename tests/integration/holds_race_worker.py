@@ -1,5 +1,8 @@
 """One OS process of the hold race test: many concurrent hold attempts, started on a shared signal.
 
+Modes: `safe` / `unsafe` (one room type); `many` / `many_unsafe` (a multi-room hold of LINES in one
+step, checked or not) and `many_split` (the same lines held one type after the other: not atomic).
+
 Run by test_holds_race.py: `python holds_race_worker.py URL HOTEL MODE WORKER ATTEMPTS EXPECTED_TOTAL`.
 Prints a JSON list of the hold ids that won.
 """
@@ -18,6 +21,8 @@ from roomgate.clock import SystemClock
 from roomgate.services.faults import FaultPoints
 
 ROOM = "room_456"
+SUITE = "room_458"
+LINES = [(ROOM, 2), (SUITE, 1)]  # a family: 2 doubles and 1 suite
 NIGHTS = [date(2025, 11, 1), date(2025, 11, 2)]
 WAIT_LIMIT_SECONDS = 30.0
 
@@ -33,13 +38,21 @@ async def wait_for(check: object, what: str) -> None:
 async def main(url: str, hotel: str, mode: str, worker: str, attempts: int, expected_total: int) -> list[str]:
     redis = create_redis(url)
     # "unsafe": the product's own negative-control switch, the availability check skipped
-    faults = FaultPoints.parse("hold_check=skip" if mode == "unsafe" else "")
+    faults = FaultPoints.parse("hold_check=skip" if mode in ("unsafe", "many_unsafe") else "")
     ledger = HoldLedger(redis, SystemClock(), skip_check=faults.skips("hold_check"))
     await ledger.preload_scripts()
 
     async def attempt(index: int) -> str | None:
         hold_id = f"{worker}-{index}"
-        outcome = await ledger.create_hold(hotel, ROOM, NIGHTS, 1, hold_id)
+        if mode in ("many", "many_unsafe"):
+            outcome = await ledger.create_many(hotel, LINES, NIGHTS, hold_id)
+        elif mode == "many_split":  # one EVAL per type: a loser on the second keeps the first
+            for room, quantity in LINES:
+                outcome = await ledger.create_hold(hotel, room, NIGHTS, quantity, f"{hold_id}-{room}")
+                if not outcome.ok:
+                    break
+        else:
+            outcome = await ledger.create_hold(hotel, ROOM, NIGHTS, 1, hold_id)
         return hold_id if outcome.ok else None
 
     async def go() -> bool:

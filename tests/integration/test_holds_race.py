@@ -24,10 +24,14 @@ PROCESSES = 2
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
-async def race(redis: Any, url: str, hotel: str, mode: str) -> list[str]:
-    """Start both workers, release them together, and return every winning hold id."""
+async def race(redis: Any, url: str, hotel: str, mode: str, snapshot: Any = None) -> list[str]:
+    """Start both workers, release them together, and return every winning hold id.
+    `snapshot(cache)`: stores the raced room type's counts (default: LAST_ROOMS of ROOM)."""
     cache = InventoryCache(redis, settings(), SystemClock())
-    await put_snapshot(cache, LAST_ROOMS, nights(2), hotel=hotel)
+    if snapshot is None:
+        await put_snapshot(cache, LAST_ROOMS, nights(2), hotel=hotel)
+    else:
+        await snapshot(cache)
     total = ATTEMPTS_PER_PROCESS * PROCESSES
     args = [url, hotel, mode]
     workers = [

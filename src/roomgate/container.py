@@ -123,7 +123,9 @@ class Container:
             faults=FaultPoints.parse(self.settings.debug_faults),
             rooms=self.booking_rooms,
         )
-        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
+        self.cancellation = Cancellation(
+            self.bookings, self.connector, self.gateway, pricer, self.clock, rooms=self.booking_rooms
+        )
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway, self.booking_rooms)
         self.recovery = Recovery(
             self.bookings,

@@ -214,3 +214,28 @@ async def _sell_elsewhere(vendors: Any, vendor: str, room: str, start: Any, end:
     httpx2.put(
         f"{vendors.urls[vendor]}/_sim/properties/{HOTEL}/inventory", json=body, timeout=10
     ).raise_for_status()
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+async def test_cancelling_a_multi_room_booking_cancels_every_room_and_refunds_the_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str
+) -> None:
+    with running_vendors(vendor) as vendors:
+        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+            # given a confirmed 3-room booking
+            start, end = stay(offset_days=37)
+            booked = await roomgate.checkout(rooms_body(start, end, vendor=vendor))
+            assert booked.status_code == 200, booked.text
+            booking_id = booked.json()["bookingId"]
+            assert live_reservations(vendors, vendor, booking_id)
+            # when the guest cancels
+            response = await roomgate.client.post(f"/api/bookings/{booking_id}/cancel")
+            # then every room's reservation is cancelled and the one payment refunded
+            assert response.status_code == 200, response.text
+            assert response.json()["status"] == "cancelled"
+            assert live_reservations(vendors, vendor, booking_id) == []
+            booking = await roomgate.booking(booking_id)
+            gateway = roomgate.container.gateway("sandbox")
+            assert await gateway.get_status(booking.payment_auth_id or "") is PaymentStatus.REFUNDED
+            connector = await roomgate.container.connector(vendor, HOTEL)
+            assert [n.available for n in await connector.get_inventory(["room_458"], start, end)] == [2, 2]

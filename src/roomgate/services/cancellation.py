@@ -19,6 +19,7 @@ from roomgate.logging import get_logger
 from roomgate.metrics import CANCELLATIONS
 from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSNotFound
+from roomgate.services.checkout_rooms import RoomLineStore
 from roomgate.services.compensation import booking_amount, recorded_gateway
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, Pricer
 
@@ -32,6 +33,8 @@ class Cancellation:
     gateways: GatewayProvider
     pricer: Pricer
     clock: Clock = SYSTEM_CLOCK
+    # Multi-room bookings' lines: every room's PMS reservation is cancelled and every room given back.
+    rooms: RoomLineStore | None = None
 
     async def cancel(self, booking_id: str, reason: str = "guest request") -> Booking:
         """Cancel; a booking already cancelled is returned as it is (idempotent)."""
@@ -83,10 +86,13 @@ class Cancellation:
             return await self.bookings.get(booking.booking_id)
         # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
         stay = Stay(booking.check_in, booking.check_out)
+        lines = await self.rooms.lines(booking.booking_id) if self.rooms is not None else []
+        given_back = [(s.line.room_type_id, s.line.quantity) for s in lines] or [(booking.room_type_id, 1)]
         try:
-            await self.pricer.after_cancellation(
-                booking.hotel_id, booking.room_type_id, list(stay.nights()), 1, cancel_sent_at
-            )
+            for room_type_id, quantity in given_back:
+                await self.pricer.after_cancellation(
+                    booking.hotel_id, room_type_id, list(stay.nights()), quantity, cancel_sent_at
+                )
         except Exception as exc:
             log.warning("cache_increment_failed", booking_id=booking.booking_id, error=type(exc).__name__)
         CANCELLATIONS.labels("cancelled").inc()
@@ -97,14 +103,20 @@ class Cancellation:
         if not booking.pms_reservation_id:
             return
         connector = await self.connectors(booking.vendor, booking.hotel_id)
-        try:
-            await connector.cancel_reservation(booking.pms_reservation_id)
-        except PMSNotFound:
-            pass
-        except PMSError as exc:
-            retry_later = "PMS 취소에 실패했습니다. 잠시 후 다시 시도하세요"
-            raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc
-        detail = {"reservationId": booking.pms_reservation_id}
+        # A multi-room booking at a PMS that made one reservation per room (Mews): every one of them.
+        recorded = await self.rooms.reservation_ids(booking.booking_id) if self.rooms is not None else []
+        reservation_ids = recorded or [booking.pms_reservation_id]
+        for reservation_id in reservation_ids:
+            try:
+                await connector.cancel_reservation(reservation_id)
+            except PMSNotFound:
+                pass
+            except PMSError as exc:
+                retry_later = "PMS 취소에 실패했습니다. 잠시 후 다시 시도하세요"
+                raise DomainError(ErrorCode.PMS_UNAVAILABLE, message=retry_later) from exc
+        detail: dict[str, object] = {"reservationId": booking.pms_reservation_id}
+        if len(reservation_ids) > 1:
+            detail["reservationIds"] = reservation_ids
         await self.bookings.add_event(booking.booking_id, "pms_cancelled", detail)
 
     def _gateway(self, booking: Booking) -> PaymentGateway:

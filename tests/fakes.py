@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from roomgate.domain.money import Money
@@ -134,21 +134,27 @@ class FakeConnector:
                 self.fail_create = None
             self.in_flight.append(request)
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
-        reservation = Reservation(
-            f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id
-        )
-        self.reservations[reservation.reservation_id] = reservation
+        reservation = self._make(request)
         if self.fail_create == "timeout_after_create":
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
         return reservation
 
-    def land_in_flight(self) -> None:
-        """The vendor finally carries out every create it was sent and never answered."""
-        for request in self.in_flight:
+    def _make(self, request: ReservationRequest) -> Reservation:
+        """One reservation, or for a multi-room request one per room, as Mews (a group)."""
+        made = []
+        for _ in range(sum(line.quantity for line in request.rooms) or 1):
             reservation = Reservation(
                 f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id
             )
             self.reservations[reservation.reservation_id] = reservation
+            made.append(reservation.reservation_id)
+        first = self.reservations[made[0]]
+        return replace(first, group_ids=tuple(made)) if request.rooms else first
+
+    def land_in_flight(self) -> None:
+        """The vendor finally carries out every create it was sent and never answered."""
+        for request in self.in_flight:
+            self._make(request)
         self.in_flight.clear()
 
     async def confirm_reservation(self, reservation_id: str) -> Reservation:

@@ -16,6 +16,7 @@ from roomgate.domain.money import Money
 from roomgate.domain.rooms import RoomLine
 from roomgate.domain.stay import Stay
 from roomgate.ledger.booking_rooms import StoredRoomLine
+from roomgate.pms.base import PMSConnector
 from roomgate.pms.types import RoomRequest
 from roomgate.services.ports import Pricer, Quote
 
@@ -85,3 +86,21 @@ def room_requests(quote: RoomsQuote) -> tuple[RoomRequest, ...]:
 
 def stored_lines(quote: RoomsQuote) -> list[tuple[RoomLine, int]]:
     return [(q.line, q.total.minor) for q in quote.lines]
+
+
+async def pms_total(connector: PMSConnector, reservation_ids: Sequence[str]) -> Money | None:
+    """What the PMS bills for a booking made of several reservations (a Mews group: one per room): the
+    sum of their totals, read back; None when any total is unknown. For a read-back of the PMS total
+    before capture: a multi-room booking's total is over every reservation, not the first one's."""
+    amounts: list[Money] = []
+    for reservation_id in reservation_ids:
+        total = (await connector.get_reservation(reservation_id)).total
+        if total is None:
+            return None
+        amounts.append(total)
+    if not amounts:
+        return None
+    grand = Money.zero(amounts[0].currency)
+    for amount in amounts:
+        grand = grand + amount
+    return grand

@@ -13,6 +13,7 @@ import pytest
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSSoldOut
 from roomgate.pms.types import GuestInfo, ReservationRequest, ReservationStatus, RoomRequest
+from roomgate.services.checkout_rooms import pms_total
 from tests.contract.pms.harness import SimHarness
 
 MAR_1, MAR_3 = date(2026, 3, 1), date(2026, 3, 3)
@@ -129,3 +130,15 @@ async def test_a_line_with_more_guests_than_a_room_takes_is_refused_by_cloudbeds
     with pytest.raises(Exception):  # noqa: B017 - the vendor's refusal, whatever its class
         await connector.create_reservation(several("bk_crowd", (RoomRequest("room_456", 2, 3, 0),)))
     assert await free(connector, "room_456") == [5, 5]
+
+
+async def test_the_pms_total_of_a_cloudbeds_multi_room_reservation_reads_back_every_room(
+    cloudbeds: SimHarness,
+) -> None:
+    # given one reservation with 3 rooms
+    connector = cloudbeds.cloudbeds()
+    made = await connector.create_reservation(several("bk_total_cb"))
+    # when its total is read back over the booking's reservation ids
+    total = await pms_total(connector, made.reservation_ids)
+    # then it is the sum over every room and night: (2 x 125,000 + 210,000) x 2
+    assert total is not None and total.minor == 920_000

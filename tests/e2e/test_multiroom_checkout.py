@@ -57,6 +57,13 @@ async def test_a_family_books_three_rooms_of_two_types_in_one_checkout(
             ]
             made = [rid for s in stored for rid in s.pms_reservation_ids]
             assert sorted(made) == sorted(r["reservationId"] for r in live)
+            # the booking's status page lists the lines with their PMS reservations
+            detail = (await roomgate.client.get(f"/api/bookings/{booking.booking_id}")).json()
+            assert [(r["roomTypeId"], r["quantity"], r["amount"]) for r in detail["rooms"]] == [
+                ("room_456", 2, 500_000),
+                ("room_458", 1, 420_000),
+            ]
+            assert sorted(rid for r in detail["rooms"] for rid in r["pmsReservationIds"]) == sorted(made)
             # the hold became the booking: nothing held any more
             nights = [start, start + timedelta(days=1)]
             assert await held(roomgate, "room_456", nights) == [0, 0]
@@ -203,6 +210,8 @@ async def test_the_spec_single_room_request_is_answered_exactly_as_before(
             assert response.status_code == 200, response.text
             assert set(response.json()) == {"success", "bookingId", "confirmationNumber"}
             assert await counts(roomgate) == (1, 0)
+            detail = (await roomgate.client.get(f"/api/bookings/{response.json()['bookingId']}")).json()
+            assert "rooms" not in detail
             [reservation] = live_reservations(vendors, "cloudbeds")
             assert reservation["rooms"] == 1
 

@@ -191,7 +191,12 @@ def accepted_provider(named: str | None, settings: Settings) -> str:
     return named
 
 
-@router.get("/bookings/{booking_id}", response_model=BookingDetailOut, responses=errors(400, 404))
+@router.get(
+    "/bookings/{booking_id}",
+    response_model=BookingDetailOut,
+    response_model_exclude_unset=True,  # `rooms` only for a multi-room booking
+    responses=errors(400, 404),
+)
 async def get_booking(booking_id: BookingIdPath, container: ContainerDep) -> dict[str, Any]:
     """A booking's state, each saga step and the amounts — never card data or guest contacts."""
     try:
@@ -199,9 +204,11 @@ async def get_booking(booking_id: BookingIdPath, container: ContainerDep) -> dic
     except BookingNotFound:
         raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
     events = await container.bookings.events(booking_id)
+    rooms = checkout_rooms.booking_rooms_out(await container.booking_rooms.lines(booking_id))
     return {
         "success": True,
         **booking_view(booking),
+        **({"rooms": rooms} if rooms else {}),
         "steps": [
             {
                 "event": e.event,

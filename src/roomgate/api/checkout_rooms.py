@@ -4,11 +4,13 @@ rooms (`rooms: [{roomTypeId, quantity, adults, children}]`), exactly one of them
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from roomgate.api.schemas import CheckoutIn, RoomLineOut
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.rooms import RoomLine, RoomLinesError, checked_lines
+from roomgate.ledger.booking_rooms import StoredRoomLine
 
 SINGLE_ROOM_FIELDS = ("roomTypeId", "adults", "children")
 
@@ -37,3 +39,18 @@ def rooms_out(lines: Sequence[tuple[RoomLine, int]]) -> list[RoomLineOut] | None
         return None
     return [RoomLineOut(roomTypeId=line.room_type_id, quantity=line.quantity, adults=line.adults,
                         children=line.children, amount=amount) for line, amount in lines]  # fmt: skip
+
+
+def booking_rooms_out(lines: Sequence[StoredRoomLine]) -> list[dict[str, Any]]:
+    """`GET /api/bookings/{id}`'s `rooms`: a multi-room booking's lines and their PMS reservations."""
+    return [
+        {
+            "roomTypeId": s.line.room_type_id,
+            "quantity": s.line.quantity,
+            "adults": s.line.adults,
+            "children": s.line.children,
+            "amount": s.total_minor,
+            "pmsReservationIds": list(s.pms_reservation_ids),
+        }
+        for s in lines
+    ]

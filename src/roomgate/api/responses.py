@@ -127,8 +127,22 @@ class BookingStepOut(BaseModel):
     detail: dict[str, Any] | None
 
 
+class BookingRoomOut(BaseModel):
+    roomTypeId: str
+    quantity: int
+    adults: int
+    children: int
+    amount: int = Field(description="this line's price in minor units: every room of it, every night")
+    pmsReservationIds: list[str] = Field(
+        description="the PMS reservations made for this line (Mews: one per room)"
+    )
+
+
 class BookingDetailOut(BookingOut):
     steps: list[BookingStepOut] = Field(description="every saga step, oldest first")
+    rooms: list[BookingRoomOut] | None = Field(
+        default=None, description="a multi-room booking's lines; absent for a single-room booking"
+    )
 
 
 class CacheStatsOut(BaseModel):

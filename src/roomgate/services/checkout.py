@@ -251,8 +251,9 @@ class CheckoutSaga:
             for _ in range(MISSING_RETRIES):
                 if not outcome.missing_nights:
                     break
-                room_type_id = outcome.room_type_id or cmd.room_type_id
-                await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, room_type_id, cmd.stay)
+                # every line's type (a multi-room hold names only the first missing one)
+                for room_type_id in [room for room, _ in lines] or [cmd.room_type_id]:
+                    await self.pricer.ensure_cached(cmd.vendor, cmd.hotel_id, room_type_id, cmd.stay)
                 outcome = await create()
         except PMSError as exc:
             unknown_stock = "PMS 재고를 확인할 수 없습니다"

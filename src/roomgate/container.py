@@ -23,7 +23,7 @@ from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import ensure_bookable
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.booking_search import BookingSearch
-from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.bookings import BookingAlreadyExists, BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
 from roomgate.ledger.listings import ListingRepository
@@ -50,6 +50,7 @@ from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
 from roomgate.services.hotel_cancellation import HotelCancellation
 from roomgate.services.hotel_import import HotelImporter
+from roomgate.services.idempotent_checkout import IdempotentCheckout
 from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling import PollingConfig, PollingSync
@@ -86,6 +87,7 @@ class Container:
     stored_hotels: DatabaseHotels
     availability: AvailabilityService = field(init=False)
     checkout: CheckoutSaga = field(init=False)
+    idempotent_checkout: IdempotentCheckout = field(init=False)
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
     polling: PollingSync = field(init=False)
@@ -118,6 +120,9 @@ class Container:
             hold_seconds=self.settings.hold_ttl_seconds,
             lease_seconds=self.settings.recovery_after_seconds,
             faults=FaultPoints.parse(self.settings.debug_faults),
+        )
+        self.idempotent_checkout = IdempotentCheckout(
+            self.checkout, self.idempotency, self.bookings, self.admit_checkout, BookingAlreadyExists
         )
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
@@ -220,6 +225,11 @@ class Container:
             stored = await self.stored_hotels.current(hotel_id)
         if stored is not None and (not stored.enabled or stored.vendor != vendor):
             raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}")
+
+    async def admit_checkout(self, vendor: str, hotel_id: str) -> None:
+        """A checkout names the hotel's own vendor and a hotel that is enabled right now."""
+        await self.require_vendor(vendor, hotel_id)
+        await self.check_hotel(vendor, hotel_id, fresh=True)
 
     async def bump_view(self, hotel_id: str) -> None:
         """Rendered availability answers of the hotel lapse on every process."""

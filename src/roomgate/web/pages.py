@@ -32,7 +32,7 @@ from roomgate.api.admin_session import (
     set_cookie,
     token_matches,
 )
-from roomgate.api.errors import domain_error_response
+from roomgate.api.errors import domain_error_response, status_of
 from roomgate.api.schemas import ID_PATTERN
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
@@ -136,7 +136,7 @@ def install_admin_pages(app: FastAPI) -> None:
                 request,
                 "error.html",
                 {"message": exc.user_message, "code": exc.code.value},
-                status=exc.code.http_status,
+                status=status_of(exc.code),
             )
         return domain_error_response(exc)
 
@@ -459,6 +459,6 @@ async def cancel_booking(request: Request, booking_id: str) -> Response:
             request,
             "booking.html",
             {"csrf": await _session(request), "detail": detail, "notice": None, "error": exc.user_message},
-            status=exc.code.http_status,
+            status=status_of(exc.code),
         )
     return _redirect(f"/admin/bookings/{booking_id}?" + urlencode({"notice": "예약을 취소했습니다"}))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, Vendor
-from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
 from roomgate.container import Container
 from roomgate.domain.stay import Stay, parse_date
 from roomgate.services.availability_models import NightAvailability
@@ -51,31 +50,24 @@ def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
 
 @router.get(
     "/{hotel_id}/room-types/{room_type_id}/inventory",
-    responses={200: {"model": InventoryOut}, **_ERRORS},  # documented; rendered by `respond`
+    responses={200: {"model": InventoryOut}, **_ERRORS},  # documented; rendered as plain JSON
     response_model=None,
 )
 async def room_type_inventory(
-    request: Request,
     hotel_id: PathId,
     room_type_id: PathId,
     container: ContainerDep,
     vendor: VendorQuery,
     from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
-) -> Response:
+) -> JSONResponse:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
     container.ensure_bookable(start, end, "from")
     await container.require_vendor(vendor, hotel_id)
     await container.check_hotel(vendor, hotel_id)
     result = await container.availability.room_type_inventory(
-        vendor,
-        hotel_id,
-        room_type_id,
-        start,
-        end,
-        fallback=True,
-        prefetched=prefetched_read(request),
+        vendor, hotel_id, room_type_id, start, end, fallback=True
     )
     content = {
         "success": True,
@@ -83,17 +75,16 @@ async def room_type_inventory(
         "roomTypeId": room_type_id,
         "vendor": vendor,
         "source": result.source,
-        "ageSeconds": AGE_SLOT,
+        "ageSeconds": round(result.age_seconds, 1),
         "nights": _nights(result.nights),
     }
-    return respond(request, content, result.age_seconds, result.stamp)
+    return JSONResponse(content)
 
 
 @router.get(
     "/{hotel_id}/availability", responses={200: {"model": AvailabilityOut}, **_ERRORS}, response_model=None
 )
 async def stay_availability(
-    request: Request,
     hotel_id: PathId,
     container: ContainerDep,
     vendor: VendorQuery,
@@ -101,14 +92,14 @@ async def stay_availability(
     check_out: Annotated[str, Query(alias="checkOut", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
-) -> Response:
+) -> JSONResponse:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
     container.ensure_bookable(stay.check_in, stay.check_out)
     await container.require_vendor(vendor, hotel_id)
     await container.check_hotel(vendor, hotel_id)
     result = await container.availability.stay_availability(
-        vendor, hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
+        vendor, hotel_id, stay, adults, children, fallback=True
     )
     content = {
         "success": True,
@@ -120,7 +111,7 @@ async def stay_availability(
         "adults": adults,
         "children": children,
         "source": result.source,
-        "ageSeconds": AGE_SLOT,
+        "ageSeconds": round(result.age_seconds, 1),
         "roomTypes": [
             {
                 "roomTypeId": option.room_type.room_type_id,
@@ -134,4 +125,4 @@ async def stay_availability(
             for option in result.options
         ],
     }
-    return respond(request, content, result.age_seconds, result.stamp)
+    return JSONResponse(content)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from roomgate.cache import keys
 from roomgate.cache.client import create_redis
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.polling_lease import PollingLease
 from roomgate.cache.report_store import RedisReportStore
@@ -77,7 +77,7 @@ class Container:
     bookings: BookingRepository
     idempotency: IdempotencyStore
     inventory: InventoryCache
-    hold_ledger: HoldLedger
+    hold_ledger: RedisHoldLedger
     pms: PMSConnectorFactory
     resilience: Resilience
     hotels: HotelDirectory
@@ -342,7 +342,7 @@ def build_container(
         bookings=BookingRepository(sessions),
         idempotency=IdempotencyStore(sessions),
         inventory=InventoryCache(redis, settings, clock),
-        hold_ledger=HoldLedger(
+        hold_ledger=RedisHoldLedger(
             redis,
             clock,
             default_ttl_seconds=settings.hold_ttl_seconds,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from roomgate.cache.hold_models import HoldStatus
-from roomgate.cache.holds import HoldLedger as RedisHoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import MoneyError, total
 from roomgate.domain.stay import Stay

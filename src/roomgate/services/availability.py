@@ -3,8 +3,7 @@ straight from the PMS (`availability_direct`) while Redis is unreachable."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -32,13 +31,12 @@ from roomgate.pms.types import RoomType
 from roomgate.services import availability_direct as direct
 from roomgate.services.availability_models import Revalidation, RoomTypeInventory, StayAvailability, ViewStamp
 from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
+from roomgate.services.ports import ConnectorProvider
 from roomgate.services.room_type_memo import RoomTypeMemo
 from roomgate.services.single_flight import SingleFlight
 from roomgate.services.stay_options import night_availability, stay_option
 
 log = get_logger(__name__)
-
-ConnectorProvider = Callable[[str, str], PMSConnector | Awaitable[PMSConnector]]
 
 
 @dataclass(slots=True)
@@ -359,8 +357,7 @@ class AvailabilityService:
         return CachedRoomTypes(room_types, read_started_at)
 
     async def _connector(self, vendor: str, hotel_id: str) -> PMSConnector:
-        connector = self.connector_provider(vendor, hotel_id)
-        return await connector if inspect.isawaitable(connector) else connector
+        return await self.connector_provider(vendor, hotel_id)
 
     def _check_range(self, start: date, end: date) -> None:
         if end <= start:

@@ -37,7 +37,7 @@ from roomgate.pms.db_hotels import DatabaseHotels, LayeredCredentials, LayeredHo
 from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.pms.errors import PMSAuthenticationError
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
-from roomgate.resilience.kit import Resilience
+from roomgate.resilience.wiring import Resilience
 from roomgate.secrets_box import SecretBox
 from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
 from roomgate.services.alerts_webhook import WebhookAlerts

@@ -13,11 +13,10 @@ from redis.exceptions import RedisError
 
 from roomgate.cache.client import REDIS_DOWN
 from roomgate.cache.fill_lease import FillLease
-from roomgate.cache.grid_read import HotelRead
+from roomgate.cache.hotel_read import Grid, HotelRead
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.metrics import INVENTORY_FILLS, count_lookups
 from roomgate.cache.models import CachedNight
-from roomgate.cache.read_reply import Grid
 from roomgate.cache.room_types import CachedRoomTypes
 from roomgate.cache.ttl import to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock

@@ -39,7 +39,7 @@ from roomgate.pms.errors import PMSAuthenticationError
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
 from roomgate.resilience.wiring import Resilience
 from roomgate.secrets_box import SecretBox
-from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
+from roomgate.services.adapters import AvailabilityPricer, CacheRestocker, DegradedGate, RedisHolds
 from roomgate.services.alerts_webhook import WebhookAlerts
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.breaker_alerts import alert_when_open
@@ -124,7 +124,8 @@ class Container:
         self.idempotent_checkout = IdempotentCheckout(
             self.checkout, self.idempotency, self.bookings, self.admit_checkout, BookingAlreadyExists
         )
-        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
+        restocker = CacheRestocker(self.inventory)
+        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, restocker, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
         self.recovery = Recovery(
             self.bookings,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
+from roomgate.api.deps import AvailabilityDep, HotelAccessDep
 from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, Vendor
-from roomgate.container import Container
-from roomgate.domain.stay import Stay, parse_date
+from roomgate.domain.stay import parse_date
 from roomgate.services.availability_models import NightAvailability
 
 router = APIRouter(prefix="/api/hotels", tags=["availability"])
@@ -18,15 +18,6 @@ router = APIRouter(prefix="/api/hotels", tags=["availability"])
 _ERRORS = errors(400, 404, 502, 503)
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 VendorQuery = Annotated[Vendor, Query(description="the hotel's PMS vendor (its configuration names it)")]
-
-
-async def _container(request: Request) -> Container:
-    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop that cost these hot
-    # routes more than their Redis read.
-    return request.app.state.container  # type: ignore[no-any-return]
-
-
-ContainerDep = Annotated[Container, Depends(_container)]
 
 
 def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
@@ -56,19 +47,17 @@ def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
 async def room_type_inventory(
     hotel_id: PathId,
     room_type_id: PathId,
-    container: ContainerDep,
+    access: HotelAccessDep,
+    availability: AvailabilityDep,
     vendor: VendorQuery,
     from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
 ) -> JSONResponse:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
-    container.ensure_bookable(start, end, "from")
-    await container.require_vendor(vendor, hotel_id)
-    await container.check_hotel(vendor, hotel_id)
-    result = await container.availability.room_type_inventory(
-        vendor, hotel_id, room_type_id, start, end, fallback=True
-    )
+    access.ensure_bookable(start, end, "from")
+    await access.admit(vendor, hotel_id)
+    result = await availability.room_type_inventory(vendor, hotel_id, room_type_id, start, end, fallback=True)
     content = {
         "success": True,
         "hotelId": hotel_id,
@@ -86,7 +75,8 @@ async def room_type_inventory(
 )
 async def stay_availability(
     hotel_id: PathId,
-    container: ContainerDep,
+    access: HotelAccessDep,
+    availability: AvailabilityDep,
     vendor: VendorQuery,
     check_in: Annotated[str, Query(alias="checkIn", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
     check_out: Annotated[str, Query(alias="checkOut", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
@@ -94,13 +84,9 @@ async def stay_availability(
     children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> JSONResponse:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
-    stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
-    container.ensure_bookable(stay.check_in, stay.check_out)
-    await container.require_vendor(vendor, hotel_id)
-    await container.check_hotel(vendor, hotel_id)
-    result = await container.availability.stay_availability(
-        vendor, hotel_id, stay, adults, children, fallback=True
-    )
+    stay = access.stay(check_in, check_out)
+    await access.admit(vendor, hotel_id)
+    result = await availability.stay_availability(vendor, hotel_id, stay, adults, children, fallback=True)
     content = {
         "success": True,
         "hotelId": hotel_id,

@@ -7,16 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import JSONResponse
 
-from roomgate.api.deps import ContainerDep
+from roomgate.api.deps import BookingsDep, CancellationDep, CheckoutDep, HotelAccessDep, SettingsDep
 from roomgate.api.errors import error_body, error_response, pms_failure, status_of
 from roomgate.api.responses import BookingDetailOut, BookingOut, errors
 from roomgate.api.schemas import ID_PATTERN, CheckoutIn, CheckoutOut
 from roomgate.config import Settings
-from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import request_fingerprint
 from roomgate.domain.money import Money, MoneyError
-from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingNotFound
 from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
@@ -24,6 +22,7 @@ from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.pms.errors import PMSError
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand
+from roomgate.services.hotel_access import HotelAccess
 from roomgate.services.idempotent_checkout import Answer, Outcome
 
 router = APIRouter(prefix="/api", tags=["booking"])
@@ -37,15 +36,15 @@ BookingIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 @router.post("/booking/checkout", response_model=CheckoutOut, responses=errors(400, 402, 404, 409, 502, 503))
 async def checkout(
     body: CheckoutIn,
-    container: ContainerDep,
+    service: CheckoutDep,
+    access: HotelAccessDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY)] = None,
 ) -> JSONResponse:
     """Hold the rooms, pre-authorise, reserve at the PMS, capture — or roll everything back."""
-    command = to_command(body, container)
+    command = to_command(body, access, settings)
     fingerprint = request_fingerprint(body.model_dump()) if idempotency_key is not None else ""
-    reply = await container.idempotent_checkout.checkout(
-        command, checkout_answer, key=idempotency_key, fingerprint=fingerprint
-    )
+    reply = await service.checkout(command, checkout_answer, key=idempotency_key, fingerprint=fingerprint)
     if reply.answer is None:  # the first request with this key is still running
         headers = {"Retry-After": "1", **({"X-Booking-Id": reply.booking_id} if reply.booking_id else {})}
         in_flight = f"{ErrorCode.IDEMPOTENCY_CONFLICT.message}: 처리 중"
@@ -68,12 +67,10 @@ def checkout_answer(outcome: Outcome) -> Answer:
     return 200, out.model_dump()
 
 
-def to_command(body: CheckoutIn, container: Container) -> CheckoutCommand:
-    settings = container.settings
+def to_command(body: CheckoutIn, access: HotelAccess, settings: Settings) -> CheckoutCommand:
     if body.vendor not in SUPPORTED_VENDORS:
         raise DomainError(ErrorCode.VALIDATION_ERROR, f"지원하지 않는 PMS입니다: {body.vendor}")
-    stay = Stay.parse(body.checkIn, body.checkOut, max_nights=settings.max_stay_nights)
-    container.ensure_bookable(stay.check_in, stay.check_out)
+    stay = access.stay(body.checkIn, body.checkOut)
     try:
         amount = Money.from_minor(body.payment.amount, body.payment.currency)
     except MoneyError:
@@ -118,13 +115,13 @@ def accepted_provider(named: str | None, settings: Settings) -> str:
 
 
 @router.get("/bookings/{booking_id}", response_model=BookingDetailOut, responses=errors(400, 404))
-async def get_booking(booking_id: BookingIdPath, container: ContainerDep) -> dict[str, Any]:
+async def get_booking(booking_id: BookingIdPath, bookings: BookingsDep) -> dict[str, Any]:
     """A booking's state, each saga step and the amounts — never card data or guest contacts."""
     try:
-        booking = await container.bookings.get(booking_id)
+        booking = await bookings.get(booking_id)
     except BookingNotFound:
         raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
-    events = await container.bookings.events(booking_id)
+    events = await bookings.events(booking_id)
     return {
         "success": True,
         **booking_view(booking),
@@ -142,9 +139,9 @@ async def get_booking(booking_id: BookingIdPath, container: ContainerDep) -> dic
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingOut, responses=errors(400, 404, 502, 503))
-async def cancel_booking(booking_id: BookingIdPath, container: ContainerDep) -> dict[str, Any]:
+async def cancel_booking(booking_id: BookingIdPath, cancellation: CancellationDep) -> dict[str, Any]:
     """Cancel a confirmed booking: PMS cancel, refund, rooms back on sale. Repeating it is harmless."""
-    booking = await container.cancellation.cancel(booking_id)
+    booking = await cancellation.cancel(booking_id)
     return {"success": True, **booking_view(booking)}
 
 

@@ -14,14 +14,23 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from roomgate.api.admin_session import CSRF_HEADER, SAFE_METHODS, AdminSessions, token_matches
+from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.config import Settings
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.ledger.booking_search import BookingSearch
 from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.listings import ListingRepository
+from roomgate.ledger.webhook_inbox import WebhookInbox
+from roomgate.resilience.wiring import Resilience
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.hotel_access import HotelAccess
 from roomgate.services.idempotent_checkout import IdempotentCheckout
+from roomgate.services.listings_admin import ListingsAdmin
+from roomgate.services.polling import PollingSync
+from roomgate.services.reconciliation import Reconciler
+from roomgate.services.webhook_subscriptions import WebhookSubscriptions
 
 T = TypeVar("T")
 
@@ -48,6 +57,15 @@ CheckoutDep = Annotated[IdempotentCheckout, part(lambda c: c.idempotent_checkout
 CancellationDep = Annotated[Cancellation, part(lambda c: c.cancellation)]
 BookingsDep = Annotated[BookingRepository, part(lambda c: c.bookings)]
 SettingsDep = Annotated[Settings, part(lambda c: c.settings)]
+BookingSearchDep = Annotated[BookingSearch, part(lambda c: c.booking_search)]
+ListingsAdminDep = Annotated[ListingsAdmin, part(lambda c: c.listings_admin)]
+ListingsDep = Annotated[ListingRepository, part(lambda c: c.listings)]
+PollingDep = Annotated[PollingSync, part(lambda c: c.polling)]
+ReconcilerDep = Annotated[Reconciler, part(lambda c: c.reconciler)]
+ResilienceDep = Annotated[Resilience, part(lambda c: c.resilience)]
+WebhookInboxDep = Annotated[WebhookInbox, part(lambda c: c.webhook_inbox)]
+WebhookStreamDep = Annotated[WebhookStream, part(lambda c: c.webhook_stream)]
+WebhookSubscriptionsDep = Annotated[WebhookSubscriptions, part(lambda c: c.webhook_subscriptions)]
 
 
 # Documented as the HTTP bearer security scheme (the Authorize button of /docs); checked below so a

@@ -438,7 +438,7 @@ def _booking_query(params: Any) -> tuple[BookingQuery, str | None]:
 @router.get("/bookings/{booking_id}", response_class=HTMLResponse)
 async def booking_page(request: Request, booking_id: str) -> Response:
     csrf = await _session(request)
-    detail = await booking_detail(_container(request), booking_id[:100])
+    detail = await booking_detail(_container(request).bookings, booking_id[:100])
     return _page(
         request,
         "booking.html",
@@ -454,7 +454,7 @@ async def cancel_booking(request: Request, booking_id: str) -> Response:
     try:
         await container.cancellation.cancel(booking_id[:100], reason="operator")
     except DomainError as exc:
-        detail = await booking_detail(container, booking_id[:100])
+        detail = await booking_detail(container.bookings, booking_id[:100])
         return _page(
             request,
             "booking.html",

@@ -22,8 +22,9 @@ from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import Claim, ClaimOutcome
 from roomgate.pms.errors import PMSError, PMSNotFound
-from roomgate.services.checkout import CheckoutCommand, CheckoutSaga
+from roomgate.services.checkout import CheckoutCommand
 from roomgate.services.checkout_model import CheckoutResult, new_booking_id
+from roomgate.services.ports import Quote
 from roomgate.services.saga_lease import SagaTakenOver
 
 # What a checkout came to: a confirmed booking, a refusal or failure with its code, or a PMS error
@@ -35,6 +36,18 @@ Render = Callable[[Outcome], Answer]
 
 # Failures that mean the checkout stopped before any side effect: the key is freed for a retry.
 NOTHING_DONE = frozenset({ErrorCode.PMS_UNAVAILABLE, ErrorCode.SERVICE_DEGRADED})
+
+
+class Saga(Protocol):
+    """The checkout saga (services/checkout.py)."""
+
+    async def price(self, cmd: CheckoutCommand) -> Quote:
+        """Everything that can refuse a checkout without side effects."""
+        ...
+
+    async def run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
+        """Every step; on failure compensated, raising `SagaFailed`."""
+        ...
 
 
 class IdempotencyKeys(Protocol):
@@ -85,7 +98,7 @@ class CheckoutReply:
 class IdempotentCheckout:
     def __init__(
         self,
-        saga: CheckoutSaga,
+        saga: Saga,
         keys: IdempotencyKeys,
         bookings: BookingFinder,
         admit: Callable[[str, str], Awaitable[None]],

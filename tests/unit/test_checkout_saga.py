@@ -24,8 +24,8 @@ class RefuseWrites:
 
 
 @pytest.fixture
-async def world(sqlite_ledger_url: str) -> AsyncIterator[SagaWorld]:
-    async for world in saga_world(sqlite_ledger_url):
+async def world() -> AsyncIterator[SagaWorld]:
+    async for world in saga_world():
         yield world
 
 

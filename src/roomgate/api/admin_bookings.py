@@ -11,12 +11,10 @@ from pydantic import BaseModel, Field
 from roomgate.api.deps import AdminDep, ContainerDep
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, ErrorOut
 from roomgate.container import Container
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingNotFound, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import parse_date
 from roomgate.ledger.booking_search import BookingQuery, mask_email, mask_name, mask_phone
-from roomgate.ledger.bookings import BookingNotFound
-from roomgate.ledger.models import Booking
 
 router = APIRouter(prefix="/api/admin/bookings", tags=["admin: bookings"])
 

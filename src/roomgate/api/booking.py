@@ -13,13 +13,11 @@ from roomgate.api.responses import BookingDetailOut, BookingOut, errors
 from roomgate.api.schemas import ID_PATTERN, CheckoutIn, CheckoutOut
 from roomgate.config import Settings
 from roomgate.container import Container
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingAlreadyExists, BookingNotFound, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money, MoneyError
 from roomgate.domain.stay import Stay
-from roomgate.ledger.bookings import BookingAlreadyExists, BookingNotFound
 from roomgate.ledger.idempotency import ClaimOutcome, request_fingerprint
-from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.pms.errors import PMSError

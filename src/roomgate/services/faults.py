@@ -1,6 +1,7 @@
 """Debug fault points for crash and race tests.
 
-`ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`.
+`ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`; `clock=ahead:<seconds>` runs
+the process's clock that far ahead (a worker that finds every lease run out, without waiting for it).
 
 Off unless the setting is present; settings refuse it when ROOMGATE_ENV=production.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import dataclass, field
+
+from roomgate.clock import Clock
 
 # after_pms_create: the PMS made the reservation (maybe tentative) and nothing is recorded or confirmed yet.
 # webhook_after_claim: a consumer claimed an inbox row and has not acknowledged its stream message.
@@ -43,6 +46,9 @@ class FaultPoints:
             if point in SKIPPABLE and action == "skip":
                 actions[point] = ("skip", 0.0)
                 continue
+            if point == "clock":
+                actions[point] = ("ahead", _ahead_seconds(action))
+                continue
             if point not in FAULT_POINTS:
                 known = ", ".join(FAULT_POINTS)
                 raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: unknown point {point!r}; use {known}")
@@ -62,6 +68,11 @@ class FaultPoints:
                 )
         return cls(actions)
 
+    def clock(self, base: Clock) -> Clock:
+        """`base`, or `base` running ahead by the `clock=ahead:<seconds>` fault."""
+        kind, seconds = self.actions.get("clock", ("", 0.0))
+        return AheadClock(base, seconds) if kind == "ahead" else base
+
     def skips(self, step: str) -> bool:
         return self.actions.get(step, ("", 0.0))[0] == "skip"
 
@@ -74,6 +85,33 @@ class FaultPoints:
             await asyncio.sleep(seconds)
         else:
             os._exit(137)  # abrupt, like a kill -9: no cleanup, no finally blocks
+
+
+def _ahead_seconds(action: str) -> float:
+    kind, _, arg = action.partition(":")
+    try:
+        if kind == "ahead":
+            return float(arg)
+    except ValueError:
+        pass
+    raise FaultSpecError("ROOMGATE_DEBUG_FAULTS: clock=ahead:<seconds>, e.g. clock=ahead:600")
+
+
+@dataclass(frozen=True)
+class AheadClock:
+    """Another clock's time plus `seconds` (wall and monotonic alike)."""
+
+    base: Clock
+    seconds: float
+
+    def now(self) -> float:
+        return self.base.now() + self.seconds
+
+    def monotonic(self) -> float:
+        return self.base.monotonic() + self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        await self.base.sleep(seconds)
 
 
 NO_FAULTS = FaultPoints()

@@ -243,7 +243,7 @@ class IdempotencyKey(Base):
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     booking_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # from the store's injected clock
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from roomgate.cache import keys
-from roomgate.ledger.models import Booking, BookingRoom
+from roomgate.ledger.models import BookingRoom, BookingRow
 from tests.e2e.saga_harness import HOTEL, Roomgate, Vendors, checkout_body
 
 # The demo hotel's prices a night (simulator seeds): Deluxe Double 125,000, Family Suite 210,000 KRW.
@@ -48,7 +48,7 @@ def live_reservations(vendors: Vendors, vendor: str, booking_id: str | None = No
 async def counts(roomgate: Roomgate) -> tuple[int, int]:
     """(bookings, booking_room rows) in the ledger."""
     async with roomgate.container.sessions() as session:
-        bookings = await session.scalar(select(func.count()).select_from(Booking))
+        bookings = await session.scalar(select(func.count()).select_from(BookingRow))
         rooms = await session.scalar(select(func.count()).select_from(BookingRoom))
     return int(bookings or 0), int(rooms or 0)
 

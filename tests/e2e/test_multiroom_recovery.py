@@ -30,7 +30,10 @@ async def test_killed_at_each_point_with_several_rooms_then_recovered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str, point: str
 ) -> None:
     with running_vendors(vendor) as vendors:
-        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+        # recovery comes 30 s after the crash, before Mews releases an Optional group (the 180 s hold)
+        async with running_roomgate(
+            f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch, ROOMGATE_RECOVERY_AFTER_SECONDS="30"
+        ) as roomgate:
             # given a family's 3-room checkout (2 Deluxe Doubles + 1 Family Suite) that dies at `point`
             start, end = stay(offset_days=40)
             nights = [start, start + timedelta(days=1)]
@@ -71,7 +74,10 @@ async def test_a_mews_group_whose_hold_lapsed_before_recovery_is_cancelled_whole
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running_vendors("mews") as vendors:
-        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+        # recovery comes 30 s after the crash, before Mews releases an Optional group (the 180 s hold)
+        async with running_roomgate(
+            f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch, ROOMGATE_RECOVERY_AFTER_SECONDS="30"
+        ) as roomgate:
             # given the group was made (Optional), the process died before confirming any of it
             start, end = stay(offset_days=41)
             roomgate.container.checkout.faults = DiesAt(point="after_pms_create")
@@ -86,6 +92,27 @@ async def test_a_mews_group_whose_hold_lapsed_before_recovery_is_cancelled_whole
             await roomgate.age(booking.booking_id)
             await roomgate.container.recovery.run_once()
             # then not 2 of 3 rooms confirmed and charged in full: every room cancelled, money voided
+            after = await roomgate.booking(booking.booking_id)
+            assert after.status == BookingStatus.FAILED.value
+            assert live_reservations(vendors, "mews", booking.booking_id) == []
+            gateway = roomgate.container.gateway("sandbox")
+            assert await gateway.get_status(after.payment_auth_id or "") is PaymentStatus.VOIDED
+
+
+async def test_a_mews_group_released_by_the_pms_before_recovery_fails_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_vendors("mews") as vendors:
+        # recovery comes after the default window (300 s): Mews has released the 180 s Optional group
+        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+            start, end = stay(offset_days=42)
+            roomgate.container.checkout.faults = DiesAt(point="after_pms_create")
+            await roomgate.checkout_dies(rooms_body(start, end, vendor="mews"))
+            booking = await roomgate.only_booking()
+            # when
+            await roomgate.age(booking.booking_id)
+            await roomgate.container.recovery.run_once()
+            # then nothing is confirmed or charged, and no room of the group is live
             after = await roomgate.booking(booking.booking_id)
             assert after.status == BookingStatus.FAILED.value
             assert live_reservations(vendors, "mews", booking.booking_id) == []

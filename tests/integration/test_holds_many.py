@@ -9,7 +9,7 @@ import pytest
 
 from roomgate.cache import keys
 from roomgate.cache.hold_models import ConvertResult, HoldStatus, ReleaseResult
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from tests.integration.cache_support import HOTEL, make_cache, nights, put_snapshot
@@ -20,12 +20,12 @@ TWIN = "room_twin"
 
 async def setup(
     redis: Any, suites: int | dict[Any, int] = 3, twins: int = 2
-) -> tuple[InventoryCache, HoldLedger]:
+) -> tuple[InventoryCache, RedisHoldLedger]:
     clock = FakeClock()
     cache = make_cache(redis, clock)
     await put_snapshot(cache, suites, nights(3), room=SUITE)
     await put_snapshot(cache, twins, nights(3), room=TWIN)
-    return cache, HoldLedger(redis, clock)
+    return cache, RedisHoldLedger(redis, clock)
 
 
 async def for_sale(cache: InventoryCache, room: str) -> list[int]:
@@ -174,7 +174,7 @@ async def test_the_check_is_skipped_only_for_the_negative_control(any_redis: Any
     # given 2 twins, and a ledger built with the product's negative-control switch
     cache = make_cache(any_redis, FakeClock())
     await put_snapshot(cache, 2, nights(3), room=TWIN)
-    unchecked = HoldLedger(any_redis, cache.clock, skip_check=True)  # type: ignore[arg-type]
+    unchecked = RedisHoldLedger(any_redis, cache.clock, skip_check=True)  # type: ignore[arg-type]
     # when it holds 5
     outcome = await unchecked.create_many(HOTEL, [(TWIN, 5)], nights(3), "h1")
     # then the oversell shows

@@ -4,15 +4,18 @@ rooms (`rooms: [{roomTypeId, quantity, adults, children}]`), exactly one of them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from roomgate.api.deps import part
 from roomgate.api.schemas import CheckoutIn, RoomLineOut
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.rooms import RoomLine, RoomLinesError, checked_lines
-from roomgate.ledger.booking_rooms import StoredRoomLine
+from roomgate.domain.rooms import RoomLine, RoomLinesError, StoredRoomLine, checked_lines
+from roomgate.services.checkout_rooms import RoomLineStore
 
 SINGLE_ROOM_FIELDS = ("roomTypeId", "adults", "children")
+# A multi-room booking's lines (`GET /api/bookings/{id}`).
+BookingRoomsDep = Annotated[RoomLineStore, part(lambda c: c.booking_rooms)]
 
 
 def room_lines(body: CheckoutIn, settings: Settings) -> tuple[RoomLine, ...]:

@@ -24,6 +24,15 @@ class RoomLine:
         return self.adults + self.children
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRoomLine:
+    """A booking's line as the ledger keeps it: its price and the PMS reservations made for it."""
+
+    line: RoomLine
+    total_minor: int  # this line's price: every night, every room of it
+    pms_reservation_ids: tuple[str, ...] = ()
+
+
 class RoomLinesError(ValueError):
     """A list of room lines a checkout cannot take (the message is for the guest)."""
 

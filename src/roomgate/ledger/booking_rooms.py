@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from roomgate.domain.rooms import RoomLine
+from roomgate.domain.rooms import RoomLine, StoredRoomLine
 from roomgate.ledger.models import BookingRoom
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRoomLine:
-    line: RoomLine
-    total_minor: int  # this line's price: every night, every room of it
-    pms_reservation_ids: tuple[str, ...] = ()
 
 
 class BookingRooms:

@@ -13,9 +13,8 @@ from typing import Protocol
 
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
-from roomgate.domain.rooms import RoomLine
+from roomgate.domain.rooms import RoomLine, StoredRoomLine
 from roomgate.domain.stay import Stay
-from roomgate.ledger.booking_rooms import StoredRoomLine
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.types import RoomRequest
 from roomgate.services.ports import Pricer, Quote

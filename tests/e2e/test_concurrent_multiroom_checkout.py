@@ -1,19 +1,28 @@
 """Families race for the last suite through two server processes sharing real Redis and PostgreSQL,
-each asking for 2 Deluxe Doubles + 1 Family Suite in one checkout. Exactly one family gets its 3 rooms;
-every other one is stopped at the hold — holding nothing, its card never pre-authorised. The negative
-control switches the holds off (`ROOMGATE_DEBUG_FAULTS=hold=skip`): more cards are then pre-authorised
-than families served, which shows the harness sees what the multi-room hold prevents."""
+each asking for 2 Deluxe Doubles + 1 Family Suite in one checkout. Every saga that gets past its hold
+waits at a pause point (`after_hold=pause:<dir>`) until the test opens it, so the race window is held
+open deterministically. Exactly one family gets past the hold, and while it waits there the Redis holds
+show only its rooms: every other family was refused holding nothing — not even the doubles that were
+free. The negative control skips the holds (`ROOMGATE_DEBUG_FAULTS=hold=skip`): every family then gets
+past the hold, is pre-authorised and sent to the PMS, which shows the harness sees what the hold
+prevents (the PMS, all-or-nothing too, still books one family)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
+from roomgate.cache import keys
+from roomgate.cache.client import create_redis
 from roomgate.payments.base import PaymentStatus
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
@@ -21,6 +30,7 @@ from tests.conftest import flush_redis
 from tests.e2e.processes import serve
 from tests.e2e.stack import HOTEL, KEY, checkout_body, stay_dates
 from tests.e2e.test_concurrent_checkout import _checkout, _payment_states
+from tests.pause_gate import PauseGate, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -32,31 +42,52 @@ LINES = [
 ]
 
 
-def _body(start: Any, end: Any, i: int) -> dict[str, Any]:
+@dataclass
+class Race:
+    answers: list[tuple[int, str | None, str | None]]
+    answered_while_paused: list[tuple[int, str | None, str | None]]
+    past_the_hold: int
+    held_while_paused: dict[str, int]  # rooms held per room type on the first night, during the pause
+    loser_steps: list[list[str]]
+    pms_posts: int
+    reservations: list[dict[str, Any]]
+    payments: list[PaymentStatus]
+
+
+def _body(start: date, end: date, i: int) -> dict[str, Any]:
     body = checkout_body(start, end)
     for name in ("roomTypeId", "adults", "children"):
         body.pop(name)
-    nights = (end - start).days
     body["rooms"] = LINES
-    body["payment"]["amount"] = (2 * 125_000 + 210_000) * nights
+    body["payment"]["amount"] = (2 * 125_000 + 210_000) * (end - start).days
     body["guestInfo"] = {"firstName": f"F{i}", "lastName": "Park", "email": f"f{i}@example.com"}
     return body
 
 
-def _race(postgres_db: str, redis_url: str, debug_faults: str) -> tuple[list[Any], list[dict], list[Any]]:  # type: ignore[type-arg]
+async def _held(redis_url: str, night: date) -> dict[str, int]:
+    redis = create_redis(redis_url)
+    try:
+        held = {}
+        for room in ("room_456", "room_458"):
+            members = await redis.zrange(keys.night_holds(HOTEL, room, night), 0, -1)
+            held[room] = sum(int(str(m).split(":")[0]) for m in members)
+        return held
+    finally:
+        await redis.aclose()
+
+
+def _race(postgres_db: str, redis_url: str, gate: PauseGate, debug_faults: str) -> Race:
     flush_redis(redis_url)
     start, end = stay_dates(offset_days=70)
     with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
         for room, available in (("room_456", DOUBLES), ("room_458", SUITES)):
-            httpx2.put(
-                f"{sim.url}/_sim/properties/{HOTEL}/inventory",
-                json={
-                    "roomTypeId": room,
-                    "from": start.isoformat(),
-                    "to": end.isoformat(),
-                    "available": available,
-                },
-            ).raise_for_status()
+            body = {
+                "roomTypeId": room,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "available": available,
+            }
+            httpx2.put(f"{sim.url}/_sim/properties/{HOTEL}/inventory", json=body).raise_for_status()
         env = {
             "DATABASE_URL": postgres_db,
             "REDIS_URL": redis_url,
@@ -64,7 +95,7 @@ def _race(postgres_db: str, redis_url: str, debug_faults: str) -> tuple[list[Any
             f"PMS_{HOTEL}_API_KEY": KEY,
             "PAYMENT_PROVIDER": "sandbox",
             "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
-            "ROOMGATE_DEBUG_FAULTS": ",".join(filter(None, ["after_hold=sleep:0.3", debug_faults])),
+            "ROOMGATE_DEBUG_FAULTS": ",".join(filter(None, [gate.fault, debug_faults])),
         }
         urls = [stack.enter_context(serve(env))[0] for _ in range(2)]
         # warm the cache so every family sees the rooms as for sale
@@ -73,38 +104,71 @@ def _race(postgres_db: str, redis_url: str, debug_faults: str) -> tuple[list[Any
             params={"vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()},
             timeout=30,
         )
-        targets = list(
-            zip(itertools.cycle(urls), [_body(start, end, i) for i in range(FAMILIES)], strict=False)
-        )
+        bodies = [_body(start, end, i) for i in range(FAMILIES)]
         with ThreadPoolExecutor(FAMILIES) as pool:
-            answers = list(pool.map(lambda t: _checkout(*t), targets))
-        reservations = httpx2.get(f"{sim.url}/_sim/state").json()["reservations"]
-    import asyncio
-
+            futures = [
+                pool.submit(_checkout, url, body)
+                for url, body in zip(itertools.cycle(urls), bodies, strict=False)
+            ]
+            wait_until(
+                lambda: sum(f.done() for f in futures) + gate.arrived() >= FAMILIES,
+                "every family answered or paused after the hold",
+            )
+            answered_while_paused = [f.result() for f in futures if f.done()]
+            past_the_hold = gate.arrived()
+            held_while_paused = asyncio.run(_held(redis_url, start))
+            gate.open()
+            answers = [f.result() for f in futures]
+        losers = [booking_id for status, _, booking_id in answers if status != 200 and booking_id]
+        loser_steps = [
+            [step["event"] for step in httpx2.get(f"{urls[0]}/api/bookings/{b}", timeout=30).json()["steps"]]
+            for b in losers
+        ]
+        state = httpx2.get(f"{sim.url}/_sim/state").json()
     payments = asyncio.run(_payment_states(redis_url))
-    return answers, reservations, payments
+    return Race(
+        answers,
+        answered_while_paused,
+        past_the_hold,
+        held_while_paused,
+        loser_steps,
+        int(state["calls"].get("postReservation", 0)),
+        state["reservations"],
+        payments,
+    )
+
+
+def _confirmed_rooms(race: Race) -> list[int]:
+    return [r["rooms"] for r in race.reservations if r["status"] == "confirmed"]
 
 
 def test_the_last_suite_goes_to_exactly_one_family_with_all_its_rooms(
-    postgres_db: str, real_redis_url: str
+    postgres_db: str, real_redis_url: str, tmp_path: Path
 ) -> None:
-    answers, reservations, payments = _race(postgres_db, real_redis_url, "")
-    assert [status for status, _ in answers].count(200) == SUITES
-    confirmed = [r for r in reservations if r["status"] == "confirmed"]
-    assert [r["rooms"] for r in confirmed] == [3]
-    # every other family was stopped at the hold (the suite short), before any card was touched
-    assert sorted(a for a in answers if a[0] != 200) == [(409, "INVENTORY_UNAVAILABLE")] * (FAMILIES - SUITES)
-    assert payments == [PaymentStatus.CAPTURED]
+    race = _race(postgres_db, real_redis_url, PauseGate(tmp_path / "gate", "after_hold"), "")
+    # one family got past the hold; every other was refused while it waited there
+    assert race.past_the_hold == SUITES
+    refused = (409, "INVENTORY_UNAVAILABLE")
+    assert [a[:2] for a in race.answered_while_paused] == [refused] * (FAMILIES - SUITES)
+    # and at that moment only the winner's rooms were held: no loser kept the doubles it could have had
+    assert race.held_while_paused == {"room_456": 2, "room_458": 1}
+    assert all(steps == ["created", "failed"] for steps in race.loser_steps)
+    # one PMS reservation with the 3 rooms, one captured payment, no other card touched
+    assert race.pms_posts == SUITES and _confirmed_rooms(race) == [3]
+    assert race.payments == [PaymentStatus.CAPTURED]
 
 
-def test_negative_control_without_holds_more_cards_are_authorised(
-    postgres_db: str, real_redis_url: str
+def test_negative_control_without_holds_every_family_gets_past_the_hold(
+    postgres_db: str, real_redis_url: str, tmp_path: Path
 ) -> None:
-    answers, reservations, payments = _race(postgres_db, real_redis_url, "hold=skip")
+    race = _race(postgres_db, real_redis_url, PauseGate(tmp_path / "gate", "after_hold"), "hold=skip")
+    # every family got past the hold step and nobody was refused there: the checks above would fail
+    assert race.past_the_hold == FAMILIES and race.answered_while_paused == []
     # the PMS is still the final judge (all-or-nothing there too): one family booked...
-    confirmed = [r for r in reservations if r["status"] == "confirmed"]
-    assert [r["rooms"] for r in confirmed] == [3]
-    assert payments.count(PaymentStatus.CAPTURED) == SUITES
-    # ...but without the hold, more families reached the payment step than could be served
-    assert len(payments) > SUITES
-    assert any(answer == (502, "BOOKING_CONFIRM_FAILED") for answer in answers)
+    assert _confirmed_rooms(race) == [3]
+    assert sorted(race.payments, key=str) == sorted(
+        [PaymentStatus.CAPTURED] + [PaymentStatus.VOIDED] * (FAMILIES - 1), key=str
+    )
+    # ...but every other family was pre-authorised and sent to the PMS, and refused there
+    assert race.pms_posts == FAMILIES
+    assert [a[:2] for a in race.answers].count((502, "BOOKING_CONFIRM_FAILED")) == FAMILIES - 1

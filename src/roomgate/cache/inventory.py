@@ -245,5 +245,7 @@ def _entry(guarded: bool, ttl_ms: int, lkg_ms: int, fields: dict[str, str | int]
 def _rate_fields(rate: NightRate | None) -> dict[str, str | int]:
     # A night without a rate is cached as "no price" so it is not asked for again and again.
     if rate is None:
-        return {"p": "", "c": "", "rp": ""}
-    return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id}
+        return {"p": "", "c": "", "rp": "", "o": ""}
+    # `o`: the extra-guest rule (domain/occupancy.py) — the `rate:` key stays per night, not per party.
+    occupancy = rate.occupancy.encode() if rate.occupancy is not None else ""
+    return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id, "o": occupancy}

@@ -10,6 +10,7 @@ from typing import Any
 import httpx2
 
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing
 from roomgate.pms.errors import (
     PMSAuthenticationError,
     PMSBadRequest,
@@ -203,3 +204,39 @@ def parse_webhook(item: dict[str, Any]) -> WebhookSubscription:
         event=f"{event.get('entity') or ''}/{event.get('action') or ''}",
         endpoint=str(data.get("endpoint") or ""),
     )
+
+
+def included_guests(item: dict[str, Any]) -> tuple[int, int] | None:
+    """A `getRoomTypes` item's (`adultsIncluded`, `childrenIncluded`); None when it does not say."""
+    adults, children = item.get("adultsIncluded"), item.get("childrenIncluded")
+    if adults in (None, ""):
+        return None
+    return int(adults), int(children or 0)
+
+
+def occupancy_rule(
+    included: tuple[int, int],
+    base: Decimal,
+    adult_probe: tuple[int, Decimal],
+    child_probe: tuple[int, int, Decimal],
+) -> OccupancyPricing:
+    """The per-night extra charges behind two `totalRate`s of one night.
+
+    `adult_probe` = (adults, totalRate) asked with more adults than included and no children;
+    `child_probe` = (adults, children, totalRate) asked with more children than included. Cloudbeds
+    charges each additional adult / child a fixed amount per night on top of `rateBase`, so one
+    answer with one extra kind of guest tells that charge."""
+    adults_included, children_included = included
+    probe_adults, total_a = adult_probe
+    extra_adult = (total_a - base) / (probe_adults - adults_included)
+    child_adults, probe_children, total_c = child_probe
+    adult_part = max(0, child_adults - adults_included) * extra_adult
+    extra_child = (total_c - base - adult_part) / (probe_children - children_included)
+    return OccupancyPricing(
+        adults_included, children_included, _money_like(extra_adult), _money_like(extra_child)
+    )
+
+
+def _money_like(value: Decimal) -> Decimal:
+    """A derived charge without division noise (4 places, never negative)."""
+    return max(Decimal(0), value.quantize(Decimal("0.0001")))

@@ -50,7 +50,7 @@ class AvailabilityPricer:
     ) -> Quote:
         room_type = await self._availability.room_type(vendor, hotel_id, room_type_id)
         inventory = await self._availability.room_type_inventory(
-            vendor, hotel_id, room_type_id, stay.check_in, stay.check_out
+            vendor, hotel_id, room_type_id, stay.check_in, stay.check_out, adults=adults, children=children
         )
         nights = []
         for night in inventory.nights:

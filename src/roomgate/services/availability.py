@@ -72,9 +72,12 @@ class AvailabilityService:
         *,
         fallback: bool = False,
         prefetched: HotelRead | None = None,
+        adults: int = 1,
+        children: int = 0,
     ) -> RoomTypeInventory:
-        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age.
-        `prefetched`: a read already made (a memoised answer's revalidation), used if it is this one."""
+        """Per night (start inclusive, end exclusive): rooms for sale and the party's price, plus
+        source and age. `prefetched`: a read already made (a memoised answer's revalidation), used
+        if it is this one."""
         self._check_range(start, end)
         try:
             filled, warm = await self._room_type_rows(
@@ -86,7 +89,7 @@ class AvailabilityService:
         return RoomTypeInventory(
             hotel_id,
             room_type_id,
-            [night_availability(n) for n in rows],
+            [night_availability(n, adults, children) for n in rows],
             filled.source,
             self._age(rows),
             None if warm is None else _stamp(warm, rows),
@@ -145,7 +148,9 @@ class AvailabilityService:
         read = warm.rows() if warm.room_types is not None and ids == guess else None
         filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback, read)
         options = [
-            opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
+            opt
+            for rt in fitting
+            if (opt := stay_option(rt, filled.rows[rt.room_type_id], adults, children)) is not None
         ]
         used = [night for rows in filled.rows.values() for night in rows]
         stamp = _stamp(warm, used) if filled.rows is read else None
@@ -192,7 +197,9 @@ class AvailabilityService:
         ids = [rt.room_type_id for rt in fitting]
         filled = await direct.read_rows(connector, self.clock, ids, stay.check_in, stay.check_out)
         options = [
-            opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
+            opt
+            for rt in fitting
+            if (opt := stay_option(rt, filled.rows[rt.room_type_id], adults, children)) is not None
         ]
         used = [night for rows in filled.rows.values() for night in rows]
         return StayAvailability(hotel_id, stay, adults, children, options, "pms", self._age(used))

@@ -102,7 +102,8 @@ async def stay_availability(
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> Response:
-    """Room types bookable for every night of the stay, with nightly prices and the total."""
+    """Room types bookable for every night of the stay for this party: nightly prices, the total,
+    the hotel's taxes and fees, and `totalWithTaxes` (what checkout charges)."""
     stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
     container.ensure_bookable(stay.check_in, stay.check_out)
     await container.require_vendor(vendor, hotel_id)
@@ -130,6 +131,17 @@ async def stay_availability(
                 "nights": _nights(option.nights),
                 "total": option.total.minor,
                 "currency": option.total.currency,
+                "taxes": [
+                    {
+                        "code": line.code,
+                        "name": line.name,
+                        "type": line.kind,
+                        "amount": line.amount.minor,
+                        "inclusive": line.inclusive,
+                    }
+                    for line in option.taxes
+                ],
+                "totalWithTaxes": option.total_with_taxes.minor,
             }
             for option in result.options
         ],

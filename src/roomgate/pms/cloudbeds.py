@@ -16,6 +16,7 @@ import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.money import Money
+from roomgate.domain.taxes import TaxRule
 from roomgate.pms import cloudbeds_parse as parse
 from roomgate.pms.base import both
 from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSError, PMSTransientError
@@ -162,6 +163,12 @@ class CloudbedsConnector:
             if len(items) < self._page_size:
                 break
         return room_types
+
+    async def get_taxes(self) -> list[TaxRule]:
+        """`getTaxesAndFees` of the property: the taxes and fees it adds to reservations."""
+        items = (await self._get("getTaxesAndFees", {"propertyID": self.hotel_id})).get("data") or []
+        rules = [parse.parse_tax(item) for item in items if isinstance(item, dict)]
+        return [rule for rule in rules if rule is not None]
 
     # -- availability and rates ----------------------------------------------------------------------
     async def _base_plans(

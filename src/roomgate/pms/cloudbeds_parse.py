@@ -11,6 +11,7 @@ import httpx2
 
 from roomgate.domain.money import Money
 from roomgate.domain.occupancy import OccupancyPricing
+from roomgate.domain.taxes import TaxBasis, TaxRule
 from roomgate.pms.errors import (
     PMSAuthenticationError,
     PMSBadRequest,
@@ -240,3 +241,45 @@ def occupancy_rule(
 def _money_like(value: Decimal) -> Decimal:
     """A derived charge without division noise (4 places, never negative)."""
     return max(Decimal(0), value.quantize(Decimal("0.0001")))
+
+
+_TAX_BASES = {
+    "percentage": TaxBasis.PERCENT,
+    "fixed": TaxBasis.PER_NIGHT,
+    "fixed_per_person": TaxBasis.PER_PERSON_NIGHT,
+    "fixed_per_accomodation": TaxBasis.PER_STAY,
+    "fixed_per_reservation": TaxBasis.PER_STAY,
+    "percentage_rate_based": TaxBasis.RATE_BASED,
+}
+
+
+def parse_tax(item: dict[str, Any]) -> TaxRule | None:
+    """A `getTaxesAndFees` item that applies to reservations (`availableFor` has `rate`); None for
+    deleted ones, product-only ones and amount types the v1.3 spec does not list."""
+    basis = _TAX_BASES.get(str(item.get("amountType") or ""))
+    available = item.get("availableFor")
+    if basis is None or item.get("isDeleted") or (isinstance(available, list) and "rate" not in available):
+        return None
+    brackets = tuple(
+        sorted(
+            (to_decimal(b.get("rate") or 0), to_decimal(b.get("percentage") or 0))
+            for b in item.get("amountRateBased") or []
+            if isinstance(b, dict)
+        )
+    )
+    adult_amount = item.get("amountAdult") if basis is TaxBasis.PER_PERSON_NIGHT else item.get("amount")
+    return TaxRule(
+        code=str(item.get("code") or item.get("taxID") or item.get("feeID") or ""),
+        name=str(item.get("name") or ""),
+        kind="fee" if item.get("type") == "fee" else "tax",
+        basis=basis,
+        amount=to_decimal(adult_amount or 0),
+        amount_child=to_decimal(item.get("amountChild") or 0)
+        if basis is TaxBasis.PER_PERSON_NIGHT
+        else Decimal(0),
+        brackets=brackets,
+        room_type_ids=tuple(
+            str(rt.get("roomTypeID")) for rt in item.get("roomTypes") or [] if isinstance(rt, dict)
+        ),
+        inclusive=item.get("inclusiveOrExclusive") == "inclusive",
+    )

@@ -4,10 +4,12 @@ Runs for every room type of every availability request, so each night is looked 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from roomgate.cache.models import CachedNight
 from roomgate.domain.money import Money
+from roomgate.domain.taxes import TaxRule, stay_taxes
 from roomgate.pms.types import RoomType
 from roomgate.services.availability_models import NightAvailability, StayOption
 
@@ -20,7 +22,11 @@ def night_availability(cached: CachedNight, adults: int = 1, children: int = 0) 
 
 
 def stay_option(
-    room_type: RoomType, rows: list[CachedNight], adults: int = 1, children: int = 0
+    room_type: RoomType,
+    rows: list[CachedNight],
+    adults: int = 1,
+    children: int = 0,
+    taxes: Sequence[TaxRule] = (),
 ) -> StayOption | None:
     """A room type is bookable when every night has a room for sale and a price, in one currency;
     the prices are the party's (the rate's base plus its extra-guest charges)."""
@@ -36,7 +42,8 @@ def stay_option(
     amount = _total(prices) if prices else None
     if amount is None:
         return None
-    return StayOption(room_type, min(night.available for night in nights), nights, amount)
+    lines = tuple(stay_taxes(taxes, room_type.room_type_id, prices, adults, children)) if taxes else ()
+    return StayOption(room_type, min(night.available for night in nights), nights, amount, lines)
 
 
 def _total(prices: list[Money]) -> Money | None:

@@ -74,6 +74,8 @@ async def the_rule_prices_each_party_as_the_pms_bills_it(sim: SimHarness) -> Non
         # then both are the PMS's nightly price for that party, times two nights
         assert quoted == Decimal(nightly) * 2, (adults, children)
         assert Decimal(billed["total"]) == quoted, (adults, children)
+        if vendor == "cloudbeds":  # postReservation's grandTotal, as the connector reads it
+            assert made.total == Money.of(quoted, "USD")
 
 
 async def test_cloudbeds_room_without_extras_prices_every_party_at_base(cloudbeds: SimHarness) -> None:
@@ -121,3 +123,15 @@ async def test_cloudbeds_rate_plans_price_the_party_asked_for(cloudbeds: SimHarn
         Decimal(210000),
         Decimal(210000 + 30000 + 15000),
     )
+
+
+async def test_cloudbeds_taxes_and_fees_are_read_with_their_room_types(cloudbeds: SimHarness) -> None:
+    # given the demo hotel (VAT 10 % and a 2,000 KRW nightly city fee on the Family Suite only)
+    connector = cloudbeds.cloudbeds()
+    # when
+    rules = await connector.get_taxes()
+    # then
+    assert [(r.code, r.kind, r.basis.value, r.amount, r.room_type_ids, r.inclusive) for r in rules] == [
+        ("VAT", "tax", "percent", Decimal(10), ("room_458",), False),
+        ("CITY", "fee", "per_night", Decimal(2000), ("room_458",), False),
+    ]

@@ -20,7 +20,7 @@ from roomgate.metrics import CANCELLATIONS
 from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.services.compensation import booking_amount, recorded_gateway
-from roomgate.services.ports import ConnectorProvider, GatewayProvider, Pricer
+from roomgate.services.ports import ConnectorProvider, GatewayProvider, Restocker
 
 log = get_logger(__name__)
 
@@ -30,7 +30,7 @@ class Cancellation:
     bookings: BookingRepository
     connectors: ConnectorProvider
     gateways: GatewayProvider
-    pricer: Pricer
+    restocker: Restocker
     clock: Clock = SYSTEM_CLOCK
 
     async def cancel(self, booking_id: str, reason: str = "guest request") -> Booking:
@@ -84,7 +84,7 @@ class Cancellation:
         # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
         stay = Stay(booking.check_in, booking.check_out)
         try:
-            await self.pricer.after_cancellation(
+            await self.restocker.restock(
                 booking.hotel_id, booking.room_type_id, list(stay.nights()), 1, cancel_sent_at
             )
         except Exception as exc:

@@ -67,6 +67,12 @@ def test_availability_shows_each_party_its_own_price_and_taxes(stripe: tuple[Sta
             {"code": "CITY", "name": "City fee", "type": "fee", "amount": 4000, "inclusive": False},
         ]
         assert option["totalWithTaxes"] == nightly * 2 + nightly * 2 // 10 + 4000
+    # and the per-night inventory shows the party's nightly price when asked (one adult by default)
+    inventory = f"{stack.url}/api/hotels/{HOTEL}/room-types/{FAMILY}/inventory"
+    dates = {"vendor": "cloudbeds", "from": start.isoformat(), "to": end.isoformat()}
+    for query, nightly in (({}, 210000), ({"adults": 3}, 240000), ({"adults": 2, "children": 2}, 225000)):
+        nights = stack.client.get(inventory, params={**dates, **query}).json()["nights"]
+        assert [n["price"] for n in nights] == [nightly, nightly], query
     # and a room type without extras or taxes is unchanged by the party
     response = stack.client.get(
         f"{stack.url}/api/hotels/{HOTEL}/availability",

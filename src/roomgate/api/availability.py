@@ -52,12 +52,17 @@ async def room_type_inventory(
     vendor: VendorQuery,
     from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
+    adults: Annotated[int, Query(ge=1, le=20, description="the party the prices are for")] = 1,
+    children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> JSONResponse:
-    """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
+    """Per night: rooms for sale (PMS available − active holds), the party's price (one adult unless
+    `adults`/`children` say otherwise) and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
     access.ensure_bookable(start, end, "from")
     await access.admit(vendor, hotel_id)
-    result = await availability.room_type_inventory(vendor, hotel_id, room_type_id, start, end, fallback=True)
+    result = await availability.room_type_inventory(
+        vendor, hotel_id, room_type_id, start, end, fallback=True, adults=adults, children=children
+    )
     content = {
         "success": True,
         "hotelId": hotel_id,

@@ -138,6 +138,7 @@ class Container:
             self.settings.recovery_after_seconds,
             self.cancellation,
             alerts=self.alerts,
+            clock=self.clock,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.
@@ -153,7 +154,8 @@ class Container:
         self.webhook_effects = WebhookEffects(
             self.refresher,
             self.connector,
-            self.sessions,
+            self.bookings,
+            self.listings,
             self.hotel_cancellation,
             self.redis,
             self.settings,
@@ -289,6 +291,7 @@ def build_container(
     credentials: CredentialsProvider | None = None,
     hotels: HotelDirectory | None = None,
 ) -> Container:
+    clock = FaultPoints.parse(settings.debug_faults).clock(clock)
     engine = create_engine(settings.async_database_url)
     sessions = session_factory(engine)
     redis = redis or create_redis(settings.redis_url)
@@ -309,8 +312,8 @@ def build_container(
         http=http,
         clock=clock,
         credentials=credentials,
-        bookings=BookingRepository(sessions),
-        idempotency=IdempotencyStore(sessions),
+        bookings=BookingRepository(sessions, clock),
+        idempotency=IdempotencyStore(sessions, clock=clock),
         inventory=InventoryCache(redis, settings, clock),
         hold_ledger=RedisHoldLedger(
             redis,

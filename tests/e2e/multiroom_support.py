@@ -9,10 +9,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from roomgate.cache import keys
+from roomgate.domain.rooms import RoomLine
+from roomgate.domain.stay import Stay
 from roomgate.ledger.models import BookingRoom, BookingRow
+from roomgate.services.checkout_rooms import RoomsQuote, quote_rooms
 from tests.e2e.saga_harness import HOTEL, Roomgate, Vendors, checkout_body
 
-# The demo hotel's prices a night (simulator seeds): Deluxe Double 125,000, Family Suite 210,000 KRW.
+# Base nightly rates of the demo hotel (simulator seeds), for a first guess of an amount; parties with
+# extra guests and taxes cost more: tests that need the exact amount use `priced`.
 PRICES = {"room_456": 125_000, "room_457": 98_000, "room_458": 210_000}
 FAMILY = [
     {"roomTypeId": "room_456", "quantity": 2, "adults": 2, "children": 0},
@@ -61,3 +65,16 @@ async def held(roomgate: Roomgate, room: str, nights: list[date]) -> list[int]:
         members = await redis.zrange(keys.night_holds(HOTEL, room, night), 0, -1)
         out.append(sum(int((m.decode() if isinstance(m, bytes) else m).split(":")[0]) for m in members))
     return out
+
+
+async def priced(roomgate: Roomgate, body: dict[str, Any]) -> RoomsQuote:
+    """Set the body's amount to the server's own price for its rooms (per party, taxes included, as the
+    simulators' seeds say) and return that quote; a wrong amount is tested on its own."""
+    lines = [
+        RoomLine(r["roomTypeId"], r.get("quantity", 1), r.get("adults", 1), r.get("children", 0))
+        for r in body["rooms"]
+    ]
+    stay = Stay.of(date.fromisoformat(body["checkIn"]), date.fromisoformat(body["checkOut"]))
+    quote = await quote_rooms(roomgate.container.checkout.pricer, body["vendor"], HOTEL, stay, lines)
+    body["payment"]["amount"] = quote.total.minor
+    return quote

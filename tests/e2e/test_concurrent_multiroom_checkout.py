@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -54,12 +55,12 @@ class Race:
     payments: list[PaymentStatus]
 
 
-def _body(start: date, end: date, i: int) -> dict[str, Any]:
+def _body(start: date, end: date, i: int, amount: int) -> dict[str, Any]:
     body = checkout_body(start, end)
     for name in ("roomTypeId", "adults", "children"):
         body.pop(name)
     body["rooms"] = LINES
-    body["payment"]["amount"] = (2 * 125_000 + 210_000) * (end - start).days
+    body["payment"]["amount"] = amount
     body["guestInfo"] = {"firstName": f"F{i}", "lastName": "Park", "email": f"f{i}@example.com"}
     return body
 
@@ -104,7 +105,12 @@ def _race(postgres_db: str, redis_url: str, gate: PauseGate, debug_faults: str) 
             params={"vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()},
             timeout=30,
         )
-        bodies = [_body(start, end, i) for i in range(FAMILIES)]
+        # the server's price for the family's rooms (per party, taxes included): a wrong amount is
+        # refused before anything happens, naming the right one
+        probe = httpx2.post(f"{urls[0]}/api/booking/checkout", json=_body(start, end, 0, 1), timeout=30)
+        found = re.search(r"실제 (\d+) KRW", probe.json()["error"])
+        assert probe.status_code == 400 and found, probe.text
+        bodies = [_body(start, end, i, int(found.group(1))) for i in range(FAMILIES)]
         with ThreadPoolExecutor(FAMILIES) as pool:
             futures = [
                 pool.submit(_checkout, url, body)

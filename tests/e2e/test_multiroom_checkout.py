@@ -11,7 +11,7 @@ import pytest
 
 from roomgate.domain.booking import BookingStatus
 from roomgate.payments.base import PaymentStatus
-from tests.e2e.multiroom_support import counts, held, live_reservations, rooms_body
+from tests.e2e.multiroom_support import counts, held, live_reservations, priced, rooms_body
 from tests.e2e.saga_harness import HOTEL, checkout_body, running_roomgate, running_vendors, stay
 
 VENDORS = ["cloudbeds", "mews"]
@@ -26,20 +26,34 @@ async def test_a_family_books_three_rooms_of_two_types_in_one_checkout(
             # given 2 Deluxe Doubles (2 adults each) and a Family Suite (2 adults, 2 children), 2 nights
             start, end = stay(offset_days=30)
             body = rooms_body(start, end, vendor=vendor)
-            assert body["payment"]["amount"] == (2 * 125_000 + 210_000) * 2
+            quote = await priced(roomgate, body)  # each room for its party, taxes included
+            line_totals = [q.total.minor for q in quote.lines]
+            assert sum(line_totals) == quote.total.minor
             # when
             response = await roomgate.checkout(body, key="family-1")
             # then one confirmed booking listing its rooms
             assert response.status_code == 200, response.text
             answer = response.json()
             assert answer["rooms"] == [
-                {"roomTypeId": "room_456", "quantity": 2, "adults": 2, "children": 0, "amount": 500_000},
-                {"roomTypeId": "room_458", "quantity": 1, "adults": 2, "children": 2, "amount": 420_000},
+                {
+                    "roomTypeId": "room_456",
+                    "quantity": 2,
+                    "adults": 2,
+                    "children": 0,
+                    "amount": line_totals[0],
+                },
+                {
+                    "roomTypeId": "room_458",
+                    "quantity": 1,
+                    "adults": 2,
+                    "children": 2,
+                    "amount": line_totals[1],
+                },
             ]
             booking = await roomgate.booking(answer["bookingId"])
             assert booking.status == BookingStatus.CONFIRMED.value
             assert (booking.room_type_id, booking.adults, booking.children) == ("room_456", 6, 2)
-            assert booking.total_minor == 920_000
+            assert booking.total_minor == quote.total.minor
             # one pre-authorisation for the total, captured
             gateway = roomgate.container.gateway("sandbox")
             assert await gateway.get_status(booking.payment_auth_id or "") is PaymentStatus.CAPTURED
@@ -52,16 +66,16 @@ async def test_a_family_books_three_rooms_of_two_types_in_one_checkout(
                 assert {r["status"] for r in live} == {"Confirmed"}
             stored = await roomgate.container.booking_rooms.lines(booking.booking_id)
             assert [(s.line.room_type_id, s.line.quantity, s.total_minor) for s in stored] == [
-                ("room_456", 2, 500_000),
-                ("room_458", 1, 420_000),
+                ("room_456", 2, line_totals[0]),
+                ("room_458", 1, line_totals[1]),
             ]
             made = [rid for s in stored for rid in s.pms_reservation_ids]
             assert sorted(made) == sorted(r["reservationId"] for r in live)
             # the booking's status page lists the lines with their PMS reservations
             detail = (await roomgate.client.get(f"/api/bookings/{booking.booking_id}")).json()
             assert [(r["roomTypeId"], r["quantity"], r["amount"]) for r in detail["rooms"]] == [
-                ("room_456", 2, 500_000),
-                ("room_458", 1, 420_000),
+                ("room_456", 2, line_totals[0]),
+                ("room_458", 1, line_totals[1]),
             ]
             assert sorted(rid for r in detail["rooms"] for rid in r["pmsReservationIds"]) == sorted(made)
             # the hold became the booking: nothing held any more
@@ -104,6 +118,7 @@ async def test_the_pms_refusing_one_type_after_the_hold_undoes_every_room(
             # given our cache believes the Family Suites are free, but the PMS sold them elsewhere
             start, end = stay(offset_days=33)
             body = rooms_body(start, end, vendor="mews")
+            await priced(roomgate, body)
             for room in ("room_456", "room_458"):  # a wrong amount is refused, after the cache was filled
                 warm = {**checkout_body(start, end, vendor="mews", price=1), "roomTypeId": room}
                 assert (await roomgate.checkout(warm)).status_code == 400
@@ -131,9 +146,11 @@ async def test_a_partly_confirmed_mews_group_is_cancelled_whole(
         async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
             # given Mews makes the group, then fails while the rooms are being confirmed
             start, end = stay(offset_days=34)
+            body = rooms_body(start, end, vendor="mews")
+            await priced(roomgate, body)
             vendors.faults("mews", status=500, endpoints=["reservations/confirm"])
             # when
-            response = await roomgate.checkout(rooms_body(start, end, vendor="mews"))
+            response = await roomgate.checkout(body)
             # then every reservation of the group was cancelled, the money voided, the hold released
             vendors.faults("mews")
             assert response.status_code == 502 and response.json()["errorCode"] == "BOOKING_CONFIRM_FAILED"
@@ -233,7 +250,9 @@ async def test_cancelling_a_multi_room_booking_cancels_every_room_and_refunds_th
         async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
             # given a confirmed 3-room booking
             start, end = stay(offset_days=37)
-            booked = await roomgate.checkout(rooms_body(start, end, vendor=vendor))
+            body = rooms_body(start, end, vendor=vendor)
+            await priced(roomgate, body)
+            booked = await roomgate.checkout(body)
             assert booked.status_code == 200, booked.text
             booking_id = booked.json()["bookingId"]
             assert live_reservations(vendors, vendor, booking_id)

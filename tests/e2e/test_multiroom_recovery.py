@@ -11,7 +11,7 @@ import pytest
 
 from roomgate.domain.booking import BookingStatus
 from roomgate.payments.base import PaymentStatus
-from tests.e2e.multiroom_support import held, live_reservations, rooms_body
+from tests.e2e.multiroom_support import held, live_reservations, priced, rooms_body
 from tests.e2e.saga_harness import DiesAt, running_roomgate, running_vendors, stay
 
 # Where the process dies → how recovery must settle it.
@@ -38,7 +38,9 @@ async def test_killed_at_each_point_with_several_rooms_then_recovered(
             start, end = stay(offset_days=40)
             nights = [start, start + timedelta(days=1)]
             roomgate.container.checkout.faults = DiesAt(point=point)
-            await roomgate.checkout_dies(rooms_body(start, end, vendor=vendor))
+            body = rooms_body(start, end, vendor=vendor)
+            await priced(roomgate, body)
+            await roomgate.checkout_dies(body)
             booking = await roomgate.only_booking()
             assert await held(roomgate, "room_456", nights) == [2, 2]  # the hold outlived the process
             # when the recovery job finds it (its lease ran out)
@@ -81,7 +83,9 @@ async def test_a_mews_group_whose_hold_lapsed_before_recovery_is_cancelled_whole
             # given the group was made (Optional), the process died before confirming any of it
             start, end = stay(offset_days=41)
             roomgate.container.checkout.faults = DiesAt(point="after_pms_create")
-            await roomgate.checkout_dies(rooms_body(start, end, vendor="mews"))
+            body = rooms_body(start, end, vendor="mews")
+            await priced(roomgate, body)
+            await roomgate.checkout_dies(body)
             booking = await roomgate.only_booking()
             made = [r for r in vendors.state("mews")["reservations"] if r["externalId"] == booking.booking_id]
             assert len(made) == 3 and {r["status"] for r in made} == {"Optional"}
@@ -107,7 +111,9 @@ async def test_a_mews_group_released_by_the_pms_before_recovery_fails_whole(
         async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
             start, end = stay(offset_days=42)
             roomgate.container.checkout.faults = DiesAt(point="after_pms_create")
-            await roomgate.checkout_dies(rooms_body(start, end, vendor="mews"))
+            body = rooms_body(start, end, vendor="mews")
+            await priced(roomgate, body)
+            await roomgate.checkout_dies(body)
             booking = await roomgate.only_booking()
             # when
             await roomgate.age(booking.booking_id)

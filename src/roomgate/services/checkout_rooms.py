@@ -8,7 +8,7 @@ The spec's single-room checkout never comes here: `CheckoutCommand.rooms` is emp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -68,8 +68,20 @@ async def quote_rooms(
     for q in quoted:
         grand = grand + q.total
     first = quoted[0].quote
+    room_total = Money.zero(currency)
+    for q in quoted:
+        room_total = room_total + (q.quote.room_total or q.quote.total) * q.line.quantity
+    # each line's taxes and fees, for all its rooms
+    taxes = tuple(replace(t, amount=t.amount * q.line.quantity) for q in quoted for t in q.quote.taxes)
     return RoomsQuote(
-        first.room_type_id, first.max_occupancy, first.nights, grand, first.rate_plan_id, tuple(quoted)
+        room_type_id=first.room_type_id,
+        max_occupancy=first.max_occupancy,
+        nights=first.nights,
+        total=grand,
+        rate_plan_id=first.rate_plan_id,
+        taxes=taxes,
+        room_total=room_total,
+        lines=tuple(quoted),
     )
 
 

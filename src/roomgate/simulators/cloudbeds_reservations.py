@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from roomgate.clock import Clock
@@ -161,6 +162,8 @@ class CloudbedsReservations:
             extra={"guestID": self.state.new_digits(8)},
             extra_rooms=made[1:],
         )
+        # taxes and fees room by room, each on its own nights
+        res.tax_total = sum((book.taxes_for(r.room_type_id, r.nightly) for r in res.rooms()), Decimal(0))
         self.state.reservations[res.reservation_id] = res
         return views.created_body(res, self._names(book.property_id))
 
@@ -189,7 +192,7 @@ class CloudbedsReservations:
             room_children = guests_children // quantity + (1 if k < guests_children % quantity else 0)
             if room_adults + room_children > max_guests:
                 raise Refusal(f"Guests exceed maxGuests ({max_guests}) for room type {room_type_id}")
-            nightly = [(day, book.rate(room_type_id, day)) for day in stay]
+            nightly = [(day, book.party_rate(room_type_id, day, room_adults, room_children)) for day in stay]
             rooms.append(SimRoom(room_type_id, room_adults, room_children, nightly))
         return rooms
 
@@ -221,7 +224,12 @@ class CloudbedsReservations:
             raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
         res.holds_inventory = True
         res.room_type_id, res.check_in, res.check_out = room_type_id, new_in, new_out
-        res.nightly = [(day, book.rate(room_type_id, day)) for day in nights(new_in, new_out)]
+        res.nightly = [
+            (day, book.party_rate(room_type_id, day, res.adults, res.children))
+            for day in nights(new_in, new_out)
+        ]
+        # taxes and fees room by room, each on its own nights
+        res.tax_total = sum((book.taxes_for(r.room_type_id, r.nightly) for r in res.rooms()), Decimal(0))
         res.modified = self.clock.now()
 
     def new_id(self) -> str:

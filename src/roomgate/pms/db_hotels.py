@@ -187,7 +187,7 @@ class LayeredHotelDirectory:
     async def get(self, hotel_id: str) -> HotelConfig | None:
         # This process's copy (rechecked every ROOMGATE_HOTELS_RECHECK_SECONDS): the hot path of every
         # request asks here, and an env hotel must cost no Redis call (one round trip per warm read).
-        # Freshness where it matters is `Container.check_hotel` (checkouts re-read the database state).
+        # Freshness where it matters is `HotelAccess.check_hotel` (checkouts re-read the database state).
         stored = await self._stored.stored(hotel_id, check_unknown=False)
         return stored.config if stored is not None else await self._env.get(hotel_id)
 

@@ -19,7 +19,7 @@ from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProvider
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.services.booking_ledger import BookingLedger, BookingNotFound, StaleBookingState
 from roomgate.services.compensation import recorded_gateway
-from roomgate.services.ports import ConnectorProvider, GatewayProvider, Pricer
+from roomgate.services.ports import ConnectorProvider, GatewayProvider, Restocker
 
 log = get_logger(__name__)
 
@@ -29,7 +29,7 @@ class Cancellation:
     bookings: BookingLedger
     connectors: ConnectorProvider
     gateways: GatewayProvider
-    pricer: Pricer
+    restocker: Restocker
     clock: Clock = SYSTEM_CLOCK
 
     async def cancel(self, booking_id: str, reason: str = "guest request") -> Booking:
@@ -85,7 +85,7 @@ class Cancellation:
         # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
         stay = Stay(booking.check_in, booking.check_out)
         try:
-            await self.pricer.after_cancellation(
+            await self.restocker.restock(
                 booking.hotel_id, booking.room_type_id, list(stay.nights()), 1, cancel_sent_at
             )
         except Exception as exc:

@@ -3,6 +3,11 @@
 `ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`; `clock=ahead:<seconds>` runs
 the process's clock that far ahead (a worker that finds every lease run out, without waiting for it).
 
+`<point>=pause:<directory>` is a deterministic pause point that works across processes: each run that
+reaches the point leaves a `<point>-<unique>.arrived` file in the directory and waits until a
+`<point>.go` file exists there (the test opens the gate once the runs it wants are in place), for at
+most `PAUSE_DEADLINE_SECONDS`.
+
 Off unless the setting is present; settings refuse it when ROOMGATE_ENV=production.
 """
 
@@ -10,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from roomgate.clock import Clock
 
@@ -28,19 +35,39 @@ FAULT_POINTS = (
 # writes holds without their availability check, so a race test can show what the holds prevent.
 # `polling_lease=skip` polls without the per-hotel lease, so the one-poller test can show two.
 SKIPPABLE = ("hold", "hold_check", "polling_lease")
+PAUSE_DEADLINE_SECONDS = 120.0
+PAUSE_POLL_SECONDS = 0.01
 
 
 class FaultSpecError(ValueError):
     pass
 
 
+class PauseNeverReleased(RuntimeError):
+    """A `pause:` point waited past its deadline: the test never opened the gate."""
+
+
+async def pause_at(directory: Path, point: str) -> None:
+    """Announce arrival at `point`, then wait (bounded poll) until the test opens the point's gate."""
+    (directory / f"{point}-{uuid.uuid4().hex}.arrived").touch()
+    gate = directory / f"{point}.go"
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + PAUSE_DEADLINE_SECONDS
+    while not gate.exists():
+        if loop.time() > give_up:
+            raise PauseNeverReleased(f"{point}: {gate.name} did not appear in {PAUSE_DEADLINE_SECONDS:g}s")
+        await asyncio.sleep(PAUSE_POLL_SECONDS)
+
+
 @dataclass(frozen=True)
 class FaultPoints:
     actions: dict[str, tuple[str, float]] = field(default_factory=dict)
+    pause_dirs: dict[str, str] = field(default_factory=dict)  # point -> directory of its gate
 
     @classmethod
     def parse(cls, spec: str) -> FaultPoints:
         actions: dict[str, tuple[str, float]] = {}
+        pause_dirs: dict[str, str] = {}
         for item in filter(None, (part.strip() for part in spec.split(","))):
             point, _, action = item.partition("=")
             if point in SKIPPABLE and action == "skip":
@@ -62,11 +89,15 @@ class FaultPoints:
                     raise FaultSpecError(
                         f"ROOMGATE_DEBUG_FAULTS: {point}=sleep needs seconds, e.g. sleep:2.0"
                     ) from None
+            elif kind == "pause" and arg:
+                actions[point] = ("pause", 0.0)
+                pause_dirs[point] = arg
             else:
                 raise FaultSpecError(
-                    f"ROOMGATE_DEBUG_FAULTS: {point} action must be crash or sleep:<seconds>"
+                    f"ROOMGATE_DEBUG_FAULTS: {point} action must be crash, sleep:<seconds>"
+                    " or pause:<directory>"
                 )
-        return cls(actions)
+        return cls(actions, pause_dirs)
 
     def clock(self, base: Clock) -> Clock:
         """`base`, or `base` running ahead by the `clock=ahead:<seconds>` fault."""
@@ -83,6 +114,8 @@ class FaultPoints:
         kind, seconds = action
         if kind == "sleep":
             await asyncio.sleep(seconds)
+        elif kind == "pause":
+            await pause_at(Path(self.pause_dirs[point]), point)
         else:
             os._exit(137)  # abrupt, like a kill -9: no cleanup, no finally blocks
 

@@ -84,7 +84,7 @@ def test_killed_at_each_point_then_recovered(
         "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
         f"PMS_{HOTEL}_API_KEY": KEY,
         "PAYMENT_PROVIDER": "sandbox",
-        "ROOMGATE_RECOVERY_AFTER_SECONDS": "600",
+        "ROOMGATE_RECOVERY_AFTER_SECONDS": "60",
     }
     start, end = stay_dates(offset_days=50)
     with serve({**env, "ROOMGATE_DEBUG_FAULTS": f"{point}=crash"}) as (url, proc):
@@ -97,8 +97,9 @@ def test_killed_at_each_point_then_recovered(
         assert result.returncode == 0, result.stdout + result.stderr
         [row] = asyncio.run(_ledger_and_payments(db_url, real_redis_url))
         assert row["booking"].status == "pending"  # the hold is recorded with the pre-authorisation
-    # and recovery runs once the saga's lease has expired: the worker's clock is 601 s ahead
-    result = run_worker_once({**env, "ROOMGATE_DEBUG_FAULTS": "clock=ahead:601"})
+    # and recovery runs once the saga's 60 s lease has expired (the worker's clock is 61 s ahead),
+    # before the 180 s hold would lapse on its own
+    result = run_worker_once({**env, "ROOMGATE_DEBUG_FAULTS": "clock=ahead:61"})
     assert result.returncode == 0, result.stdout + result.stderr
     # then the booking reached exactly the allowed end state for that point
     [row] = asyncio.run(_ledger_and_payments(db_url, real_redis_url))

@@ -30,6 +30,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 # point -> (booking status, payment status at the gateway, hold state)
 EXPECTED: dict[str, tuple[str, PaymentStatus | None, str]] = {
+    # recovery runs 61 s later (the saga's 60 s lease has run out), before the 180 s hold lapses on its
+    # own: recovery itself releases it
     "after_hold": ("failed", None, "released"),  # died before authorising: no card was ever touched
     "after_authorize": ("failed", PaymentStatus.VOIDED, "released"),
     # the reservation is found by our booking id and adopted

@@ -20,7 +20,7 @@ from roomgate.pms.errors import PMSNotFound, PMSTimeout
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand
 from roomgate.services.checkout_model import CheckoutResult, SagaFailed
-from roomgate.services.idempotent_checkout import Answer, IdempotentCheckout, Outcome
+from roomgate.services.idempotent_checkout import CheckoutOutcome, IdempotentCheckout, StoredAnswer
 from roomgate.services.ports import Quote
 
 
@@ -33,7 +33,7 @@ class Row:
     request_hash: str
     booking_id: str
     state: str = "in_flight"
-    answer: Answer | None = None
+    answer: StoredAnswer | None = None
 
 
 @dataclass
@@ -103,7 +103,7 @@ class FakeSaga:
         return CheckoutResult(booking_id, "CONF-1")
 
 
-def render(outcome: Outcome) -> Answer:
+def render(outcome: CheckoutOutcome) -> StoredAnswer:
     if isinstance(outcome, CheckoutResult):
         return 1, {"booking": outcome.booking_id}
     if isinstance(outcome, DomainError):

@@ -27,20 +27,20 @@ router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 413)}
 
 
-class BodyTooLarge(Exception):
+class WebhookBodyTooLarge(Exception):
     pass
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+        raise WebhookBodyTooLarge
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BodyTooLarge
+            raise WebhookBodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -77,7 +77,7 @@ async def receive(
     """A PMS event: our signed format (`x-pms-signature`) or the vendor's native payload (`?token=`)."""
     try:
         body = await _bounded_body(request, settings.webhook_max_body_bytes)
-    except BodyTooLarge:
+    except WebhookBodyTooLarge:
         return _refused(vendor, 413, f"body exceeds {settings.webhook_max_body_bytes} bytes")
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:

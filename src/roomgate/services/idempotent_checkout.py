@@ -29,10 +29,10 @@ from roomgate.services.saga_lease import SagaTakenOver
 
 # What a checkout came to: a confirmed booking, a refusal or failure with its code, or a PMS error
 # met while pricing (nothing was held).
-Outcome = CheckoutResult | DomainError | PMSError
+CheckoutOutcome = CheckoutResult | DomainError | PMSError
 # The answer as the caller renders it (status, JSON body); stored under the key as it is.
-Answer = tuple[int, dict[str, Any]]
-Render = Callable[[Outcome], Answer]
+StoredAnswer = tuple[int, dict[str, Any]]
+Render = Callable[[CheckoutOutcome], StoredAnswer]
 
 # Failures that mean the checkout stopped before any side effect: the key is freed for a retry.
 NOTHING_DONE = frozenset({ErrorCode.PMS_UNAVAILABLE, ErrorCode.SERVICE_DEGRADED})
@@ -90,7 +90,7 @@ class CheckoutReply:
     """`answer` to send (None: the first request with this key is still running; ask again later);
     `booking_id`: the booking this request's checkout wrote, when one exists."""
 
-    answer: Answer | None
+    answer: StoredAnswer | None
     booking_id: str | None = None
     replayed: bool = False
 
@@ -140,7 +140,7 @@ class IdempotentCheckout:
         try:
             outcome = await self._run(command, booking_id)
         except self._carried_on:
-            # Answer from the booking once settled.
+            # StoredAnswer from the booking once settled.
             settled = await self._settled(booking_id)
             if settled is None:
                 return CheckoutReply(None, await self._existing(booking_id))
@@ -161,7 +161,7 @@ class IdempotentCheckout:
         named = booking_id if isinstance(outcome, CheckoutResult) else await self._existing(booking_id)
         return CheckoutReply(answer, named)
 
-    async def _run(self, command: CheckoutCommand, booking_id: str) -> Outcome:
+    async def _run(self, command: CheckoutCommand, booking_id: str) -> CheckoutOutcome:
         try:
             quote = await self._saga.price(command)
             return await self._saga.run(command, quote, booking_id)
@@ -176,7 +176,7 @@ class IdempotentCheckout:
             return None
         return booking_id if await self._bookings.find(booking_id) is not None else None
 
-    async def _settled(self, booking_id: str | None) -> Outcome | None:
+    async def _settled(self, booking_id: str | None) -> CheckoutOutcome | None:
         """For a key whose first request died mid-saga: once recovery settled the booking, its outcome."""
         booking = await self._bookings.find(booking_id) if booking_id else None
         if booking is None or not BookingStatus(booking.status).is_final:
@@ -187,7 +187,7 @@ class IdempotentCheckout:
         return CheckoutResult(booking.booking_id, booking.confirmation_number or "")
 
 
-def _nothing_done(outcome: Outcome) -> bool:
+def _nothing_done(outcome: CheckoutOutcome) -> bool:
     """Refused before anything happened (every PMS error met while pricing is answered as
     PMS_UNAVAILABLE, except an unknown hotel or room, which a retry cannot change)."""
     if isinstance(outcome, DomainError):

@@ -140,6 +140,7 @@ class Container:
             self.settings.recovery_after_seconds,
             self.cancellation,
             alerts=self.alerts,
+            clock=self.clock,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.
@@ -163,7 +164,8 @@ class Container:
         self.webhook_effects = WebhookEffects(
             self.refresher,
             self.connector,
-            self.sessions,
+            self.bookings,
+            self.listings,
             self.hotel_cancellation,
             self.redis,
             self.settings,
@@ -299,6 +301,7 @@ def build_container(
     credentials: CredentialsProvider | None = None,
     hotels: HotelDirectory | None = None,
 ) -> Container:
+    clock = FaultPoints.parse(settings.debug_faults).clock(clock)
     engine = create_engine(settings.async_database_url)
     sessions = session_factory(engine)
     redis = redis or create_redis(settings.redis_url)
@@ -319,8 +322,8 @@ def build_container(
         http=http,
         clock=clock,
         credentials=credentials,
-        bookings=BookingRepository(sessions),
-        idempotency=IdempotencyStore(sessions),
+        bookings=BookingRepository(sessions, clock),
+        idempotency=IdempotencyStore(sessions, clock=clock),
         inventory=InventoryCache(redis, settings, clock),
         hold_ledger=RedisHoldLedger(
             redis,

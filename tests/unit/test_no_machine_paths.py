@@ -1,4 +1,4 @@
-"""Guard: no file in the repository names an absolute path on some machine (`/work/...`, `/home/<user>`).
+"""Guard: no file in the repository names an absolute path on some machine (a work or home directory).
 
 Such paths only work on the machine that wrote them (a fixture that skips elsewhere, a lock file that
 names its compiler's checkout); refer to files relative to the repository root instead.

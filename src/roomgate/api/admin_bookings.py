@@ -11,12 +11,11 @@ from pydantic import BaseModel, Field
 from roomgate.api.booking import BookingIdPath
 from roomgate.api.deps import AdminDep, BookingsDep, BookingSearchDep, CancellationDep
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, ErrorOut
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingNotFound, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import parse_date
 from roomgate.ledger.booking_search import BookingQuery, mask_email, mask_name, mask_phone
-from roomgate.ledger.bookings import BookingNotFound, BookingRepository
-from roomgate.ledger.models import Booking
+from roomgate.services.booking_ledger import BookingLedger
 
 router = APIRouter(prefix="/api/admin/bookings", tags=["admin: bookings"])
 
@@ -123,7 +122,7 @@ async def search_bookings(
     return BookingListOut(total=total, bookings=[row_out(b) for b in rows])
 
 
-async def booking_detail(bookings: BookingRepository, booking_id: str) -> BookingDetailOut:
+async def booking_detail(bookings: BookingLedger, booking_id: str) -> BookingDetailOut:
     try:
         booking = await bookings.get(booking_id)
     except BookingNotFound:

@@ -12,11 +12,10 @@ from roomgate.api.errors import error_body, error_response, pms_failure, status_
 from roomgate.api.responses import BookingDetailOut, BookingOut, errors
 from roomgate.api.schemas import ID_PATTERN, CheckoutIn, CheckoutOut
 from roomgate.config import Settings
+from roomgate.domain.booking import Booking, BookingNotFound
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import request_fingerprint
 from roomgate.domain.money import Money, MoneyError
-from roomgate.ledger.bookings import BookingNotFound
-from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import SUPPORTED_VENDORS
 from roomgate.pms.errors import PMSError

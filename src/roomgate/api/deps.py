@@ -19,11 +19,11 @@ from roomgate.config import Settings
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booking_search import BookingSearch
-from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.listings import ListingRepository
 from roomgate.ledger.webhook_inbox import WebhookInbox
 from roomgate.resilience.wiring import Resilience
 from roomgate.services.availability import AvailabilityService
+from roomgate.services.booking_ledger import BookingLedger
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.hotel_access import HotelAccess
 from roomgate.services.idempotent_checkout import IdempotentCheckout
@@ -56,7 +56,7 @@ AvailabilityDep = Annotated[AvailabilityService, part(lambda c: c.availability)]
 HotelAccessDep = Annotated[HotelAccess, part(lambda c: c.hotel_access)]
 CheckoutDep = Annotated[IdempotentCheckout, part(lambda c: c.idempotent_checkout)]
 CancellationDep = Annotated[Cancellation, part(lambda c: c.cancellation)]
-BookingsDep = Annotated[BookingRepository, part(lambda c: c.bookings)]
+BookingsDep = Annotated[BookingLedger, part(lambda c: c.bookings)]
 SettingsDep = Annotated[Settings, part(lambda c: c.settings)]
 BookingSearchDep = Annotated[BookingSearch, part(lambda c: c.booking_search)]
 ListingsAdminDep = Annotated[ListingsAdmin, part(lambda c: c.listings_admin)]

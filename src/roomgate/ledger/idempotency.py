@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.idempotency import Claim, ClaimOutcome, request_fingerprint
-from roomgate.ledger.models import Booking, IdempotencyKey
+from roomgate.ledger.models import BookingRow, IdempotencyKey
 
 KEY_LIFETIME = timedelta(hours=24)
 # How long a claim may stay in flight before its booking row exists (pricing); after that, with no
@@ -122,7 +122,7 @@ class IdempotencyStore:
                     IdempotencyKey.state == "in_flight",
                     IdempotencyKey.booking_id == existing.booking_id,
                     same_token,
-                    ~exists().where(Booking.booking_id == existing.booking_id),
+                    ~exists().where(BookingRow.booking_id == existing.booking_id),
                 )
                 .values(locked_until=token)
             )

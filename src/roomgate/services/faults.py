@@ -1,6 +1,7 @@
 """Debug fault points for crash and race tests.
 
-`ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`.
+`ROOMGATE_DEBUG_FAULTS="after_hold=sleep:2.0,after_pms_confirm=crash"`; `clock=ahead:<seconds>` runs
+the process's clock that far ahead (a worker that finds every lease run out, without waiting for it).
 
 `<point>=pause:<directory>` is a deterministic pause point that works across processes: each run that
 reaches the point leaves a `<point>-<unique>.arrived` file in the directory and waits until a
@@ -17,6 +18,8 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from roomgate.clock import Clock
 
 # after_pms_create: the PMS made the reservation (maybe tentative) and nothing is recorded or confirmed yet.
 # webhook_after_claim: a consumer claimed an inbox row and has not acknowledged its stream message.
@@ -70,6 +73,9 @@ class FaultPoints:
             if point in SKIPPABLE and action == "skip":
                 actions[point] = ("skip", 0.0)
                 continue
+            if point == "clock":
+                actions[point] = ("ahead", _ahead_seconds(action))
+                continue
             if point not in FAULT_POINTS:
                 known = ", ".join(FAULT_POINTS)
                 raise FaultSpecError(f"ROOMGATE_DEBUG_FAULTS: unknown point {point!r}; use {known}")
@@ -93,6 +99,11 @@ class FaultPoints:
                 )
         return cls(actions, pause_dirs)
 
+    def clock(self, base: Clock) -> Clock:
+        """`base`, or `base` running ahead by the `clock=ahead:<seconds>` fault."""
+        kind, seconds = self.actions.get("clock", ("", 0.0))
+        return AheadClock(base, seconds) if kind == "ahead" else base
+
     def skips(self, step: str) -> bool:
         return self.actions.get(step, ("", 0.0))[0] == "skip"
 
@@ -107,6 +118,33 @@ class FaultPoints:
             await pause_at(Path(self.pause_dirs[point]), point)
         else:
             os._exit(137)  # abrupt, like a kill -9: no cleanup, no finally blocks
+
+
+def _ahead_seconds(action: str) -> float:
+    kind, _, arg = action.partition(":")
+    try:
+        if kind == "ahead":
+            return float(arg)
+    except ValueError:
+        pass
+    raise FaultSpecError("ROOMGATE_DEBUG_FAULTS: clock=ahead:<seconds>, e.g. clock=ahead:600")
+
+
+@dataclass(frozen=True)
+class AheadClock:
+    """Another clock's time plus `seconds` (wall and monotonic alike)."""
+
+    base: Clock
+    seconds: float
+
+    def now(self) -> float:
+        return self.base.now() + self.seconds
+
+    def monotonic(self) -> float:
+        return self.base.monotonic() + self.seconds
+
+    async def sleep(self, seconds: float) -> None:
+        await self.base.sleep(seconds)
 
 
 NO_FAULTS = FaultPoints()

@@ -147,8 +147,9 @@ def resource_category(
         "ShortNames": {"en-US": rt.short_name or rt.name[:3].upper()},
         "Descriptions": {"en-US": rt.description} if rt.description else {},
         "Ordering": ordering,
-        "Capacity": rt.max_guests,
-        "ExtraCapacity": 0,
+        # Capacity: the places the price includes; ExtraCapacity: extra beds up to maxGuests.
+        "Capacity": min(rt.max_guests, rt.included_adults() + rt.children_included),
+        "ExtraCapacity": max(0, rt.max_guests - rt.included_adults() - rt.children_included),
         "ExternalIdentifier": None,
     }
 

@@ -21,7 +21,7 @@ from roomgate.config import Environment, Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.booking_search import BookingSearch
-from roomgate.ledger.bookings import BookingAlreadyExists, BookingRepository
+from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
 from roomgate.ledger.listings import ListingRepository
@@ -125,11 +125,7 @@ class Container:
             faults=FaultPoints.parse(self.settings.debug_faults),
         )
         self.idempotent_checkout = IdempotentCheckout(
-            self.checkout,
-            self.idempotency,
-            self.bookings,
-            self.hotel_access.admit_checkout,
-            BookingAlreadyExists,
+            self.checkout, self.idempotency, self.bookings, self.hotel_access.admit_checkout
         )
         restocker = CacheRestocker(self.inventory)
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, restocker, self.clock)

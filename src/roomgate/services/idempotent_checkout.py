@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingAlreadyExists, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import Claim, ClaimOutcome
 from roomgate.pms.errors import PMSError, PMSNotFound
@@ -62,27 +62,10 @@ class IdempotencyKeys(Protocol):
     async def forget(self, key: str, *, token: datetime | None = None) -> None: ...
 
 
-class SettledBooking(Protocol):
-    """What this service reads of a booking: whether it exists, and how it ended."""
-
-    @property
-    def booking_id(self) -> str: ...
-
-    @property
-    def status(self) -> str: ...
-
-    @property
-    def error_code(self) -> str | None: ...
-
-    @property
-    def error_message(self) -> str | None: ...
-
-    @property
-    def confirmation_number(self) -> str | None: ...
-
-
 class BookingFinder(Protocol):
-    async def find(self, booking_id: str) -> SettledBooking | None: ...
+    """The part of the booking ledger (services/booking_ledger.py) this service reads."""
+
+    async def find(self, booking_id: str) -> Booking | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +85,15 @@ class IdempotentCheckout:
         keys: IdempotencyKeys,
         bookings: BookingFinder,
         admit: Callable[[str, str], Awaitable[None]],
-        booking_exists: type[Exception],
     ) -> None:
-        """`admit(vendor, hotel_id)` refuses a hotel that cannot be booked (raises); `booking_exists`:
-        the ledger's error for a booking id already written."""
+        """`admit(vendor, hotel_id)` refuses a hotel that cannot be booked (raises)."""
         self._saga = saga
         self._keys = keys
         self._bookings = bookings
         self._admit = admit
         # Someone else carries this checkout on: the request whose key this one took over (alive
         # after all), or the recovery job (the saga outlasted its lease).
-        self._carried_on = (booking_exists, SagaTakenOver)
+        self._carried_on = (BookingAlreadyExists, SagaTakenOver)
 
     async def checkout(
         self, command: CheckoutCommand, render: Render, *, key: str | None = None, fingerprint: str = ""

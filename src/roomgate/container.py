@@ -59,6 +59,7 @@ from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
 from roomgate.services.webhook_effects import WebhookEffects
 from roomgate.services.webhook_intake import WebhookAuthenticator
+from roomgate.services.webhook_receiver import WebhookReceiver
 from roomgate.services.webhook_subscriptions import WebhookSubscriptions
 from roomgate.services.webhook_worker import WebhookConsumer, WebhookProcessor
 
@@ -100,6 +101,7 @@ class Container:
     webhook_inbox: WebhookInbox = field(init=False)
     webhook_stream: WebhookStream = field(init=False)
     webhook_auth: WebhookAuthenticator = field(init=False)
+    webhook_receiver: WebhookReceiver = field(init=False)
     webhook_effects: WebhookEffects = field(init=False)
     webhook_processor: WebhookProcessor = field(init=False)
     hotel_cancellation: HotelCancellation = field(init=False)
@@ -124,11 +126,7 @@ class Container:
             faults=FaultPoints.parse(self.settings.debug_faults),
         )
         self.idempotent_checkout = IdempotentCheckout(
-            self.checkout,
-            self.idempotency,
-            self.bookings,
-            self.hotel_access.admit_checkout,
-            BookingAlreadyExists,
+            self.checkout, self.idempotency, self.bookings, self.hotel_access.admit_checkout
         )
         restocker = CacheRestocker(self.inventory)
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, restocker, self.clock)
@@ -152,6 +150,14 @@ class Container:
         self.webhook_inbox = WebhookInbox(self.sessions)
         self.webhook_stream = WebhookStream(self.redis)
         self.webhook_auth = WebhookAuthenticator(self.settings)
+        self.webhook_receiver = WebhookReceiver(
+            self.webhook_auth,
+            self.hotels,
+            self.webhook_inbox,
+            self.webhook_stream,
+            self.clock,
+            enqueue_again_after=self.settings.webhook_sweep_after_seconds,
+        )
         self.webhook_effects = WebhookEffects(
             self.refresher,
             self.connector,

@@ -54,6 +54,7 @@ from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling import PollingConfig, PollingSync
 from roomgate.services.ports import Alerts, HotelDirectory
+from roomgate.services.price_check import PriceTolerance
 from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
 from roomgate.services.webhook_effects import WebhookEffects
@@ -107,6 +108,7 @@ class Container:
         self.availability = AvailabilityService(self.inventory, self.connector, self.settings, self.clock)
         pricer = AvailabilityPricer(self.availability)
         holds = RedisHolds(self.hold_ledger)
+        tolerance = PriceTolerance(self.settings.price_tolerance_minor, self.settings.price_tolerance_percent)
         self.checkout = CheckoutSaga(
             bookings=self.bookings,
             holds=holds,
@@ -118,6 +120,7 @@ class Container:
             hold_seconds=self.settings.hold_ttl_seconds,
             lease_seconds=self.settings.recovery_after_seconds,
             faults=FaultPoints.parse(self.settings.debug_faults),
+            price_tolerance=tolerance,
         )
         self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
@@ -127,6 +130,7 @@ class Container:
             self.settings.recovery_after_seconds,
             self.cancellation,
             alerts=self.alerts,
+            price_tolerance=tolerance,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.

@@ -95,7 +95,14 @@ class SagaWorld:
 
     def recovery(self, owner: str = "recovery-test") -> Recovery:
         compensator, cancellation = self.saga.compensator, self.cancellation()
-        return Recovery(self.bookings, compensator, after_seconds=0, cancellation=cancellation, owner=owner)
+        return Recovery(
+            self.bookings,
+            compensator,
+            after_seconds=0,
+            cancellation=cancellation,
+            owner=owner,
+            price_tolerance=self.saga.price_tolerance,
+        )
 
     async def age(self, booking_id: str, seconds: float = 3600) -> None:
         """Given: the booking was last touched `seconds` ago and any lease on it has run out."""

@@ -39,7 +39,14 @@ async def test_happy_path_confirms_and_records_every_step(world: SagaWorld) -> N
     assert world.gateway.payments["pa_bk_t1"][1] is PaymentStatus.CAPTURED
     assert world.holds.converted == {hold_id_for("bk_t1")}
     events = [e.event for e in await world.bookings.events("bk_t1")]
-    assert events == ["created", "hold_created", "payment_authorized", "pms_reserved", "payment_captured"]
+    assert events == [
+        "created",
+        "hold_created",
+        "payment_authorized",
+        "pms_reserved",
+        "price_checked",  # the PMS total read back before capturing (issue 16)
+        "payment_captured",
+    ]
 
 
 async def test_client_amount_must_match_server_price(world: SagaWorld) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -127,3 +128,18 @@ def pricing(
                 price = Money.of(amount["GrossValue"], currency)
                 result.append(NightRate(category_id, day, price, setup.default_rate_id))
     return result
+
+
+def order_items_total(items: Sequence[dict[str, Any]]) -> Money | None:
+    """The gross sum of order items that are not `Canceled` (`Inactive` ones of an Optional
+    reservation count: they become due on confirmation); None without any. Raises ValueError when
+    the items are in several currencies or an amount is missing."""
+    live = [item for item in items if item.get("AccountingState") != "Canceled"]
+    if not live:
+        return None
+    amounts = [item.get("Amount") or {} for item in live]
+    currencies = {str(a.get("Currency") or "") for a in amounts}
+    if len(currencies) != 1 or "" in currencies or any(a.get("GrossValue") is None for a in amounts):
+        raise ValueError("order items without one currency and a gross amount each")
+    [currency] = currencies
+    return Money.of(sum((Decimal(str(a["GrossValue"])) for a in amounts), Decimal(0)), currency)

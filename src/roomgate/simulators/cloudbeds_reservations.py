@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from roomgate.clock import Clock
@@ -160,6 +161,7 @@ class CloudbedsReservations:
             currency=book.seed.currency,
             nightly=[(day, book.rate(room_type_id, day)) for day in stay],
             extra={"guestID": self.state.new_digits(8)},
+            adjustment=self.state.price_adjustments.get(book.property_id, Decimal(0)),
         )
         self.state.reservations[res.reservation_id] = res
         return views.created_body(res, room_type.name)

@@ -169,7 +169,7 @@ def _room(res: SimReservation, room_type_name: str) -> dict[str, Any]:
         "adults": str(res.adults),
         "children": str(res.children),
         "dailyRates": [{"date": d.isoformat(), "rate": r} for d, r in res.nightly],
-        "roomTotal": str(res.total),
+        "roomTotal": str(res.room_total),
     }
 
 
@@ -259,7 +259,7 @@ def created_body(res: SimReservation, room_type_name: str) -> dict[str, Any]:
                 "adults": res.adults,
                 "children": res.children,
                 "dailyRates": [{"date": d.isoformat(), "rate": r} for d, r in res.nightly],
-                "roomTotal": res.total,
+                "roomTotal": res.room_total,
             }
         ],
     }

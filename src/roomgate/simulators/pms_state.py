@@ -41,10 +41,17 @@ class SimReservation:
     nightly: list[tuple[date, Decimal]]
     holds_inventory: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # Added by the PMS at booking time, outside the nightly rates (`/_sim/properties/{id}/price-adjustment`):
+    # the reservation's total then differs from what availability quoted.
+    adjustment: Decimal = Decimal(0)
+
+    @property
+    def room_total(self) -> Decimal:
+        return sum((rate for _, rate in self.nightly), Decimal(0))
 
     @property
     def total(self) -> Decimal:
-        return sum((rate for _, rate in self.nightly), Decimal(0))
+        return self.room_total + self.adjustment
 
     def summary(self) -> dict[str, Any]:
         """For `GET /_sim/state`: no guest contact details."""
@@ -113,6 +120,8 @@ class PmsSimState:
             pid: PropertyBook(pid, seed) for pid, seed in demo_properties(self.vendor).items()
         }
         self.reservations: dict[str, SimReservation] = {}
+        # property id -> amount the PMS adds to every reservation made through its API from now on
+        self.price_adjustments: dict[str, Decimal] = {}
 
     def upsert_property(self, property_id: str, seed: PropertySeed) -> PropertyBook:
         """Replace a property's definition; rooms held by its live reservations stay held."""

@@ -158,6 +158,7 @@ class CheckoutSaga:
             await self.faults.hit("after_pms_confirm")
             booked_at = self.clock.now()
             amount = await self._check_price(booking, authorization, reservation, connector, lease)
+            await self.faults.hit("after_price_check")
             await self._capture(booking, authorization, amount)
             await self.faults.hit("after_capture")
         except SagaFailed as failure:

@@ -110,6 +110,7 @@ class FakeConnector:
     pauses: dict[str, Pause] = field(default_factory=dict)  # method name -> Pause
     fail_cancel: bool = False  # the PMS is down for cancellations
     surcharge_minor: int = 0  # added to the quoted total of every reservation made (negative: a discount)
+    fail_reads: bool = False  # the PMS is down for reservation reads (getReservation)
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
         await _pause(self.pauses, "create_reservation")
@@ -161,6 +162,8 @@ class FakeConnector:
         )
 
     async def get_reservation(self, reservation_id: str) -> Reservation:
+        if self.fail_reads:
+            raise PMSTransientError("503", vendor=self.vendor, hotel_id=self.hotel_id)
         if reservation_id not in self.reservations:
             raise PMSNotFound("no such reservation", vendor=self.vendor, hotel_id=self.hotel_id)
         return self.reservations[reservation_id]

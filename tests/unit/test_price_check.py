@@ -197,3 +197,42 @@ async def test_recovery_after_the_decision_keeps_it(world: SagaWorld) -> None:
     assert (await world.recovery().run_once()).confirmed == ["bk_decided"]
     # then it captures the PMS's amount, never the whole authorisation
     assert world.gateway.captured == {"pa_bk_decided": krw(249500)}
+
+
+async def test_a_pms_total_that_cannot_be_read_is_not_captured(world: SagaWorld) -> None:
+    # given the PMS made the reservation but does not answer the read-back
+    world.connector.fail_reads = True
+    with pytest.raises(SagaFailed) as err:
+        await world.checkout("bk_unread")
+    # then nothing is captured and the booking is undone
+    assert err.value.code is ErrorCode.BOOKING_CONFIRM_FAILED
+    assert world.gateway.captured == {} and world.connector.active() == []
+    assert world.gateway.payments["pa_bk_unread"][1] is PaymentStatus.VOIDED
+
+
+async def test_recovery_defers_while_the_pms_total_cannot_be_read(world: SagaWorld) -> None:
+    world.saga.faults = DiesAt(point="after_pms_confirm")
+    with pytest.raises(Crash):
+        await world.checkout("bk_wait")
+    world.connector.fail_reads = True
+    await world.age("bk_wait")
+    assert (await world.recovery().run_once()).deferred == ["bk_wait"]
+    assert world.gateway.captured == {}
+    # and once the PMS answers again, the next round confirms it at the verified amount
+    world.connector.fail_reads = False
+    await world.age("bk_wait")
+    assert (await world.recovery().run_once()).confirmed == ["bk_wait"]
+    assert world.gateway.captured == {"pa_bk_wait": QUOTE}
+
+
+async def test_recovery_for_a_disconnected_hotel_trusts_the_confirmed_reservation(world: SagaWorld) -> None:
+    # given a booking at `reserved` whose hotel's PMS connection was removed since (as `_still_booked`
+    # trusts what the PMS confirmed, the price cannot be read and the quote is charged, marked unverified)
+    world.saga.faults = DiesAt(point="after_pms_confirm")
+    with pytest.raises(Crash):
+        await world.checkout("bk_gone")
+    world.disconnected = True
+    await world.age("bk_gone")
+    assert (await world.recovery().run_once()).confirmed == ["bk_gone"]
+    assert world.gateway.captured == {"pa_bk_gone": QUOTE}
+    assert (await _price_event(world, "bk_gone"))["outcome"] == "unverified"

@@ -222,6 +222,7 @@ class Recovery:
             connector = None
         if connector is None:
             decision = decide(authorization.amount, None, self.price_tolerance, partial_capture=False)
+            log.warning("pms_price_unverified", booking_id=booking.booking_id, reason="no PMS connector")
         else:  # a PMS that cannot be read now raises: the booking is deferred, nothing captured
             decision = await check_pms_price(
                 connector,

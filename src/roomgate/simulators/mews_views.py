@@ -301,13 +301,14 @@ def _utc_or_none(epoch: float | None) -> str | None:
 
 def order_items(res: SimReservation, seed: int, zone: ZoneInfo) -> list[dict[str, Any]]:
     """`orderItems/getAll` items of one reservation: a night's price per time unit (`SpaceOrder`) and,
-    when the PMS added one at booking, a fee (`CustomItem`). Optional reservations' items are
-    `Inactive` until confirmed; a cancelled reservation's are `Canceled`."""
+    when the PMS added one at booking, a `Surcharge` (negative: a `NightRebate`). Optional
+    reservations' items are `Inactive` until confirmed; a cancelled reservation's are `Canceled`."""
     state = {"Optional": "Inactive", "Canceled": "Canceled"}.get(res.status, "Open")
     cancelled = res.extra.get("CancelledUtc")
     charges = [(f"night:{day.isoformat()}", "SpaceOrder", "Service", rate, day) for day, rate in res.nightly]
-    if res.adjustment:
-        charges.append(("fee", "CustomItem", "Additional", res.adjustment, res.check_in))
+    if res.adjustment:  # a negative amount is a rebate, as in Mews
+        kind = "Surcharge" if res.adjustment > 0 else "NightRebate"
+        charges.append(("adjustment", kind, "Additional", res.adjustment, res.check_in))
     return [
         {
             "Id": derived_id(seed, res.reservation_id, key),
@@ -332,7 +333,7 @@ def order_items(res: SimReservation, seed: int, zone: ZoneInfo) -> list[dict[str
             "StartUtc": unit_start(day, zone),
             "AccountingState": state,
             "Type": kind,
-            "Options": {"CanceledWithOrder": state == "Canceled", "ChargedAsPrepayment": False},
+            "Options": {"CanceledWithReservation": state == "Canceled"},
             "CreatedUtc": utc(res.created),
             "UpdatedUtc": utc(res.modified),
             "Data": None,

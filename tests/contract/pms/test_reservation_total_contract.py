@@ -91,7 +91,7 @@ async def test_mews_reads_the_total_from_the_order_items(mews: SimHarness) -> No
     [call] = mews.recorder.vendor_calls()
     assert call.request.url.path.endswith("/orderItems/getAll")
     items = call.response.json()["OrderItems"]
-    assert sorted(i["Type"] for i in items) == ["CustomItem", "SpaceOrder", "SpaceOrder"]
+    assert sorted(i["Type"] for i in items) == ["SpaceOrder", "SpaceOrder", "Surcharge"]
     assert {i["ServiceOrderId"] for i in items} == {reservation_id}
     assert {i["AccountingState"] for i in items} == {"Open"}
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from roomgate.config import SettingsError, load_settings
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import ErrorCode
 from roomgate.domain.money import Money
@@ -236,3 +237,20 @@ async def test_recovery_for_a_disconnected_hotel_trusts_the_confirmed_reservatio
     assert (await world.recovery().run_once()).confirmed == ["bk_gone"]
     assert world.gateway.captured == {"pa_bk_gone": QUOTE}
     assert (await _price_event(world, "bk_gone"))["outcome"] == "unverified"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "variable"),
+    [
+        ("price_tolerance_minor", -1, "ROOMGATE_PRICE_TOLERANCE_MINOR"),
+        ("price_tolerance_percent", 101, "ROOMGATE_PRICE_TOLERANCE_PERCENT"),
+    ],
+)
+def test_a_bad_tolerance_fails_at_boot_naming_the_variable(field: str, value: int, variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        load_settings(**{field: value})
+
+
+def test_the_tolerance_defaults_to_exact() -> None:
+    settings = load_settings()
+    assert (settings.price_tolerance_minor, settings.price_tolerance_percent) == (0, 0.0)

@@ -33,6 +33,7 @@ EXPECTED = {
     "after_authorize": "failed",
     "after_pms_create": "confirmed",  # the reservation is found by our booking id and adopted
     "after_pms_confirm": "confirmed",
+    "after_price_check": "confirmed",  # the PMS total was read back and recorded, nothing captured yet
     "after_capture": "confirmed",
 }
 

@@ -76,10 +76,10 @@ class HoldWriter(threading.Thread):
 
     async def _write(self) -> None:
         from roomgate.cache.client import create_redis
-        from roomgate.cache.holds import HoldLedger
+        from roomgate.cache.holds import RedisHoldLedger
 
         redis = create_redis(self.redis_url)
-        ledger = HoldLedger(redis, default_ttl_seconds=180)
+        ledger = RedisHoldLedger(redis, default_ttl_seconds=180)
         rng = random.Random(11)
         pending: list[tuple[str, str]] = []
         try:

@@ -78,6 +78,8 @@ class FakeHolds:
 
 @dataclass
 class FakePricer:
+    """The saga's `Pricer` and the cancellation's `Restocker` (restocked nights in `cancelled_nights`)."""
+
     price: Money = PRICE
     for_sale: int = 5
     cancelled_nights: list[date] = field(default_factory=list)
@@ -91,7 +93,7 @@ class FakePricer:
     async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
         return None
 
-    async def after_cancellation(
+    async def restock(
         self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
     ) -> None:
         self.cancelled_nights.extend(nights)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -52,10 +51,6 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.advance(seconds)
         await asyncio.sleep(0)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 SYSTEM_CLOCK = SystemClock()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
 
 import httpx2
 import redis.asyncio as aioredis
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from roomgate.cache import keys
 from roomgate.cache.client import create_redis
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.polling_lease import PollingLease
 from roomgate.cache.report_store import RedisReportStore
@@ -20,10 +19,9 @@ from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Environment, Settings, SettingsError
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.stay import ensure_bookable
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.booking_search import BookingSearch
-from roomgate.ledger.bookings import BookingRepository
+from roomgate.ledger.bookings import BookingAlreadyExists, BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
 from roomgate.ledger.listings import ListingRepository
@@ -37,9 +35,9 @@ from roomgate.pms.db_hotels import DatabaseHotels, LayeredCredentials, LayeredHo
 from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.pms.errors import PMSAuthenticationError
 from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory
-from roomgate.resilience.kit import Resilience
+from roomgate.resilience.wiring import Resilience
 from roomgate.secrets_box import SecretBox
-from roomgate.services.adapters import AvailabilityPricer, DegradedGate, RedisHolds
+from roomgate.services.adapters import AvailabilityPricer, CacheRestocker, DegradedGate, RedisHolds
 from roomgate.services.alerts_webhook import WebhookAlerts
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.breaker_alerts import alert_when_open
@@ -48,8 +46,10 @@ from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga
 from roomgate.services.compensation import Compensator
 from roomgate.services.faults import FaultPoints
+from roomgate.services.hotel_access import HotelAccess
 from roomgate.services.hotel_cancellation import HotelCancellation
 from roomgate.services.hotel_import import HotelImporter
+from roomgate.services.idempotent_checkout import IdempotentCheckout
 from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling import PollingConfig, PollingSync
@@ -77,7 +77,7 @@ class Container:
     bookings: BookingRepository
     idempotency: IdempotencyStore
     inventory: InventoryCache
-    hold_ledger: HoldLedger
+    hold_ledger: RedisHoldLedger
     pms: PMSConnectorFactory
     resilience: Resilience
     hotels: HotelDirectory
@@ -86,7 +86,9 @@ class Container:
     listings: ListingRepository
     stored_hotels: DatabaseHotels
     availability: AvailabilityService = field(init=False)
+    hotel_access: HotelAccess = field(init=False)
     checkout: CheckoutSaga = field(init=False)
+    idempotent_checkout: IdempotentCheckout = field(init=False)
     cancellation: Cancellation = field(init=False)
     recovery: Recovery = field(init=False)
     polling: PollingSync = field(init=False)
@@ -105,6 +107,7 @@ class Container:
     _gateways: dict[str, PaymentGateway] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.hotel_access = HotelAccess(self.settings, self.clock, self.hotels, self.stored_hotels)
         self.availability = AvailabilityService(self.inventory, self.connector, self.settings, self.clock)
         pricer = AvailabilityPricer(self.availability)
         holds = RedisHolds(self.hold_ledger)
@@ -122,7 +125,15 @@ class Container:
             faults=FaultPoints.parse(self.settings.debug_faults),
             price_tolerance=tolerance,
         )
-        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, pricer, self.clock)
+        self.idempotent_checkout = IdempotentCheckout(
+            self.checkout,
+            self.idempotency,
+            self.bookings,
+            self.hotel_access.admit_checkout,
+            BookingAlreadyExists,
+        )
+        restocker = CacheRestocker(self.inventory)
+        self.cancellation = Cancellation(self.bookings, self.connector, self.gateway, restocker, self.clock)
         compensator = Compensator(self.bookings, holds, self.connector, self.gateway)
         self.recovery = Recovery(
             self.bookings,
@@ -130,6 +141,7 @@ class Container:
             self.settings.recovery_after_seconds,
             self.cancellation,
             alerts=self.alerts,
+            clock=self.clock,
             price_tolerance=tolerance,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
@@ -146,7 +158,8 @@ class Container:
         self.webhook_effects = WebhookEffects(
             self.refresher,
             self.connector,
-            self.sessions,
+            self.bookings,
+            self.listings,
             self.hotel_cancellation,
             self.redis,
             self.settings,
@@ -212,19 +225,6 @@ class Container:
         except PMSAuthenticationError:
             raise DomainError(ErrorCode.PMS_AUTH_FAILED) from None
 
-    async def check_hotel(self, vendor: str, hotel_id: str, *, fresh: bool = False) -> None:
-        """404 for a hotel the admin disabled or connected through another vendor.
-
-        A hotel in the database is checked against the database's current state (one Redis GET;
-        see pms/db_hotels.py), so a remembered answer re-rendered after a disable cannot keep
-        selling it; an id the database does not hold (an env hotel) costs nothing here, unless
-        `fresh` (checkout) asks for the current state anyway."""
-        stored = await self.stored_hotels.peek(hotel_id)
-        if stored is not None or fresh:
-            stored = await self.stored_hotels.current(hotel_id)
-        if stored is not None and (not stored.enabled or stored.vendor != vendor):
-            raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}")
-
     async def bump_view(self, hotel_id: str) -> None:
         """Rendered availability answers of the hotel lapse on every process."""
         await register(self.redis, "view_version_bump")(keys=[keys.view_version(hotel_id)])
@@ -240,22 +240,11 @@ class Container:
 
     async def connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         """The hotel's connector behind breaker, retry and rate limit; an unconfigured hotel is a 404."""
-        await self.require_vendor(vendor, hotel_id)
+        await self.hotel_access.require_vendor(vendor, hotel_id)
         api_key = await self.credentials.api_key(vendor, hotel_id)
         if api_key is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"호텔 {hotel_id}의 {vendor} 연동 정보가 없습니다")
         return self.resilience.wrap(await self.pms.get_connector(vendor, hotel_id), credential=api_key)
-
-    async def require_vendor(self, vendor: str, hotel_id: str) -> None:
-        """A hotel lives at one PMS (its configuration in `hotels`): naming another vendor is a 400.
-
-        Cache keys carry no vendor (the spec's keys), so a read or booking through the wrong vendor
-        would mix two PMSs' rooms under one hotel id. A hotel the directory does not know is left to
-        the credentials check (404 without a key)."""
-        hotel = await self.hotels.get(hotel_id)
-        if hotel is not None and hotel.vendor != vendor:
-            wrong = f"호텔 {hotel_id}은(는) {hotel.vendor} PMS에 연결되어 있습니다 (요청: {vendor[:20]})"
-            raise DomainError(ErrorCode.VALIDATION_ERROR, wrong)
 
     def gateway(self, provider: str) -> PaymentGateway:
         """The gateway for a provider a checkout named (allow-listed by the API) or a booking recorded;
@@ -292,13 +281,6 @@ class Container:
         if stored:
             log.error("stored_credentials_unreadable", count=stored, reason="ROOMGATE_SECRET_KEY is not set")
 
-    def ensure_bookable(self, start: date, end: date, field: str = "checkIn") -> None:
-        """400 for nights already past everywhere (before yesterday in UTC: a hotel east of UTC may
-        already be on the next day) or beyond `ROOMGATE_MAX_ADVANCE_DAYS`."""
-        today = datetime.fromtimestamp(self.clock.now(), UTC).date()
-        earliest, latest = today - timedelta(days=1), today + timedelta(days=self.settings.max_advance_days)
-        ensure_bookable(start, end, earliest=earliest, latest=latest, field=field)
-
     async def aclose(self) -> None:
         await self.http.aclose()
         await self.redis.aclose()
@@ -313,6 +295,7 @@ def build_container(
     credentials: CredentialsProvider | None = None,
     hotels: HotelDirectory | None = None,
 ) -> Container:
+    clock = FaultPoints.parse(settings.debug_faults).clock(clock)
     engine = create_engine(settings.async_database_url)
     sessions = session_factory(engine)
     redis = redis or create_redis(settings.redis_url)
@@ -333,10 +316,10 @@ def build_container(
         http=http,
         clock=clock,
         credentials=credentials,
-        bookings=BookingRepository(sessions),
-        idempotency=IdempotencyStore(sessions),
+        bookings=BookingRepository(sessions, clock),
+        idempotency=IdempotencyStore(sessions, clock=clock),
         inventory=InventoryCache(redis, settings, clock),
-        hold_ledger=HoldLedger(
+        hold_ledger=RedisHoldLedger(
             redis,
             clock,
             default_ttl_seconds=settings.hold_ttl_seconds,

@@ -11,21 +11,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx2
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from roomgate.app import create_app
 from roomgate.cache.client import fresh_in_process_redis
 from roomgate.clock import FakeClock
 from roomgate.config import load_settings
 from roomgate.container import Container, build_container
+from roomgate.domain.booking import Booking
+from roomgate.ledger.bookings import booking_of
 from roomgate.ledger.migrate import upgrade
-from roomgate.ledger.models import Booking
-from roomgate.ledger.types import utcnow
+from roomgate.ledger.models import BookingRow
 from roomgate.services.faults import FaultPoints
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
@@ -104,18 +105,23 @@ class Roomgate:
 
     async def only_booking(self) -> Booking:
         async with self.container.sessions() as session:
-            [booking] = list(await session.scalars(select(Booking)))
-        return booking
+            [row] = list(await session.scalars(select(BookingRow)))
+        return booking_of(row)
 
-    async def age(self, booking_id: str, seconds: float = 3600) -> None:
-        """Given: the booking was last touched `seconds` ago and any lease on it has run out."""
-        delta = timedelta(seconds=seconds)
-        async with self.container.sessions.begin() as session:
-            await session.execute(
-                update(Booking)
-                .where(Booking.booking_id == booking_id)
-                .values(updated_at=utcnow() - delta, lease_until=None)
-            )
+    @property
+    def clock(self) -> FakeClock:
+        assert isinstance(self.container.clock, FakeClock)
+        return self.container.clock
+
+    async def age(self, booking_id: str) -> None:
+        """Given: time passes (on the one clock roomgate and the vendors share) until recovery may take
+        the booking over: idle for the recovery window and its lease run out."""
+        booking = await self.booking(booking_id)
+        idle = booking.updated_at + timedelta(seconds=self.container.settings.recovery_after_seconds)
+        due = max(idle, booking.lease_until or idle)
+        wait = (due - datetime.fromtimestamp(self.clock.now(), UTC)).total_seconds() + 1
+        if wait > 0:
+            self.clock.advance(wait)
 
 
 def environment(vendors: Vendors, **extra: str) -> dict[str, str]:

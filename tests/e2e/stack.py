@@ -13,6 +13,7 @@ import httpx2
 
 from roomgate.app import create_app
 from roomgate.cache.client import create_redis, fresh_in_process_redis
+from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import load_settings
 from roomgate.container import build_container
 from roomgate.ledger.migrate import upgrade
@@ -102,9 +103,16 @@ def checkout_body(
 
 @contextlib.contextmanager
 def running_stack(
-    database_url: str, *, redis_url: str | None = None, env: dict[str, str] | None = None, seed: int = 0
+    database_url: str,
+    *,
+    redis_url: str | None = None,
+    env: dict[str, str] | None = None,
+    seed: int = 0,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Iterator[Stack]:
-    """Cloudbeds simulator + roomgate (sandbox payments) on real sockets; env applied for the duration."""
+    """Cloudbeds simulator + roomgate (sandbox payments) on real sockets; env applied for the duration.
+
+    `clock` is roomgate's (TTLs, breaker periods, ages); a `FakeClock` lets the test move its time."""
     upgrade(database_url)
     with ServerThread(create_simulator("cloudbeds", seed=seed)) as sim:
         settings_env = {
@@ -124,7 +132,7 @@ def running_stack(
             def container_factory(s):  # type: ignore[no-untyped-def]
                 # Created inside the server's event loop; a fresh in-process Redis per stack.
                 redis = create_redis(redis_url) if redis_url else fresh_in_process_redis()
-                return build_container(s, redis=redis)
+                return build_container(s, redis=redis, clock=clock)
 
             app = create_app(settings, container_factory=container_factory)
             with ServerThread(app) as srv, httpx2.Client(timeout=30) as client:

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from roomgate.cache.grid_read import HotelRead
 from roomgate.cache.hold_models import HoldStatus
+from roomgate.cache.hotel_read import HotelRead
 from roomgate.clock import FakeClock
 from tests.e2e.memo_pair import HOTEL, MemoPair, memo_pair, redis_factory, simulator
 from tests.redis_wire import WireCounter

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.stack import HOTEL, Stack, checkout_body, running_stack, stay_dates
+from tests.pause_gate import PauseGate
 
 
 @pytest.fixture
-def stack(tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
-    with running_stack(
-        f"sqlite:///{tmp_path}/e2e.db", env={"ROOMGATE_DEBUG_FAULTS": "after_hold=sleep:0.5"}
-    ) as s:
+def gate(tmp_path: Path) -> PauseGate:
+    """A pause point right after the saga's hold; open (sagas pass straight through) unless a test closes it."""
+    gate = PauseGate(tmp_path / "gate", "after_hold")
+    gate.open()
+    return gate
+
+
+@pytest.fixture
+def stack(tmp_path: Path, gate: PauseGate) -> Iterator[Stack]:
+    with running_stack(f"sqlite:///{tmp_path}/e2e.db", env={"ROOMGATE_DEBUG_FAULTS": gate.fault}) as s:
         yield s
 
 
@@ -104,17 +112,22 @@ def test_idempotency_replay_and_conflict(stack: Stack) -> None:
     assert len(stack.reservations()) == 1
 
 
-def test_same_key_in_flight_twice_runs_once(stack: Stack) -> None:
-    # the fault point after the hold keeps the first request in flight for half a second
+def test_same_key_in_flight_twice_runs_once(stack: Stack, gate: PauseGate) -> None:
+    # given a first request held in flight at the pause point after its hold
     start, end = stay_dates(offset_days=45)
     body = checkout_body(start, end)
-    with ThreadPoolExecutor(2) as pool:
-        responses = list(pool.map(lambda _: stack.checkout(body, key="key-inflight"), range(2)))
-    codes = sorted(r.status_code for r in responses)
-    assert codes == [200, 409]
-    conflict = next(r for r in responses if r.status_code == 409)
-    assert conflict.json()["errorCode"] == "IDEMPOTENCY_CONFLICT"
-    assert len(stack.reservations()) == 1
+    gate.close()
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(stack.checkout, body, "key-inflight")
+        gate.wait_arrived(1)
+        # when the same key arrives again meanwhile
+        second = stack.checkout(body, key="key-inflight")
+        gate.open()
+        first = in_flight.result()
+    # then the second is refused as a conflict and the first goes on alone
+    assert second.status_code == 409 and second.json()["errorCode"] == "IDEMPOTENCY_CONFLICT"
+    assert first.status_code == 200, first.text
+    assert len(stack.reservations()) == 1 and gate.arrived() == 1
 
 
 def test_cancellation_end_to_end(stack: Stack) -> None:

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from roomgate.clock import FakeClock
 from tests.e2e.stack import ADMIN_TOKEN, HOTEL, Stack, checkout_body, running_stack, stay_dates
 
 
 @pytest.fixture
-def stack(tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+def clock() -> FakeClock:
+    """roomgate's time, moved by the test (starting now, so `stay_dates` are bookable)."""
+    return FakeClock(time.time())
+
+
+@pytest.fixture
+def stack(tmp_path: Path, clock: FakeClock) -> Iterator[Stack]:
     env = {
         "ROOMGATE_BREAKER_OPEN_SECONDS": "1",
         "ROOMGATE_RETRY_ATTEMPTS": "0",
@@ -20,15 +28,14 @@ def stack(tmp_path) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
         "ROOMGATE_RATE_TTL_SECONDS": "1",
         "ROOMGATE_TTL_JITTER_RATIO": "0",
     }
-    with running_stack(f"sqlite:///{tmp_path}/degraded.db", env=env) as s:
+    with running_stack(f"sqlite:///{tmp_path}/degraded.db", env=env, clock=clock) as s:
         yield s
 
 
-def _expire_fresh_cache() -> None:
-    time.sleep(1.2)  # let the 1 s fresh TTL lapse so the next read must go to the PMS
+def test_outage_serves_cache_refuses_checkout_and_recovers(stack: Stack, clock: FakeClock) -> None:
+    def _expire_fresh_cache() -> None:
+        clock.advance(1.2)  # past the 1 s fresh TTL, so the next read must go to the PMS
 
-
-def test_outage_serves_cache_refuses_checkout_and_recovers(stack: Stack) -> None:
     start, end = stay_dates(offset_days=70)
     # given availability read once while the PMS was healthy
     assert stack.availability(start, end)["source"] == "pms"
@@ -52,7 +59,7 @@ def test_outage_serves_cache_refuses_checkout_and_recovers(stack: Stack) -> None
     assert refused.json()["error"].startswith("Degraded Mode: 현재 예약이 불가능합니다. (")
     # when the PMS comes back and the open period has passed
     stack.faults()
-    time.sleep(1.1)
+    clock.advance(1.1)
     for _ in range(3):  # half-open probes: 2 successes close the breaker
         stack.availability(start, end)
         _expire_fresh_cache()

@@ -23,6 +23,7 @@ from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.processes import run_worker_once
 from tests.e2e.stack import HOTEL, KEY, ROOM, Stack, checkout_body, running_stack, stay_dates
+from tests.pause_gate import PauseGate
 from tests.private_redis import PrivateRedis, private_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.timeout(300)]
@@ -188,14 +189,15 @@ def test_a_saga_in_flight_when_redis_dies_ends_in_an_allowed_state(
     tmp_path: Any, server: PrivateRedis, provider: str, expected: str
 ) -> None:
     db_url = f"sqlite:///{tmp_path}/inflight.db"
+    gate = PauseGate(tmp_path / "gate", "after_hold")
     with ServerThread(create_simulator("stripe")) as stripe, ExitStack() as stack:
         env = {
             "PAYMENT_PROVIDER": provider,
             "PAYMENT_API_KEY": "sk_test_inflight",
             "STRIPE_BASE_URL": stripe.url,
             "ROOMGATE_RECOVERY_AFTER_SECONDS": "1",
-            # the saga pauses after its hold: Redis dies while it waits there
-            "ROOMGATE_DEBUG_FAULTS": "after_hold=sleep:1.0",
+            # the saga pauses after its hold until the test opens the gate: Redis dies while it waits there
+            "ROOMGATE_DEBUG_FAULTS": gate.fault,
         }
         app = stack.enter_context(running_stack(db_url, redis_url=server.url, env=env))
         start, end = stay_dates(60, 2)
@@ -203,9 +205,11 @@ def test_a_saga_in_flight_when_redis_dies_ends_in_an_allowed_state(
         with ThreadPoolExecutor(1) as pool:
             # given a checkout that has taken its hold
             pending = pool.submit(app.checkout, checkout_body(start, end, token=token))
-            assert _wait_for(lambda: _hold_taken(server))
-            # when Redis dies under it
+            gate.wait_arrived(1)
+            assert _hold_taken(server)
+            # when Redis dies under it, and then the saga goes on
             server.kill()
+            gate.open()
             answer = pending.result(timeout=60)
         # then the guest gets an answer (no hang, no 500)
         assert answer.status_code in {200, 402}, answer.text

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from roomgate.ledger.db import create_engine, session_factory
-from roomgate.ledger.models import Booking
+from roomgate.ledger.models import BookingRow
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.processes import run_worker_once, serve
@@ -99,11 +99,11 @@ def _wait_for(condition: Any, seconds: float = 60.0) -> bool:
     return True
 
 
-async def _bookings(db_url: str) -> list[Booking]:
+async def _bookings(db_url: str) -> list[BookingRow]:
     engine = create_engine(db_url)
     try:
         async with session_factory(engine)() as session:
-            return list(await session.scalars(select(Booking)))
+            return list(await session.scalars(select(BookingRow)))
     finally:
         await engine.dispose()
 

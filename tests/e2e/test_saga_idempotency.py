@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
 from roomgate.api.schemas import CheckoutIn
-from roomgate.ledger.idempotency import request_fingerprint
-from roomgate.ledger.models import IdempotencyKey
-from roomgate.ledger.types import utcnow
+from roomgate.ledger.idempotency import IN_FLIGHT_LEASE, request_fingerprint
 from roomgate.services.faults import FaultPoints
 from tests.e2e.saga_harness import DiesAt, Roomgate, checkout_body, running_roomgate, running_vendors, stay
 
 
-async def _age_claims(roomgate: Roomgate, seconds: float = 3600) -> None:
-    """Given: every claim was made `seconds` ago."""
-    then = utcnow() - timedelta(seconds=seconds)
-    async with roomgate.container.sessions.begin() as session:
-        await session.execute(update(IdempotencyKey).values(created_at=then, locked_until=then))
+async def _age_claims(roomgate: Roomgate) -> None:
+    """Given: time passes (the one clock) until every in-flight claim's lease has run out."""
+    roomgate.clock.advance(IN_FLIGHT_LEASE.total_seconds() + 1)
 
 
 async def test_a_key_whose_request_died_before_its_booking_existed_can_be_retried(

@@ -25,9 +25,13 @@ def _live(reservations: list[dict[str, object]], booking_id: str) -> list[dict[s
 async def test_recovery_never_confirms_a_booking_on_an_unconfirmed_mews_hold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late_by_seconds: int, expected: str
 ) -> None:
-    # given a Mews hotel and a saga that dies right after the PMS created the Optional reservation
+    # given a Mews hotel (holds released after 180 s), sagas whose lease lapses after 30 s, and a saga
+    # that dies right after the PMS created the Optional reservation
     with running_vendors("mews") as vendors:
-        async with running_roomgate(f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch) as roomgate:
+        database = f"sqlite:///{tmp_path}/ledger.db"
+        async with running_roomgate(
+            database, vendors, monkeypatch, ROOMGATE_RECOVERY_AFTER_SECONDS="30"
+        ) as roomgate:
             roomgate.container.checkout.faults = DiesAt(point="after_pms_create")
             start, end = stay(offset_days=30)
             await roomgate.checkout_dies(checkout_body(start, end, vendor="mews"))

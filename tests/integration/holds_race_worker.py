@@ -13,7 +13,7 @@ import time
 from datetime import date
 
 from roomgate.cache.client import create_redis
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.clock import SystemClock
 from roomgate.services.faults import FaultPoints
 
@@ -34,7 +34,7 @@ async def main(url: str, hotel: str, mode: str, worker: str, attempts: int, expe
     redis = create_redis(url)
     # "unsafe": the product's own negative-control switch, the availability check skipped
     faults = FaultPoints.parse("hold_check=skip" if mode == "unsafe" else "")
-    ledger = HoldLedger(redis, SystemClock(), skip_check=faults.skips("hold_check"))
+    ledger = RedisHoldLedger(redis, SystemClock(), skip_check=faults.skips("hold_check"))
     await ledger.preload_scripts()
 
     async def attempt(index: int) -> str | None:

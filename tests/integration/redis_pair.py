@@ -12,7 +12,7 @@ from typing import Any
 
 from roomgate.cache import keys, scripts
 from roomgate.cache.client import create_redis, fresh_in_process_redis
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from tests.integration.cache_support import settings as cache_settings
@@ -27,8 +27,8 @@ class Side:
     name: str
     redis: Any
     cache: InventoryCache
-    ledger: HoldLedger
-    unchecked: HoldLedger  # the negative-control path (`hold_check=skip`): writes without the check
+    ledger: RedisHoldLedger
+    unchecked: RedisHoldLedger  # the negative-control path (`hold_check=skip`): writes without the check
     script: dict[str, Any]
     versions: list[str] = field(default_factory=list)
 
@@ -73,8 +73,8 @@ class Side:
 def build_side(name: str, redis: Any, clock: FakeClock, seed: int) -> Side:
     # Same seed on both sides: the TTL jitter draws are the same sequence.
     cache = InventoryCache(redis, cache_settings(ttl_jitter_ratio=0.1), clock, rng=random.Random(seed))
-    ledger = HoldLedger(redis, clock, default_ttl_seconds=180)
-    unchecked = HoldLedger(redis, clock, default_ttl_seconds=180, skip_check=True)
+    ledger = RedisHoldLedger(redis, clock, default_ttl_seconds=180)
+    unchecked = RedisHoldLedger(redis, clock, default_ttl_seconds=180, skip_check=True)
     script = {name: scripts.register(redis, name) for name in SCRIPT_NAMES}
     return Side(name, redis, cache, ledger, unchecked, script)
 

@@ -4,7 +4,9 @@
         [--breaker redis|memory] [--rate-limit N/SECONDS] --worker NAME --barrier KEY [--parties 2]
 
 Waits at a Redis barrier until every party is ready, makes N sequential `get_room_types` calls and
-prints one JSON line: outcomes by exception name and the vendor-side failures this process saw.
+prints one JSON line: outcomes by exception name, the vendor-side failures this process saw, and
+`admitted_ms`: for each call, the wall-clock millisecond the outbound limiter admitted it at (the very
+`now_ms` its Lua script judged), or, without a limiter, the millisecond the call was made.
 """
 
 from __future__ import annotations
@@ -43,16 +45,49 @@ async def wait_at_barrier(redis: object, key: str, parties: int) -> None:
     raise SystemExit("barrier timed out")
 
 
+class RecordingClock:
+    """The system clock, remembering the last wall-clock millisecond read (as the limiter rounds it)."""
+
+    last_ms = 0
+
+    def now(self) -> float:
+        now = SYSTEM_CLOCK.now()
+        self.last_ms = round(now * 1000)
+        return now
+
+    def monotonic(self) -> float:
+        return SYSTEM_CLOCK.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        await SYSTEM_CLOCK.sleep(seconds)
+
+
+def record_admissions(limiter: OutboundRateLimiter, clock: RecordingClock, admitted_ms: list[int]) -> None:
+    """Note the `now_ms` of every try that the shared log admitted."""
+    try_acquire = limiter.try_acquire
+
+    async def recorded(key: str) -> float:
+        wait = await try_acquire(key)
+        if wait == 0.0:
+            admitted_ms.append(clock.last_ms)
+        return wait
+
+    limiter.try_acquire = recorded  # type: ignore[method-assign]
+
+
 async def main(args: argparse.Namespace) -> None:
     redis = create_redis(args.redis)
     store: BreakerStore = RedisBreakerStore(redis) if args.breaker == "redis" else InMemoryBreakerStore()
     breaker = CircuitBreaker(store, BreakerConfig(), SYSTEM_CLOCK)
     limiter = None
+    clock = RecordingClock()
+    admitted_ms: list[int] = []
     if args.rate_limit:
         limit, period = args.rate_limit.split("/")
         limiter = OutboundRateLimiter(
-            redis, "cloudbeds", RateLimit(int(limit), float(period)), max_wait_seconds=30
+            redis, "cloudbeds", RateLimit(int(limit), float(period)), clock=clock, max_wait_seconds=30
         )
+        record_admissions(limiter, clock, admitted_ms)
     retry = RetryPolicy(retries=3, base_delay_ms=20, deadline_seconds=10)
     async with httpx2.AsyncClient(headers={"X-Worker": args.worker}) as http:
         inner = CloudbedsConnector(
@@ -62,6 +97,8 @@ async def main(args: argparse.Namespace) -> None:
         await wait_at_barrier(redis, args.barrier, args.parties)
         outcomes: Counter[str] = Counter()
         for _ in range(args.calls):
+            if limiter is None:
+                admitted_ms.append(round(SYSTEM_CLOCK.now() * 1000))
             try:
                 await connector.get_room_types()
                 outcomes["ok"] += 1
@@ -72,7 +109,13 @@ async def main(args: argparse.Namespace) -> None:
         "roomgate_pms_request_seconds_count",
         {"vendor": "cloudbeds", "method": "get_room_types", "outcome": "vendor_error"},
     )
-    print(json.dumps({"worker": args.worker, "outcomes": outcomes, "vendor_failures": int(failures or 0)}))  # noqa: T201
+    report = {
+        "worker": args.worker,
+        "outcomes": outcomes,
+        "vendor_failures": int(failures or 0),
+        "admitted_ms": admitted_ms,
+    }
+    print(json.dumps(report))  # noqa: T201
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -101,6 +101,24 @@ async def test_a_disabled_hotel_stops_everywhere_within_the_recheck_time(
     assert b.reloads == reloads
 
 
+async def test_with_no_hotel_ever_saved_the_table_is_read_once(
+    repo: ListingRepository, any_redis: object
+) -> None:
+    # given no hotel saved yet (no Redis token): an env-configured deployment
+    clock = FakeClock()
+    a, b = process(repo, any_redis, clock), process(repo, any_redis, clock)
+    # when checkouts ask for the current state again and again
+    for _ in range(3):
+        assert await b.current("hotel_env") is None
+        assert await b.api_key("cloudbeds", "hotel_env") is None
+    # then the (empty) table was read once, not per look-up
+    assert b.reloads == 1
+    # and the first save is still seen at once
+    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    await a.changed()
+    assert await b.current("hotel_9") is not None and b.reloads == 2
+
+
 async def test_without_redis_the_copy_is_reloaded_every_recheck_interval(repo: ListingRepository) -> None:
     class DeadRedis:
         async def get(self, _key: str) -> None:

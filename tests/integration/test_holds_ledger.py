@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from roomgate.cache.hold_models import ConvertResult, HoldStatus, ReleaseResult
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from tests.integration.cache_support import HOTEL, NOV_1, ROOM, make_cache, nights, put_snapshot
@@ -15,11 +15,11 @@ from tests.integration.cache_support import HOTEL, NOV_1, ROOM, make_cache, nigh
 
 async def setup(
     redis: Any, available: int | dict[Any, int] = 2, night_count: int = 3
-) -> tuple[FakeClock, InventoryCache, HoldLedger]:
+) -> tuple[FakeClock, InventoryCache, RedisHoldLedger]:
     clock = FakeClock()
     cache = make_cache(redis, clock)
     await put_snapshot(cache, available, nights(night_count))
-    return clock, cache, HoldLedger(redis, clock)
+    return clock, cache, RedisHoldLedger(redis, clock)
 
 
 async def for_sale(cache: InventoryCache, night_count: int = 3) -> list[int]:
@@ -271,6 +271,6 @@ async def test_the_availability_check_is_skipped_only_when_a_negative_control_as
     # when a third guest asks through a ledger built normally, then it is refused
     assert (await ledger.create_hold(HOTEL, ROOM, nights(3), 1, "h3")).status is HoldStatus.SHORT
     # and only the `hold_check=skip` fault point lets the same call oversell (what race tests detect)
-    unchecked = HoldLedger(any_redis, clock, skip_check=True)
+    unchecked = RedisHoldLedger(any_redis, clock, skip_check=True)
     assert (await unchecked.create_hold(HOTEL, ROOM, nights(3), 1, "h3")).status is HoldStatus.HELD
     assert [n.held for n in await cache.get_range(HOTEL, ROOM, nights(3))] == [3, 3, 3]

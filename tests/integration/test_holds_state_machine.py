@@ -20,7 +20,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initial
 
 from roomgate.cache.client import fresh_in_process_redis
 from roomgate.cache.hold_models import ConvertResult, HoldStatus, ReleaseResult
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from roomgate.pms.types import NightInventory
@@ -55,7 +55,7 @@ class HoldLedgerMachine(RuleBasedStateMachine):
         self.redis = fresh_in_process_redis()
         self.clock = FakeClock()
         self.cache = InventoryCache(self.redis, cache_settings(), self.clock)
-        self.ledger = HoldLedger(self.redis, self.clock, default_ttl_seconds=HOLD_TTL)
+        self.ledger = RedisHoldLedger(self.redis, self.clock, default_ttl_seconds=HOLD_TTL)
         self.model: dict[str, ModelHold] = {}
         self.booked = {night: 0 for night in NIGHTS}
         self.fresh_until = {night: float("-inf") for night in NIGHTS}

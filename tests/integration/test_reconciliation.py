@@ -4,7 +4,7 @@ bookings in agreement are not; nothing is refunded or changed in the ledger."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +14,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from roomgate.container import Container
-from roomgate.ledger.models import Booking
+from roomgate.domain.booking import Booking, BookingStatus
 from roomgate.pms.phpform import php_form
 from roomgate.pms.types import GuestInfo, ReservationRequest
 from tests.integration.polling_support import HOTEL, KEY, ROOM, AlertReceiver, PollingWorld, polling_world
@@ -28,22 +28,29 @@ async def _confirmed_booking(world: PollingWorld, worker: Container, booking_id:
     pms = await worker.pms.get_connector("cloudbeds", HOTEL)
     guest = GuestInfo("Hong", "Gildong", "hong@example.com")
     reservation = await pms.create_reservation(ReservationRequest(booking_id, ROOM, start, end, 2, 0, guest))
-    await worker.bookings.create(
-        Booking(
-            booking_id=booking_id,
-            vendor="cloudbeds",
-            hotel_id=HOTEL,
-            room_type_id=ROOM,
-            check_in=start,
-            check_out=end,
-            adults=2,
-            children=0,
-            status="confirmed",
-            pms_reservation_id=reservation.reservation_id,
-            currency="KRW",
-        )
-    )
+    await worker.bookings.create(_confirmed(worker, booking_id, start, end, reservation.reservation_id))
     return reservation.reservation_id
+
+
+def _confirmed(worker: Container, booking_id: str, start: date, end: date, reservation_id: str) -> Booking:
+    now = datetime.fromtimestamp(worker.clock.now(), UTC)
+    return Booking(
+        booking_id=booking_id,
+        vendor="cloudbeds",
+        hotel_id=HOTEL,
+        room_type_id=ROOM,
+        check_in=start,
+        check_out=end,
+        adults=2,
+        children=0,
+        status=BookingStatus.CONFIRMED,
+        pms_reservation_id=reservation_id,
+        currency="KRW",
+        total_minor=None,
+        total_price=None,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def _put_reservation(world: PollingWorld, fields: dict[str, Any]) -> dict[str, Any]:
@@ -116,20 +123,7 @@ async def test_a_reservation_gone_from_the_pms_is_reported_missing(
     async with polling_world(tmp_path, real_redis_url, monkeypatch) as world:
         worker = world.container()
         start = world.today + timedelta(days=3)
-        await worker.bookings.create(
-            Booking(
-                booking_id="bk_ghost",
-                vendor="cloudbeds",
-                hotel_id=HOTEL,
-                room_type_id=ROOM,
-                check_in=start,
-                check_out=start + timedelta(days=1),
-                adults=1,
-                children=0,
-                status="confirmed",
-                pms_reservation_id="9999999999999",
-                currency="KRW",
-            )
-        )
+        ghost = _confirmed(worker, "bk_ghost", start, start + timedelta(days=1), "9999999999999")
+        await worker.bookings.create(ghost)
         report = await worker.reconciler.run_once()
         assert [(d.bookingId, d.kinds) for d in report.drift] == [("bk_ghost", ["missing"])]

@@ -26,8 +26,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roomgate.cache import grid_read, keys
-from roomgate.cache.grid_read import HotelRead
+from roomgate.cache import hotel_read, keys
+from roomgate.cache.hotel_read import HotelRead
 from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
 from roomgate.pms.types import NightInventory, NightRate, RoomType
@@ -239,8 +239,8 @@ class Scenario:
 
     async def raw_read(self, rooms: list[str], nights: list[date], layout: str) -> None:
         """The script's reply text itself (and its original array layout) must be the same bytes."""
-        lead = grid_read.lead_keys(HOTEL, True).names
-        grid = grid_read.grid_keys(HOTEL, tuple(rooms), tuple(nights), layout).names
+        lead = hotel_read.lead_keys(HOTEL, True).names
+        grid = hotel_read.grid_keys(HOTEL, tuple(rooms), tuple(nights), layout).names
         now_ms = round(self.clock.now() * 1000)
 
         async def packed(s: Side) -> Any:

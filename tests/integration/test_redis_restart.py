@@ -19,7 +19,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from roomgate.cache import scripts
 from roomgate.cache.client import REDIS_DOWN, create_redis
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.config import load_settings
 from tests.private_redis import PrivateRedis, private_redis
@@ -46,7 +46,7 @@ async def test_every_pooled_connection_serves_its_next_command_after_a_restart(s
     # given a client whose pool holds several connections, each having run every kind of call
     client = create_redis(server.url)
     inventory = InventoryCache(client, load_settings())
-    holds = HoldLedger(client)
+    holds = RedisHoldLedger(client)
     breaker = scripts.register_once(client, "breaker")
     try:
         await _open_connections(client)

@@ -15,7 +15,7 @@ from roomgate.pms.cloudbeds import CloudbedsConnector
 from roomgate.pms.errors import PMSAuthenticationError, PMSRateLimited, PMSTransientError, PMSUnavailable
 from roomgate.resilience.breaker_state import BreakerKey, BreakerState
 from roomgate.resilience.connector import ResilientConnector
-from roomgate.resilience.kit import Resilience
+from roomgate.resilience.wiring import Resilience
 from roomgate.simulators.cloudbeds import create_app
 
 API_KEY = "cbat_resilience_http_test"

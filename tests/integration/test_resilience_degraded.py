@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from roomgate.api.errors import status_of
 from roomgate.clock import FakeClock
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.pms.errors import PMSTransientError
@@ -157,7 +158,7 @@ async def test_ensure_write_allowed_raises_the_service_degraded_error(setup: Set
     with pytest.raises(DomainError) as refused:
         await setup.degraded.ensure_write_allowed("hotel_123")
     assert refused.value.code is ErrorCode.SERVICE_DEGRADED
-    assert refused.value.code.http_status == 503
+    assert status_of(refused.value.code) == 503
     assert refused.value.user_message == "Degraded Mode: 현재 예약이 불가능합니다. (PMS API 다운)"
     await setup.degraded.ensure_write_allowed("hotel_456")
 

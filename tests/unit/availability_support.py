@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roomgate.cache.client import fresh_in_process_redis
-from roomgate.cache.holds import HoldLedger
+from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.clock import FakeClock
 from roomgate.config import load_settings
@@ -27,7 +27,7 @@ class World:
     pms: FakePMSConnector
     cache: InventoryCache
     service: AvailabilityService
-    ledger: HoldLedger
+    ledger: RedisHoldLedger
 
 
 def build_world(redis: Any | None = None, clock: FakeClock | None = None, **service_kw: Any) -> World:
@@ -38,9 +38,9 @@ def build_world(redis: Any | None = None, clock: FakeClock | None = None, **serv
     pms = FakePMSConnector(HOTEL, [DOUBLE, FAMILY])
     cache = InventoryCache(redis, settings, clock)
 
-    def provider(vendor: str, hotel_id: str) -> FakePMSConnector:
+    async def provider(vendor: str, hotel_id: str) -> FakePMSConnector:
         assert (vendor, hotel_id) == (VENDOR, HOTEL)
         return pms
 
     service = AvailabilityService(cache, provider, settings, clock, **service_kw)
-    return World(redis, clock, pms, cache, service, HoldLedger(redis, clock))
+    return World(redis, clock, pms, cache, service, RedisHoldLedger(redis, clock))

@@ -1,14 +1,14 @@
-"""The saga, compensation, recovery and cancellation wired to the in-memory vendor fakes and a real
-SQLite ledger, for the saga review's unit tests."""
+"""The saga, compensation, recovery and cancellation wired to the in-memory vendor fakes, one fake
+clock, and the in-memory booking ledger (or, given a database URL, the SQL one), for the saga unit tests."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from datetime import date, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from roomgate.clock import FakeClock
@@ -17,8 +17,6 @@ from roomgate.domain.money import Money
 from roomgate.domain.stay import Stay
 from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
-from roomgate.ledger.models import Booking
-from roomgate.ledger.types import utcnow
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.types import GuestInfo
@@ -27,12 +25,14 @@ from roomgate.resilience.breaker_state import BreakerConfig
 from roomgate.resilience.breaker_store import InMemoryBreakerStore
 from roomgate.resilience.connector import ResilientConnector
 from roomgate.resilience.retry import RetryPolicy
+from roomgate.services.booking_ledger import BookingLedger
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutCommand, CheckoutResult, CheckoutSaga
 from roomgate.services.faults import FaultPoints
 from roomgate.services.ports import AllowAllWrites
 from roomgate.services.recovery import Recovery
 from tests.fakes import FakeConnector, FakeGateway, FakeHolds, FakePricer
+from tests.memory_ledger import MemoryLedger
 
 
 class Crash(Exception):
@@ -50,8 +50,9 @@ class DiesAt(FaultPoints):
 
 @dataclass
 class SagaWorld:
-    engine: AsyncEngine
-    bookings: BookingRepository
+    engine: AsyncEngine | None  # None: the in-memory ledger
+    bookings: BookingLedger
+    clock: FakeClock
     holds: FakeHolds
     pricer: FakePricer
     connector: FakeConnector
@@ -91,7 +92,7 @@ class SagaWorld:
         return await self.saga.run(cmd, await self.saga.price(cmd), booking_id)
 
     def cancellation(self) -> Cancellation:
-        return Cancellation(self.bookings, self.connectors, lambda _p: self.gateway, self.pricer)
+        return Cancellation(self.bookings, self.connectors, lambda _p: self.gateway, self.pricer, self.clock)
 
     def recovery(self, owner: str = "recovery-test") -> Recovery:
         compensator, cancellation = self.saga.compensator, self.cancellation()
@@ -101,23 +102,31 @@ class SagaWorld:
             after_seconds=0,
             cancellation=cancellation,
             owner=owner,
+            clock=self.clock,
             price_tolerance=self.saga.price_tolerance,
         )
 
     async def age(self, booking_id: str, seconds: float = 3600) -> None:
-        """Given: the booking was last touched `seconds` ago and any lease on it has run out."""
-        async with session_factory(self.engine).begin() as session:
-            await session.execute(
-                update(Booking)
-                .where(Booking.booking_id == booking_id)
-                .values(updated_at=utcnow() - timedelta(seconds=seconds), lease_until=None)
-            )
+        """Given: `seconds` pass (longer than any saga lease), so the booking is stale and its lease
+        has run out. The one clock moves: the ledger, the saga and recovery all read it."""
+        assert seconds > self.saga.lease_seconds, "shorter than the saga's lease: nothing would be stale"
+        self.clock.advance(seconds)
+
+    def rewrite(self, booking_id: str, **values: Any) -> None:
+        """Given: a booking row as an older release wrote it (in-memory ledger only)."""
+        assert isinstance(self.bookings, MemoryLedger), "rewrite needs the in-memory ledger"
+        ledger = self.bookings
+        ledger.bookings[booking_id] = replace_fields(ledger.bookings[booking_id], **values)
 
 
-async def saga_world(database_url: str) -> AsyncIterator[SagaWorld]:
-    """Use as a fixture body: `yield from`-style async generator over one world."""
-    engine = create_engine(database_url)
-    bookings = BookingRepository(session_factory(engine))
+async def saga_world(database_url: str | None = None) -> AsyncIterator[SagaWorld]:
+    """Use as a fixture body: `yield from`-style async generator over one world; the in-memory ledger
+    unless a (migrated) database URL is given."""
+    clock = FakeClock()
+    engine = create_engine(database_url) if database_url else None
+    bookings: BookingLedger = (
+        BookingRepository(session_factory(engine), clock) if engine is not None else MemoryLedger(clock)
+    )
     holds, pricer, connector, gateway = FakeHolds(), FakePricer(), FakeConnector(), FakeGateway()
 
     saga = CheckoutSaga(
@@ -127,8 +136,9 @@ async def saga_world(database_url: str) -> AsyncIterator[SagaWorld]:
         connectors=lambda v, h: world.connectors(v, h),
         gateways=lambda _p: gateway,
         gate=AllowAllWrites(),
-        clock=FakeClock(),
+        clock=clock,
     )
-    world = SagaWorld(engine, bookings, holds, pricer, connector, gateway, saga)
+    world = SagaWorld(engine, bookings, clock, holds, pricer, connector, gateway, saga)
     yield world
-    await engine.dispose()
+    if engine is not None:
+        await engine.dispose()

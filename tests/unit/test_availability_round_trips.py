@@ -60,7 +60,9 @@ async def test_warm_room_type_inventory_and_ensure_cached_are_one_round_trip_eac
 async def test_a_process_that_has_not_seen_the_hotel_yet_needs_a_second_read(any_redis: Any) -> None:
     # given a warm cache, but a new service (a fresh process) that has never read this hotel
     world = await warm_world(any_redis)
-    fresh = AvailabilityService(world.cache, lambda _v, _h: world.pms, world.service.settings, world.clock)
+    fresh = AvailabilityService(
+        world.cache, world.service.connector_provider, world.service.settings, world.clock
+    )
     wire = WireCounter(any_redis)
     # when
     first = await fresh.stay_availability(VENDOR, HOTEL, STAY, adults=2, children=0)

@@ -12,6 +12,7 @@ from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.payments.base import PaymentStatus
 from roomgate.services.checkout import SagaFailed
 from roomgate.services.compensation import hold_id_for
+from tests.memory_ledger import MemoryLedger
 from tests.unit.saga_world import Crash, DiesAt, SagaWorld, saga_world
 
 
@@ -24,8 +25,8 @@ class RefuseWrites:
 
 
 @pytest.fixture
-async def world(sqlite_ledger_url: str) -> AsyncIterator[SagaWorld]:
-    async for world in saga_world(sqlite_ledger_url):
+async def world() -> AsyncIterator[SagaWorld]:
+    async for world in saga_world():
         yield world
 
 
@@ -47,6 +48,33 @@ async def test_happy_path_confirms_and_records_every_step(world: SagaWorld) -> N
         "price_checked",  # the PMS total read back before capturing (issue 16)
         "payment_captured",
     ]
+
+
+async def test_a_checkout_writes_the_ledger_four_times_with_every_step_audited(world: SagaWorld) -> None:
+    # when a checkout confirms
+    await world.checkout("bk_t1")
+    # then the hold was written with the pre-authorisation (one unit of work), not on its own
+    assert isinstance(world.bookings, MemoryLedger) and world.bookings.writes == 4
+    # and the audit trail still walks every state, the hold's step included
+    steps = [(e.event, e.from_status, e.to_status) for e in await world.bookings.events("bk_t1")]
+    assert steps == [
+        ("created", None, "pending"),
+        ("hold_created", "pending", "held"),
+        ("payment_authorized", "held", "authorized"),
+        ("pms_reserved", "authorized", "reserved"),
+        # the PMS total read back (issue 16): it matched, so it is written with the capture's step
+        ("price_checked", "reserved", "reserved"),
+        ("payment_captured", "reserved", "confirmed"),
+    ]
+    assert (await world.bookings.get("bk_t1")).hold_id == hold_id_for("bk_t1")
+
+
+async def test_a_declined_preauth_still_audits_the_hold_it_undid(world: SagaWorld) -> None:
+    with pytest.raises(SagaFailed):
+        await world.checkout("bk_t1", token="tok_decline")
+    steps = [(e.event, e.to_status) for e in await world.bookings.events("bk_t1") if e.to_status]
+    assert steps == [("created", "pending"), ("hold_created", "held"), ("failed", "failed")]
+    assert world.holds.active == {}
 
 
 async def test_client_amount_must_match_server_price(world: SagaWorld) -> None:

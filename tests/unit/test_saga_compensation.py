@@ -13,8 +13,8 @@ from tests.unit.saga_world import Crash, DiesAt, SagaWorld, saga_world
 
 
 @pytest.fixture
-async def world(sqlite_ledger_url: str) -> AsyncIterator[SagaWorld]:
-    async for world in saga_world(sqlite_ledger_url):
+async def world() -> AsyncIterator[SagaWorld]:
+    async for world in saga_world():
         yield world
 
 

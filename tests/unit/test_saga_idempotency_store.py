@@ -6,16 +6,16 @@ The same behaviour through HTTP: tests/e2e/test_saga_idempotency.py.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.clock import FakeClock
-from roomgate.ledger.bookings import BookingAlreadyExists, BookingRepository
+from roomgate.domain.booking import Booking, BookingAlreadyExists, BookingStatus
+from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import ClaimOutcome, IdempotencyStore
-from roomgate.ledger.models import Booking
 
 
 @pytest.fixture
@@ -33,8 +33,14 @@ def _booking(booking_id: str) -> Booking:
         room_type_id="room_456",
         check_in=date(2026, 12, 24),
         check_out=date(2026, 12, 26),
-        status="pending",
+        adults=2,
+        children=0,
+        status=BookingStatus.PENDING,
         currency="KRW",
+        total_minor=None,
+        total_price=None,
+        created_at=datetime.fromtimestamp(FakeClock().now(), UTC),
+        updated_at=datetime.fromtimestamp(FakeClock().now(), UTC),
     )
 
 
@@ -89,7 +95,7 @@ async def test_a_claim_whose_booking_was_written_is_never_taken_over(
     clock = FakeClock()
     store = IdempotencyStore(sessions, clock=clock)
     await store.claim("k", "h", "bk_written")
-    await BookingRepository(sessions).create(_booking("bk_written"))
+    await BookingRepository(sessions, clock).create(_booking("bk_written"))
     clock.advance(3600)
     # when a retry claims the key, then it is in flight (recovery settles that booking), not taken over
     retry = await store.claim("k", "h", "bk_retry")

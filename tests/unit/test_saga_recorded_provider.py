@@ -7,14 +7,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 
 import pytest
-from sqlalchemy import update
 from structlog.testing import capture_logs
 
-from roomgate.clock import FakeClock
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.ledger.db import session_factory
-from roomgate.ledger.models import Booking
 from roomgate.payments.base import PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import CheckoutSaga, SagaFailed
@@ -73,7 +69,9 @@ class Payments:
         return Compensator(self.world.bookings, self.world.holds, self.world.connectors, self.gateways)
 
     def cancellation(self) -> Cancellation:
-        return Cancellation(self.world.bookings, self.world.connectors, self.gateways, self.world.pricer)
+        return Cancellation(
+            self.world.bookings, self.world.connectors, self.gateways, self.world.pricer, self.world.clock
+        )
 
     def recovery(self) -> Recovery:
         return Recovery(
@@ -83,19 +81,17 @@ class Payments:
             cancellation=self.cancellation(),
             alerts=self.alerts,
             owner="recovery-test",
+            clock=self.world.clock,
         )
 
     async def forget_provider(self, booking_id: str) -> None:
         """Given: a booking row with no recorded provider (written before providers were recorded)."""
-        async with session_factory(self.world.engine).begin() as session:
-            await session.execute(
-                update(Booking).where(Booking.booking_id == booking_id).values(payment_provider=None)
-            )
+        self.world.rewrite(booking_id, payment_provider=None)
 
 
 @pytest.fixture
-async def payments(sqlite_ledger_url: str) -> AsyncIterator[Payments]:
-    async for world in saga_world(sqlite_ledger_url):
+async def payments() -> AsyncIterator[Payments]:
+    async for world in saga_world():
         # Toss is the deployment's default; the sandbox is there only to notice anyone falling back to it.
         gateways = Gateways({name: FakeGateway(name=name) for name in ("toss", "stripe", "sandbox")})
         world.saga = CheckoutSaga(
@@ -105,7 +101,7 @@ async def payments(sqlite_ledger_url: str) -> AsyncIterator[Payments]:
             connectors=world.connectors,
             gateways=gateways,
             gate=AllowAllWrites(),
-            clock=FakeClock(),
+            clock=world.clock,
         )
         yield Payments(world, gateways, Alerts())
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from roomgate.api.view_memo import MemoEntry, ViewMemo
+from roomgate.api.view_memo import MemoEntry, ViewMemo, split_at_age
 from roomgate.services.availability_models import ViewStamp
 
 STAMP = ViewStamp("hotel_1", ("room_1",), (date(2026, 1, 1),), "7", 1_000, oldest_read=90.0)
@@ -41,3 +41,13 @@ def test_the_body_recomputes_only_the_age() -> None:
     # then the age is the time since that read, rounded like a fresh render, never negative
     assert remembered.body(100.04) == b'{"tag":"a","ageSeconds":10.0}'
     assert remembered.body(80.0) == b'{"tag":"a","ageSeconds":0.0}'
+
+
+def test_an_answer_is_cut_at_its_top_level_age_even_when_a_name_spells_the_key() -> None:
+    # given a rendered answer whose room name contains the key's text (JSON escapes its quotes)
+    body = b'{"hotelId":"h","ageSeconds":12.5,"roomTypes":[{"name":"\\"ageSeconds\\":1"}]}'
+    # when it is cut, then only the top-level value is left out
+    head, tail = split_at_age(body) or (b"", b"")
+    assert head == b'{"hotelId":"h","ageSeconds":'
+    assert tail == b',"roomTypes":[{"name":"\\"ageSeconds\\":1"}]}'
+    assert split_at_age(b'{"success":false}') is None

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from prometheus_client import REGISTRY
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from roomgate.api.deps import AdminDep, ContainerDep
+from roomgate.api.deps import AdminDep, ResilienceDep
 from roomgate.api.responses import AdminStatusOut, DegradedOut, errors
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -45,21 +45,21 @@ def cache_hit_rate() -> dict[str, Any]:
 
 
 @router.get("/status", response_model=AdminStatusOut, responses=errors(401))
-async def status(_admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def status(_admin: AdminDep, resilience: ResilienceDep) -> dict[str, Any]:
     """Circuit breakers per vendor/hotel, degraded flags and the cache hit rate."""
-    breakers = await container.resilience.breaker.all_states()
+    breakers = await resilience.breaker.all_states()
     return {
         "success": True,
         "breakers": [b.as_dict() for b in breakers],
-        "degraded": await container.resilience.degraded.status(),
+        "degraded": await resilience.degraded.status(),
         "cache": cache_hit_rate(),
     }
 
 
 @router.post("/degraded", response_model=DegradedOut, responses=errors(400, 401))
-async def set_degraded(body: DegradedIn, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def set_degraded(body: DegradedIn, _admin: AdminDep, resilience: ResilienceDep) -> dict[str, Any]:
     """Switch degraded mode on (with a reason) or off, for one hotel or for the whole service."""
-    degraded = container.resilience.degraded
+    degraded = resilience.degraded
     if body.enabled:
         await degraded.enable_degraded_mode(body.reason, body.hotelId)
     else:

@@ -8,15 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from roomgate.api.deps import AdminDep, ContainerDep
+from roomgate.api.deps import AdminDep, BookingsDep, BookingSearchDep, CancellationDep
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, ErrorOut
-from roomgate.container import Container
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingNotFound, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import parse_date
 from roomgate.ledger.booking_search import BookingQuery, mask_email, mask_name, mask_phone
-from roomgate.ledger.bookings import BookingNotFound
-from roomgate.ledger.models import Booking
+from roomgate.services.booking_ledger import BookingLedger
 
 router = APIRouter(prefix="/api/admin/bookings", tags=["admin: bookings"])
 
@@ -103,7 +101,7 @@ def row_out(booking: Booking) -> BookingRowOut:
 @router.get("", response_model=BookingListOut, responses=_ERRORS)
 async def search_bookings(
     _admin: AdminDep,
-    container: ContainerDep,
+    search: BookingSearchDep,
     hotel_id: Annotated[str | None, Query(alias="hotelId", pattern=ID_PATTERN)] = None,
     status: BookingStatus | None = None,
     booking_id: Annotated[str | None, Query(alias="bookingId", pattern=ID_PATTERN)] = None,
@@ -120,16 +118,16 @@ async def search_bookings(
     first = parse_date(check_in_from, "from") if check_in_from else None
     last = parse_date(check_in_to, "to") if check_in_to else None
     query = BookingQuery(hotel_id, status.value if status else None, booking_id, first, last, offset, limit)
-    total, rows = await container.booking_search.search(query)
+    total, rows = await search.search(query)
     return BookingListOut(total=total, bookings=[row_out(b) for b in rows])
 
 
-async def booking_detail(container: Container, booking_id: str) -> BookingDetailOut:
+async def booking_detail(bookings: BookingLedger, booking_id: str) -> BookingDetailOut:
     try:
-        booking = await container.bookings.get(booking_id)
+        booking = await bookings.get(booking_id)
     except BookingNotFound:
         raise DomainError(ErrorCode.NOT_FOUND, f"예약 {booking_id}") from None
-    events = await container.bookings.events(booking_id)
+    events = await bookings.events(booking_id)
     steps = [
         StepOut.model_validate(
             {
@@ -146,17 +144,15 @@ async def booking_detail(container: Container, booking_id: str) -> BookingDetail
 
 
 @router.get("/{booking_id}", response_model=BookingDetailOut, responses=_ERRORS, response_model_by_alias=True)
-async def get_booking(
-    booking_id: BookingIdPath, _admin: AdminDep, container: ContainerDep
-) -> BookingDetailOut:
+async def get_booking(booking_id: BookingIdPath, _admin: AdminDep, bookings: BookingsDep) -> BookingDetailOut:
     """One booking with every audit step (`booking_event`)."""
-    return await booking_detail(container, booking_id)
+    return await booking_detail(bookings, booking_id)
 
 
 @router.post("/{booking_id}/cancel", response_model=BookingDetailOut, responses=_ERRORS)
 async def cancel_booking(
-    booking_id: BookingIdPath, _admin: AdminDep, container: ContainerDep
+    booking_id: BookingIdPath, _admin: AdminDep, bookings: BookingsDep, cancellation: CancellationDep
 ) -> BookingDetailOut:
     """Cancel a confirmed booking (PMS cancel, refund, rooms back on sale); repeating it is harmless."""
-    await container.cancellation.cancel(booking_id, reason="operator")
-    return await booking_detail(container, booking_id)
+    await cancellation.cancel(booking_id, reason="operator")
+    return await booking_detail(bookings, booking_id)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from roomgate.api.deps import AdminDep, ContainerDep
+from roomgate.api.deps import AdminDep, ListingsAdminDep, ListingsDep
 from roomgate.api.schemas import ID_PATTERN, ErrorOut
 from roomgate.domain.listing import ImportChanges, ListingDetails, RoomTypeDetails
 from roomgate.domain.money import Money
@@ -333,44 +333,44 @@ def save_request(body: ListingIn) -> SaveListing:
 
 # -- routes ------------------------------------------------------------------------------------------
 @router.post("/pms/preview", response_model=PreviewOut, responses=_ERRORS)
-async def preview(body: PreviewIn, _admin: AdminDep, container: ContainerDep) -> PreviewOut:
+async def preview(body: PreviewIn, _admin: AdminDep, listings_admin: ListingsAdminDep) -> PreviewOut:
     """`fetchHotelDataFromPMS` + `convertPMSDataToFormData`: the product form from the PMS; stores nothing.
 
     Wrong key → 400 `PMS_AUTH_FAILED`; hotel unknown to the PMS → 404; PMS down → 503."""
-    form = await container.listings_admin.preview(body.vendor, body.hotelId, body.apiKey.get_secret_value())
+    form = await listings_admin.preview(body.vendor, body.hotelId, body.apiKey.get_secret_value())
     return PreviewOut(form=form_out(form))
 
 
 @router.post("/listings", response_model=SaveOut, responses=_ERRORS)
-async def save_listing(body: ListingIn, _admin: AdminDep, container: ContainerDep) -> SaveOut:
+async def save_listing(body: ListingIn, _admin: AdminDep, listings_admin: ListingsAdminDep) -> SaveOut:
     """`saveProductToDB`: listing, room types, room_inventory, rate_plan and pms_config in one transaction.
 
     Saving a hotel that exists updates it (never a duplicate); `changes` says what changed."""
-    record, _form, changes = await container.listings_admin.save(save_request(body))
+    record, _form, changes = await listings_admin.save(save_request(body))
     return SaveOut(created=changes.created, listing=listing_out(record), changes=changes_out(changes))
 
 
 @router.get("/listings", response_model=ListingListOut, responses=_ERRORS)
 async def list_listings(
     _admin: AdminDep,
-    container: ContainerDep,
+    listings: ListingsDep,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ListingListOut:
-    total, rows = await container.listings.list_listings(offset=offset, limit=limit)
+    total, rows = await listings.list_listings(offset=offset, limit=limit)
     return ListingListOut(total=total, listings=[summary_out(listing) for listing in rows])
 
 
 @router.get("/listings/{listing_id}", response_model=ListingOneOut, responses=_ERRORS)
 async def get_listing(
-    _admin: AdminDep, container: ContainerDep, listing_id: int = ListingId
+    _admin: AdminDep, listings_admin: ListingsAdminDep, listing_id: int = ListingId
 ) -> ListingOneOut:
-    return ListingOneOut(listing=listing_out(await container.listings_admin.get(listing_id)))
+    return ListingOneOut(listing=listing_out(await listings_admin.get(listing_id)))
 
 
 @router.patch("/listings/{listing_id}", response_model=UpdateOut, responses=_ERRORS)
 async def update_listing(
-    body: ListingPatchIn, _admin: AdminDep, container: ContainerDep, listing_id: int = ListingId
+    body: ListingPatchIn, _admin: AdminDep, listings_admin: ListingsAdminDep, listing_id: int = ListingId
 ) -> UpdateOut:
     """Edit fields and polling settings, rotate the API key (tried at the PMS first), enable or disable."""
     listing_fields = {
@@ -392,20 +392,22 @@ async def update_listing(
         if value is not None
     }
     key = body.apiKey.get_secret_value() if body.apiKey else None
-    record, changed = await container.listings_admin.update(listing_id, listing_fields, config_fields, key)
+    record, changed = await listings_admin.update(listing_id, listing_fields, config_fields, key)
     return UpdateOut(listing=listing_out(record), changed=changed)
 
 
 @router.post("/listings/{listing_id}/disable", response_model=UpdateOut, responses=_ERRORS)
 async def disable_listing(
-    _admin: AdminDep, container: ContainerDep, listing_id: int = ListingId
+    _admin: AdminDep, listings_admin: ListingsAdminDep, listing_id: int = ListingId
 ) -> UpdateOut:
     """Stop selling the hotel: availability and checkout answer 404 on every server process."""
-    record, changed = await container.listings_admin.update(listing_id, {}, {"enabled": False})
+    record, changed = await listings_admin.update(listing_id, {}, {"enabled": False})
     return UpdateOut(listing=listing_out(record), changed=changed)
 
 
 @router.post("/listings/{listing_id}/enable", response_model=UpdateOut, responses=_ERRORS)
-async def enable_listing(_admin: AdminDep, container: ContainerDep, listing_id: int = ListingId) -> UpdateOut:
-    record, changed = await container.listings_admin.update(listing_id, {}, {"enabled": True})
+async def enable_listing(
+    _admin: AdminDep, listings_admin: ListingsAdminDep, listing_id: int = ListingId
+) -> UpdateOut:
+    record, changed = await listings_admin.update(listing_id, {}, {"enabled": True})
     return UpdateOut(listing=listing_out(record), changed=changed)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from roomgate.api.deps import AdminDep, ContainerDep
+from roomgate.api.deps import AdminDep, WebhookInboxDep, WebhookStreamDep, WebhookSubscriptionsDep
 from roomgate.api.schemas import ErrorOut
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.pms.types import WebhookSubscription
@@ -43,12 +43,12 @@ class UnsubscribedOut(BaseModel):
 
 
 @router.get("/inbox", response_model=InboxOut, responses=_ERRORS)
-async def inbox(_admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def inbox(_admin: AdminDep, webhook_inbox: WebhookInboxDep, stream: WebhookStreamDep) -> dict[str, Any]:
     """Inbox rows per status (received, processing, retry, processed, dead) and stream messages pending."""
     return {
         "success": True,
-        "inbox": await container.webhook_inbox.counts(),
-        "streamPending": await container.webhook_stream.pending(),
+        "inbox": await webhook_inbox.counts(),
+        "streamPending": await stream.pending(),
     }
 
 
@@ -64,21 +64,27 @@ def _hotel(hotel_id: str) -> str:
 
 
 @router.get("/subscriptions/{hotel_id}", response_model=SubscriptionsOut, responses=_ERRORS)
-async def list_subscriptions(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def list_subscriptions(
+    hotel_id: str, _admin: AdminDep, subscriptions: WebhookSubscriptionsDep
+) -> dict[str, Any]:
     """The hotel's PMS webhook subscriptions that point at roomgate."""
-    subs = await container.webhook_subscriptions.list(_hotel(hotel_id))
+    subs = await subscriptions.list(_hotel(hotel_id))
     return {"success": True, "hotelId": hotel_id, "subscriptions": [_subscription(s) for s in subs]}
 
 
 @router.post("/subscriptions/{hotel_id}", response_model=SubscriptionsOut, responses=_ERRORS)
-async def subscribe(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def subscribe(
+    hotel_id: str, _admin: AdminDep, subscriptions: WebhookSubscriptionsDep
+) -> dict[str, Any]:
     """Subscribe roomgate's endpoint to every reservation event of the hotel's PMS (idempotent)."""
-    subs = await container.webhook_subscriptions.subscribe(_hotel(hotel_id))
+    subs = await subscriptions.subscribe(_hotel(hotel_id))
     return {"success": True, "hotelId": hotel_id, "subscriptions": [_subscription(s) for s in subs]}
 
 
 @router.delete("/subscriptions/{hotel_id}", response_model=UnsubscribedOut, responses=_ERRORS)
-async def unsubscribe(hotel_id: str, _admin: AdminDep, container: ContainerDep) -> dict[str, Any]:
+async def unsubscribe(
+    hotel_id: str, _admin: AdminDep, subscriptions: WebhookSubscriptionsDep
+) -> dict[str, Any]:
     """Remove roomgate's subscriptions from the hotel's PMS."""
-    removed = await container.webhook_subscriptions.unsubscribe(_hotel(hotel_id))
+    removed = await subscriptions.unsubscribe(_hotel(hotel_id))
     return {"success": True, "hotelId": hotel_id, "removed": removed}

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
 
+from roomgate.api.deps import AvailabilityDep, HotelAccessDep
 from roomgate.api.responses import AvailabilityOut, InventoryOut, errors
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, Vendor
-from roomgate.api.view_memo import AGE_SLOT, prefetched_read, respond
-from roomgate.container import Container
-from roomgate.domain.stay import Stay, parse_date
+from roomgate.domain.stay import parse_date
 from roomgate.services.availability_models import NightAvailability
 
 router = APIRouter(prefix="/api/hotels", tags=["availability"])
@@ -19,15 +18,6 @@ router = APIRouter(prefix="/api/hotels", tags=["availability"])
 _ERRORS = errors(400, 404, 502, 503)
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 VendorQuery = Annotated[Vendor, Query(description="the hotel's PMS vendor (its configuration names it)")]
-
-
-async def _container(request: Request) -> Container:
-    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop that cost these hot
-    # routes more than their Redis read.
-    return request.app.state.container  # type: ignore[no-any-return]
-
-
-ContainerDep = Annotated[Container, Depends(_container)]
 
 
 def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
@@ -51,65 +41,52 @@ def _nights(nights: list[NightAvailability]) -> list[dict[str, Any]]:
 
 @router.get(
     "/{hotel_id}/room-types/{room_type_id}/inventory",
-    responses={200: {"model": InventoryOut}, **_ERRORS},  # documented; rendered by `respond`
+    responses={200: {"model": InventoryOut}, **_ERRORS},  # documented; rendered as plain JSON
     response_model=None,
 )
 async def room_type_inventory(
-    request: Request,
     hotel_id: PathId,
     room_type_id: PathId,
-    container: ContainerDep,
+    access: HotelAccessDep,
+    availability: AvailabilityDep,
     vendor: VendorQuery,
     from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
-) -> Response:
+) -> JSONResponse:
     """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
-    container.ensure_bookable(start, end, "from")
-    await container.require_vendor(vendor, hotel_id)
-    await container.check_hotel(vendor, hotel_id)
-    result = await container.availability.room_type_inventory(
-        vendor,
-        hotel_id,
-        room_type_id,
-        start,
-        end,
-        fallback=True,
-        prefetched=prefetched_read(request),
-    )
+    access.ensure_bookable(start, end, "from")
+    await access.admit(vendor, hotel_id)
+    result = await availability.room_type_inventory(vendor, hotel_id, room_type_id, start, end, fallback=True)
     content = {
         "success": True,
         "hotelId": hotel_id,
         "roomTypeId": room_type_id,
         "vendor": vendor,
         "source": result.source,
-        "ageSeconds": AGE_SLOT,
+        "ageSeconds": round(result.age_seconds, 1),
         "nights": _nights(result.nights),
     }
-    return respond(request, content, result.age_seconds, result.stamp)
+    return JSONResponse(content)
 
 
 @router.get(
     "/{hotel_id}/availability", responses={200: {"model": AvailabilityOut}, **_ERRORS}, response_model=None
 )
 async def stay_availability(
-    request: Request,
     hotel_id: PathId,
-    container: ContainerDep,
+    access: HotelAccessDep,
+    availability: AvailabilityDep,
     vendor: VendorQuery,
     check_in: Annotated[str, Query(alias="checkIn", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
     check_out: Annotated[str, Query(alias="checkOut", pattern=DATE_PATTERN, description="YYYY-MM-DD")],
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
-) -> Response:
+) -> JSONResponse:
     """Room types bookable for every night of the stay, with nightly prices and the total."""
-    stay = Stay.parse(check_in, check_out, max_nights=container.settings.max_stay_nights)
-    container.ensure_bookable(stay.check_in, stay.check_out)
-    await container.require_vendor(vendor, hotel_id)
-    await container.check_hotel(vendor, hotel_id)
-    result = await container.availability.stay_availability(
-        vendor, hotel_id, stay, adults, children, fallback=True, prefetched=prefetched_read(request)
-    )
+    stay = access.stay(check_in, check_out)
+    await access.admit(vendor, hotel_id)
+    result = await availability.stay_availability(vendor, hotel_id, stay, adults, children, fallback=True)
     content = {
         "success": True,
         "hotelId": hotel_id,
@@ -120,7 +97,7 @@ async def stay_availability(
         "adults": adults,
         "children": children,
         "source": result.source,
-        "ageSeconds": AGE_SLOT,
+        "ageSeconds": round(result.age_seconds, 1),
         "roomTypes": [
             {
                 "roomTypeId": option.room_type.room_type_id,
@@ -134,4 +111,4 @@ async def stay_availability(
             for option in result.options
         ],
     }
-    return respond(request, content, result.age_seconds, result.stamp)
+    return JSONResponse(content)

@@ -25,6 +25,33 @@ log = get_logger(__name__)
 
 _FIELD_NAMES_KO = {"body": "본문", "query": "쿼리", "path": "경로", "header": "헤더"}
 
+# The HTTP status of every error code: the one mapping, used by every answer (api/ and web/).
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.INVENTORY_UNAVAILABLE: 409,
+    ErrorCode.HOLD_FAILED: 409,
+    ErrorCode.PAYMENT_PREAUTH_FAILED: 402,
+    ErrorCode.BOOKING_CONFIRM_FAILED: 502,
+    ErrorCode.PAYMENT_CAPTURE_FAILED: 502,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.SERVICE_DEGRADED: 503,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.PMS_UNAVAILABLE: 503,
+    ErrorCode.SYNC_IN_PROGRESS: 409,
+    ErrorCode.PMS_AUTH_FAILED: 400,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.PRICE_MISMATCH: 409,  # the PMS billed another amount: nothing charged, quote again
+}
+# The PMS answered and said no (unknown property, rejected key, bad request): a bad gateway, not an
+# absent one (README, *Error codes*); the code stays PMS_UNAVAILABLE, the message says "refused".
+PMS_REFUSED_STATUS = 502
+
+
+def status_of(code: ErrorCode) -> int:
+    return HTTP_STATUS[code]
+
 
 def error_body(code: ErrorCode, message: str | None = None) -> dict[str, Any]:
     return {"success": False, "error": message or code.message, "errorCode": code.value}
@@ -37,7 +64,7 @@ def error_response(
     status: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status or code.http_status, headers=headers)
+    return JSONResponse(error_body(code, message), status_code=status or status_of(code), headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -66,18 +93,19 @@ def pms_failure(exc: PMSError) -> tuple[int, dict[str, Any], dict[str, str] | No
     if isinstance(exc, PMSNotFound):
         log.warning("pms_not_found", **reason)
         not_found = f"{ErrorCode.NOT_FOUND.message}: PMS에 없는 호텔 또는 객실입니다"
-        return 404, error_body(ErrorCode.NOT_FOUND, not_found), None
+        return status_of(ErrorCode.NOT_FOUND), error_body(ErrorCode.NOT_FOUND, not_found), None
     if isinstance(exc, PMSAuthenticationError):  # e.g. Cloudbeds: "None of the included property id's match"
         log.warning("pms_auth_failed", **reason)
         refused = "PMS가 이 호텔에 대한 요청을 거부했습니다 (호텔 ID 또는 연동 키를 확인하세요)"
-        return 502, error_body(ErrorCode.PMS_UNAVAILABLE, refused), None
+        return PMS_REFUSED_STATUS, error_body(ErrorCode.PMS_UNAVAILABLE, refused), None
     if isinstance(exc, PMSBadRequest):
         log.warning("pms_refused", **reason)
-        return 502, error_body(ErrorCode.PMS_UNAVAILABLE, "PMS가 요청을 거부했습니다"), None
+        return PMS_REFUSED_STATUS, error_body(ErrorCode.PMS_UNAVAILABLE, "PMS가 요청을 거부했습니다"), None
+    unavailable = status_of(ErrorCode.PMS_UNAVAILABLE)
     if isinstance(exc, PMSUnavailable):  # our breaker is open: already logged when it opened
-        return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "30"}
+        return unavailable, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "30"}
     log.warning("pms_error", error=type(exc).__name__, **reason)
-    return 503, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "5"}
+    return unavailable, error_body(ErrorCode.PMS_UNAVAILABLE), {"Retry-After": "5"}
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:

@@ -2,42 +2,34 @@
 
 A warm answer is one Redis read turned into JSON. Turning it into JSON (decoding ~90 room-nights,
 FastAPI's parameter handling, encoding) cost this process several times what the read costs Redis.
-So each process keeps the bytes it last sent for a URL, with what they depend on (`ViewStamp`): the
-hotel's view version (`ver:{hotel}`, changed atomically by every write an availability read could
-see) and the moment the first thing they show expires (a fresh copy's TTL or an active hold's).
+So each process keeps the bytes it last sent for a URL, with what they depend on (`ViewStamp`, which
+the availability service gives an answer built from one warm read): the hotel's view version
+(`ver:{hotel}`, changed atomically by every write an availability read could see) and the moment
+the first thing they show expires (a fresh copy's TTL or an active hold's).
 
-A request for a remembered URL costs one round trip, the same read script told the version it
-rendered: when the version is unchanged Redis answers `=` and the bytes are sent again (only
-`ageSeconds` is recomputed); otherwise the same call returns the full read, which the route then
-uses, so the request is still one round trip. Past `valid_until` nothing is asked: the route runs.
-An entry is only made from a read served entirely from the cache (`source: "cache"`), never from a
-PMS fill or a last-known-good fallback, and only for a 200 answer.
+A request for a remembered URL costs one round trip: the service's `revalidate`, the same read told
+the version it rendered. Unchanged: the bytes are sent again (only `ageSeconds` is recomputed);
+changed: the same call made the full read, which the service keeps for this request's own read, so
+the request is still one round trip. Past `valid_until` nothing is asked: the route runs. An entry is
+only made from an answer the service built entirely from the cache (`source: "cache"`), never from
+a PMS fill or a last-known-good fallback, and only for a 200 answer. Routes and the service's read
+methods know nothing of this: it wraps the app, and asks the service only through `traced` and
+`revalidate`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import Response
 from prometheus_client import Counter
-from redis.exceptions import RedisError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from roomgate.cache.grid_read import HotelRead
-from roomgate.cache.metrics import count_lookups
-from roomgate.cache.ttl import to_ms
+from roomgate.services.availability import AvailabilityService
 from roomgate.services.availability_models import ViewStamp
 
-# Rendered in place of `ageSeconds`, then cut out: the only part of a remembered answer that moves.
-AGE_SLOT = "\x00age\x00"
-_AGE_SLOT_JSON = json.dumps(AGE_SLOT).encode()
+_AGE_KEY = b'"ageSeconds":'
 _JSON_HEADERS = [(b"content-type", b"application/json")]
-PREFETCHED = "roomgate_prefetched_read"  # request.state key: the read a failed revalidation made
 
 MEMO_LOOKUPS = Counter(
     "roomgate_response_memo_total",
@@ -45,6 +37,7 @@ MEMO_LOOKUPS = Counter(
     "expired (something shown expired), error (Redis failed; the route answered).",
     ["outcome"],
 )
+_OUTCOME_LABEL = {"current": "hit", "changed": "changed", "expired": "expired", "error": "error"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,75 +78,66 @@ class ViewMemo:
         self._entries.pop(key, None)
 
 
-def respond(
-    request: Request, content: dict[str, Any], age_seconds: float, stamp: ViewStamp | None
-) -> Response:
-    """The JSON answer (`content` holds AGE_SLOT where ageSeconds goes), remembered when `stamp` says
-    it came from one warm read."""
-    rendered = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    head, slot, tail = rendered.partition(_AGE_SLOT_JSON)
-    if not slot:
-        raise ValueError("the answer has no ageSeconds slot")
-    body = head + repr(round(age_seconds, 1)).encode() + tail
-    memo: ViewMemo | None = getattr(request.app.state, "view_memo", None)
-    if stamp is not None and memo is not None:
-        scope = request.scope
-        memo.put((scope["path"], scope["query_string"]), MemoEntry(stamp, head, tail, scope.get("route")))
-    return Response(body, media_type="application/json")
-
-
-def prefetched_read(request: Request) -> HotelRead | None:
-    """The read a failed revalidation already made for this request (None: there was none)."""
-    read: HotelRead | None = request.scope.get("state", {}).get(PREFETCHED)
-    return read
+def split_at_age(body: bytes) -> tuple[bytes, bytes] | None:
+    """The JSON before and after the value of its top-level `ageSeconds` (the first one: the
+    answers render it before their nights; a key inside a string would be escaped), or None."""
+    head, key, rest = body.partition(_AGE_KEY)
+    if not key:
+        return None
+    ends = [i for i in (rest.find(b","), rest.find(b"}")) if i >= 0]
+    if not ends:
+        return None
+    return head + key, rest[min(ends) :]
 
 
 class ServeMemoized:
-    """ASGI middleware: answer a remembered GET from its entry after one version check in Redis."""
+    """ASGI middleware: answer a remembered GET from its entry after one version check in Redis;
+    remember a 200 answer the availability service built from one warm read."""
 
     def __init__(self, app: ASGIApp, memo: ViewMemo) -> None:
         self.app = app
         self.memo = memo
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        entry = None
-        if scope["type"] == "http" and scope["method"] == "GET":
-            key = (scope["path"], scope["query_string"])
-            entry = self.memo.get(key)
-        if entry is None:
+        if scope["type"] != "http" or scope["method"] != "GET" or self.memo.max_entries <= 0:
             await self.app(scope, receive, send)
             return
-        container = scope["app"].state.container
-        now = container.clock.now()
-        stamp = entry.stamp
-        outcome = "expired"
-        if to_ms(now) < stamp.valid_until_ms:
-            try:
-                read = await container.inventory.read_hotel(
-                    stamp.hotel_id, stamp.room_type_ids, stamp.nights, expect_version=stamp.version
-                )
-            except RedisError:
-                outcome = "error"
-            else:
-                if read.unchanged:
-                    MEMO_LOOKUPS.labels(outcome="hit").inc()
-                    _count_hits(stamp.room_type_ids, stamp.nights)
+        availability: AvailabilityService = scope["app"].state.container.availability
+        key = (scope["path"], scope["query_string"])
+        entry = self.memo.get(key)
+        with availability.traced() as trace:
+            if entry is not None:
+                check = await availability.revalidate(entry.stamp)
+                MEMO_LOOKUPS.labels(outcome=_OUTCOME_LABEL[check.outcome]).inc()
+                if check.current:
                     scope["route"] = entry.route
-                    await _send_json(send, entry.body(now))
+                    await _send_json(send, entry.body(check.checked_at))
                     return
-                outcome = "changed"
-                scope.setdefault("state", {})[PREFETCHED] = read
-        MEMO_LOOKUPS.labels(outcome=outcome).inc()
-        self.memo.drop(key)
-        await self.app(scope, receive, send)
+                self.memo.drop(key)
+            answer = _Captured(send)
+            await self.app(scope, receive, answer.send)
+            if trace.stamp is not None and answer.status == 200:
+                parts = split_at_age(b"".join(answer.chunks))
+                if parts is not None:
+                    self.memo.put(key, MemoEntry(trace.stamp, *parts, route=scope.get("route")))
 
 
-def _count_hits(room_type_ids: Sequence[str], nights: Sequence[date]) -> None:
-    # Served again after Redis confirmed every copy unchanged: the cache answered them all.
-    cells = len(room_type_ids) * len(nights)
-    count_lookups("rooms", 1, 0)
-    count_lookups("inv", cells, 0)
-    count_lookups("rate", cells, 0)
+class _Captured:
+    """Passes an answer on, keeping its status and body."""
+
+    __slots__ = ("chunks", "send_on", "status")
+
+    def __init__(self, send: Send) -> None:
+        self.send_on = send
+        self.status = 0
+        self.chunks: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+        await self.send_on(message)
 
 
 async def _send_json(send: Send, body: bytes) -> None:

@@ -19,7 +19,7 @@ class HoldStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class HoldOutcome:
+class HoldResult:
     status: HoldStatus
     hold_id: str
     expires_at: float | None = None

@@ -8,7 +8,7 @@ from datetime import date
 import redis.asyncio as aioredis
 
 from roomgate.cache import keys, scripts
-from roomgate.cache.hold_models import ConvertResult, HoldOutcome, HoldRecord, HoldStatus, ReleaseResult
+from roomgate.cache.hold_models import ConvertResult, HoldRecord, HoldResult, HoldStatus, ReleaseResult
 from roomgate.cache.metrics import HOLD_OUTCOMES
 from roomgate.cache.ttl import to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
@@ -19,7 +19,7 @@ RECORD_RETENTION_SECONDS = 86_400
 MUTATION_MARK_MS = 3_600_000
 
 
-class HoldLedger:
+class RedisHoldLedger:
     """create / release / convert, idempotent by hold id; time comes from the injected clock."""
 
     def __init__(
@@ -57,7 +57,7 @@ class HoldLedger:
         hold_id: str,
         ttl_seconds: int | None = None,
         now: float | None = None,
-    ) -> HoldOutcome:
+    ) -> HoldResult:
         """Hold `quantity` rooms on every night or on none; MISSING means fill the cache and retry."""
         ordered = _validated(nights, quantity)
         ttl_ms = to_ms(ttl_seconds or self.default_ttl_seconds)
@@ -76,9 +76,9 @@ class HoldLedger:
         outcome = HoldStatus(status)
         HOLD_OUTCOMES.labels(operation="create", outcome=outcome.value).inc()
         if outcome in (HoldStatus.MISSING, HoldStatus.SHORT):
-            return HoldOutcome(outcome, hold_id, night=ordered[int(first) - 1], for_sale=int(second))
+            return HoldResult(outcome, hold_id, night=ordered[int(first) - 1], for_sale=int(second))
         expires_at = int(first) / 1000 if outcome is not HoldStatus.CONFLICT else None
-        return HoldOutcome(outcome, hold_id, expires_at=expires_at)
+        return HoldResult(outcome, hold_id, expires_at=expires_at)
 
     async def release(self, hotel_id: str, hold_id: str) -> ReleaseResult:
         """Abandon the hold: its rooms are for sale again at once. Safe to repeat."""
@@ -142,7 +142,7 @@ class HoldLedger:
         hold_id: str,
         ttl_ms: int,
         at: float,
-    ) -> HoldOutcome:
+    ) -> HoldResult:
         now_ms = to_ms(at)
         key_list = (
             [keys.hold(hotel_id, hold_id)]
@@ -152,7 +152,7 @@ class HoldLedger:
         record_ms = self._record_ms(ttl_ms)
         args = [now_ms + ttl_ms, quantity, hold_id, room_type_id, _csv(ordered), record_ms, now_ms]
         await self._unchecked_write(keys=key_list, args=args)
-        return HoldOutcome(HoldStatus.HELD, hold_id, expires_at=(now_ms + ttl_ms) / 1000)
+        return HoldResult(HoldStatus.HELD, hold_id, expires_at=(now_ms + ttl_ms) / 1000)
 
     def _record_ms(self, ttl_ms: int) -> int:
         return ttl_ms + self.record_retention_seconds * 1000

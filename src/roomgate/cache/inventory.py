@@ -9,8 +9,8 @@ from datetime import date
 
 import redis.asyncio as aioredis
 
-from roomgate.cache import grid_read, keys, scripts
-from roomgate.cache.grid_read import HotelRead
+from roomgate.cache import hotel_read, keys, scripts
+from roomgate.cache.hotel_read import HotelRead
 from roomgate.cache.metrics import SNAPSHOT_WRITES
 from roomgate.cache.models import CachedNight, StoreResult
 from roomgate.cache.packed_script import PackedScript
@@ -111,7 +111,7 @@ class InventoryCache:
         expect_version: str | None = None,
     ) -> HotelRead:
         now_ms = to_ms(self.clock.now())
-        return await grid_read.read(
+        return await hotel_read.read(
             self._read_script,
             now_ms,
             hotel_id,

@@ -1,14 +1,9 @@
-"""Error codes, their HTTP statuses and user-facing (Korean) messages: one table, one place."""
+"""Error codes and their user-facing (Korean) messages: one table, one place (the HTTP status of each
+code is the API's business: api/errors.py)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
-
-
-class _Entry(NamedTuple):
-    status: int
-    message: str
 
 
 class ErrorCode(StrEnum):
@@ -34,38 +29,34 @@ class ErrorCode(StrEnum):
     PRICE_MISMATCH = "PRICE_MISMATCH"
 
     @property
-    def http_status(self) -> int:
-        return _TABLE[self].status
-
-    @property
     def message(self) -> str:
-        return _TABLE[self].message
+        return _MESSAGES[self]
 
     def describe(self, detail: str | None = None) -> str:
         """The user message, with a detail appended the way the spec writes it (`재고 부족: 2025-11-02`)."""
         return f"{self.message}: {detail}" if detail else self.message
 
 
-_TABLE: dict[ErrorCode, _Entry] = {
-    ErrorCode.INVENTORY_UNAVAILABLE: _Entry(409, "재고 부족"),
-    ErrorCode.HOLD_FAILED: _Entry(409, "Hold 생성 실패"),
-    ErrorCode.PAYMENT_PREAUTH_FAILED: _Entry(402, "결제 사전 승인 실패"),
-    ErrorCode.BOOKING_CONFIRM_FAILED: _Entry(502, "예약 확정 실패"),
-    ErrorCode.PAYMENT_CAPTURE_FAILED: _Entry(502, "결제 승인 실패"),
-    ErrorCode.INTERNAL_ERROR: _Entry(500, "서버 내부 오류"),
-    ErrorCode.VALIDATION_ERROR: _Entry(400, "요청 값이 올바르지 않습니다"),
-    ErrorCode.NOT_FOUND: _Entry(404, "찾을 수 없습니다"),
-    ErrorCode.SERVICE_DEGRADED: _Entry(503, "Degraded Mode: 현재 예약이 불가능합니다."),
-    ErrorCode.IDEMPOTENCY_CONFLICT: _Entry(409, "같은 Idempotency-Key로 다른 요청이 있었거나 처리 중입니다"),
-    ErrorCode.UNAUTHORIZED: _Entry(401, "인증이 필요합니다"),
-    ErrorCode.PMS_UNAVAILABLE: _Entry(503, "PMS 응답이 없고 캐시된 데이터도 없습니다"),
-    ErrorCode.SYNC_IN_PROGRESS: _Entry(409, "이 호텔의 동기화가 이미 진행 중입니다"),
-    ErrorCode.PMS_AUTH_FAILED: _Entry(400, "PMS 인증 실패: API 키를 확인하세요"),
-    ErrorCode.RATE_LIMITED: _Entry(429, "요청이 너무 많습니다"),
-    ErrorCode.PRICE_MISMATCH: _Entry(409, "요금 불일치"),
+_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.INVENTORY_UNAVAILABLE: "재고 부족",
+    ErrorCode.HOLD_FAILED: "Hold 생성 실패",
+    ErrorCode.PAYMENT_PREAUTH_FAILED: "결제 사전 승인 실패",
+    ErrorCode.BOOKING_CONFIRM_FAILED: "예약 확정 실패",
+    ErrorCode.PAYMENT_CAPTURE_FAILED: "결제 승인 실패",
+    ErrorCode.INTERNAL_ERROR: "서버 내부 오류",
+    ErrorCode.VALIDATION_ERROR: "요청 값이 올바르지 않습니다",
+    ErrorCode.NOT_FOUND: "찾을 수 없습니다",
+    ErrorCode.SERVICE_DEGRADED: "Degraded Mode: 현재 예약이 불가능합니다.",
+    ErrorCode.IDEMPOTENCY_CONFLICT: "같은 Idempotency-Key로 다른 요청이 있었거나 처리 중입니다",
+    ErrorCode.UNAUTHORIZED: "인증이 필요합니다",
+    ErrorCode.PMS_UNAVAILABLE: "PMS 응답이 없고 캐시된 데이터도 없습니다",
+    ErrorCode.SYNC_IN_PROGRESS: "이 호텔의 동기화가 이미 진행 중입니다",
+    ErrorCode.PMS_AUTH_FAILED: "PMS 인증 실패: API 키를 확인하세요",
+    ErrorCode.RATE_LIMITED: "요청이 너무 많습니다",
+    ErrorCode.PRICE_MISMATCH: "요금 불일치",
 }
 
-assert set(_TABLE) == set(ErrorCode), "every ErrorCode needs a status and a message"
+assert set(_MESSAGES) == set(ErrorCode), "every ErrorCode needs a message"
 
 
 class DomainError(Exception):

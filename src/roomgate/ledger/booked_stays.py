@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.polling import BookedStay
-from roomgate.ledger.models import Booking
+from roomgate.ledger.models import BookingRow
 
 
 class ConfirmedBookingsReader:
@@ -20,13 +20,13 @@ class ConfirmedBookingsReader:
         """Confirmed bookings still to be stayed (check-out after `first_night`), by check-in."""
         async with self._sessions() as session:
             rows = await session.scalars(
-                select(Booking)
+                select(BookingRow)
                 .where(
-                    Booking.status == BookingStatus.CONFIRMED.value,
-                    Booking.check_out > first_night,
-                    Booking.check_in <= last_check_in,
+                    BookingRow.status == BookingStatus.CONFIRMED.value,
+                    BookingRow.check_out > first_night,
+                    BookingRow.check_in <= last_check_in,
                 )
-                .order_by(Booking.check_in, Booking.booking_id)
+                .order_by(BookingRow.check_in, BookingRow.booking_id)
                 .limit(limit)
             )
             return [

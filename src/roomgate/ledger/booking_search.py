@@ -9,7 +9,9 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from roomgate.ledger.models import Booking
+from roomgate.domain.booking import Booking
+from roomgate.ledger.bookings import booking_of
+from roomgate.ledger.models import BookingRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,25 +32,25 @@ class BookingSearch:
     async def search(self, query: BookingQuery) -> tuple[int, Sequence[Booking]]:
         conditions = []
         if query.hotel_id:
-            conditions.append(Booking.hotel_id == query.hotel_id)
+            conditions.append(BookingRow.hotel_id == query.hotel_id)
         if query.status:
-            conditions.append(Booking.status == query.status)
+            conditions.append(BookingRow.status == query.status)
         if query.booking_id:
-            conditions.append(Booking.booking_id == query.booking_id)
+            conditions.append(BookingRow.booking_id == query.booking_id)
         if query.check_in_from:
-            conditions.append(Booking.check_in >= query.check_in_from)
+            conditions.append(BookingRow.check_in >= query.check_in_from)
         if query.check_in_to:
-            conditions.append(Booking.check_in <= query.check_in_to)
+            conditions.append(BookingRow.check_in <= query.check_in_to)
         async with self._sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(Booking).where(*conditions))
+            total = await session.scalar(select(func.count()).select_from(BookingRow).where(*conditions))
             rows = await session.scalars(
-                select(Booking)
+                select(BookingRow)
                 .where(*conditions)
-                .order_by(Booking.created_at.desc(), Booking.id.desc())
+                .order_by(BookingRow.created_at.desc(), BookingRow.id.desc())
                 .offset(query.offset)
                 .limit(query.limit)
             )
-            return int(total or 0), list(rows)
+            return int(total or 0), [booking_of(row) for row in rows]
 
 
 def mask_email(email: str | None) -> str | None:

@@ -1,70 +1,141 @@
-"""Booking repository: every state change is a conditional UPDATE plus an audit row, in one transaction."""
+"""The booking ledger in SQL (the `BookingLedger` port of `services/booking_ledger.py`).
+
+Every state change is one conditional UPDATE plus its audit rows, in one transaction; rows map to the
+domain `Booking` on the way out. Times come from the injected clock."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from roomgate.domain.booking import FINAL_STATES, BookingStatus, IllegalTransition, can_transition
-from roomgate.ledger.models import Booking, BookingEvent
-from roomgate.ledger.types import utcnow
+from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.domain.booking import (
+    FINAL_STATES,
+    NO_CHANGE,
+    Booking,
+    BookingAlreadyExists,
+    BookingChange,
+    BookingEvent,
+    BookingNotFound,
+    BookingStatus,
+    Detail,
+    IllegalTransition,
+    StaleBookingState,
+    Step,
+    StepFact,
+    can_transition,
+    step_path,
+)
+from roomgate.ledger.models import BookingEventRow, BookingRow
+
+__all__ = [
+    "BookingAlreadyExists",
+    "BookingNotFound",
+    "BookingRepository",
+    "StaleBookingState",
+    "booking_of",
+]
+
+_OPEN_STATES = [s.value for s in BookingStatus if s not in FINAL_STATES]
+_COLUMNS = [f.name for f in dataclass_fields(Booking)]
 
 
-class BookingNotFound(LookupError):
-    pass
+def booking_of(row: BookingRow) -> Booking:
+    """The domain booking a row holds."""
+    values = {name: getattr(row, name) for name in _COLUMNS}
+    values["status"] = BookingStatus(row.status)
+    return Booking(**values)
 
 
-class BookingAlreadyExists(RuntimeError):
-    """A booking with this id was written already (another request took over the same checkout)."""
+def _values_of(booking: Booking) -> dict[str, Any]:
+    values = {name: getattr(booking, name) for name in _COLUMNS}
+    values["status"] = booking.status.value
+    return values
 
 
-class StaleBookingState(RuntimeError):
-    """The row was not in the expected state (or lease): someone else (recovery, a retry) moved it first."""
+def _event_of(row: BookingEventRow) -> BookingEvent:
+    return BookingEvent(
+        booking_id=row.booking_id,
+        event=row.event,
+        from_status=row.from_status,
+        to_status=row.to_status,
+        detail=row.detail,
+        created_at=row.created_at,
+    )
 
 
 class BookingRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = SYSTEM_CLOCK) -> None:
         self._sessions = sessions
+        self._clock = clock
 
-    async def create(self, booking: Booking, *, detail: dict[str, Any] | None = None) -> Booking:
-        """Insert a booking (normally `pending`) with its first audit event.
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock.now(), UTC)
 
-        Raises `BookingAlreadyExists` when the id is taken."""
+    async def create(self, booking: Booking, *, detail: Detail | None = None) -> Booking:
         try:
             async with self._sessions.begin() as session:
-                session.add(booking)
-                first = BookingEvent(
-                    booking_id=booking.booking_id, event="created", to_status=booking.status, detail=detail
+                await session.execute(insert(BookingRow).values(**_values_of(booking)))
+                await session.execute(
+                    insert(BookingEventRow).values(
+                        booking_id=booking.booking_id,
+                        event="created",
+                        to_status=booking.status.value,
+                        detail=detail,
+                        created_at=booking.created_at,
+                    )
                 )
-                session.add(first)
         except IntegrityError as exc:
             raise BookingAlreadyExists(booking.booking_id) from exc
         return booking
 
     async def get(self, booking_id: str) -> Booking:
-        async with self._sessions() as session:
-            row = await session.scalar(select(Booking).where(Booking.booking_id == booking_id))
-        if row is None:
+        found = await self.find(booking_id)
+        if found is None:
             raise BookingNotFound(booking_id)
-        return row
+        return found
 
     async def find(self, booking_id: str) -> Booking | None:
-        try:
-            return await self.get(booking_id)
-        except BookingNotFound:
-            return None
+        async with self._sessions() as session:
+            row = await session.scalar(select(BookingRow).where(BookingRow.booking_id == booking_id))
+            return None if row is None else booking_of(row)
+
+    async def find_for_reservation(
+        self, vendor: str, hotel_id: str, *, reservation_id: str | None, external_id: str | None
+    ) -> Booking | None:
+        async with self._sessions() as session:
+            if external_id:
+                row = await session.scalar(select(BookingRow).where(BookingRow.booking_id == external_id))
+                if row is not None and row.hotel_id == hotel_id and row.vendor == vendor:
+                    return booking_of(row)
+            if reservation_id:
+                row = await session.scalar(
+                    select(BookingRow)
+                    .where(
+                        BookingRow.vendor == vendor,
+                        BookingRow.hotel_id == hotel_id,
+                        BookingRow.pms_reservation_id == reservation_id,
+                    )
+                    .order_by(BookingRow.id)
+                    .limit(1)
+                )
+                return None if row is None else booking_of(row)
+        return None
 
     async def events(self, booking_id: str) -> Sequence[BookingEvent]:
         async with self._sessions() as session:
             rows = await session.scalars(
-                select(BookingEvent).where(BookingEvent.booking_id == booking_id).order_by(BookingEvent.id)
+                select(BookingEventRow)
+                .where(BookingEventRow.booking_id == booking_id)
+                .order_by(BookingEventRow.id)
             )
-            return list(rows)
+            return [_event_of(row) for row in rows]
 
     async def transition(
         self,
@@ -73,20 +144,17 @@ class BookingRepository:
         target: BookingStatus,
         *,
         event: str,
-        detail: dict[str, Any] | None = None,
+        detail: Detail | None = None,
+        change: BookingChange = NO_CHANGE,
         owner: str | None = None,
-        unchanged: dict[str, Any] | None = None,
-        **fields: Any,
+        unchanged: Mapping[StepFact, str | None] | None = None,
+        earlier: Sequence[Step] = (),
     ) -> None:
-        """Move `expected` → `target` (legal moves only) and set `fields`; raise if the row moved on.
-
-        `owner`: only while that lease owner holds the booking; `unchanged`: only while these columns
-        still hold these values (None: still empty)."""
-        if not can_transition(expected, target):
+        if not earlier and not can_transition(expected, target):
             raise IllegalTransition(expected, target)
-        await self._update(
-            booking_id, expected, event, detail, owner, unchanged, status=target.value, **fields
-        )
+        steps = [*earlier, Step(event, detail)]
+        values = {**change.values(), "status": target.value}
+        await self._update(booking_id, expected, target, steps, owner, unchanged, values)
 
     async def record(
         self,
@@ -94,85 +162,98 @@ class BookingRepository:
         expected: BookingStatus,
         *,
         event: str,
-        detail: dict[str, Any] | None = None,
+        detail: Detail | None = None,
+        change: BookingChange = NO_CHANGE,
         owner: str | None = None,
-        **fields: Any,
     ) -> None:
-        """Record a step's result without changing the status (e.g. a compensation done)."""
-        await self._update(booking_id, expected, event, detail, owner, None, **fields)
+        steps = [Step(event, detail)]
+        await self._update(booking_id, expected, expected, steps, owner, None, change.values())
 
-    async def attach(self, booking_id: str, *, event: str, **facts: str) -> bool:
-        """Write step results (e.g. a late PMS reservation id) onto a still-open booking whose columns
-        for them are empty, whoever holds its lease; False when the booking is final or already has them."""
-        open_states = [s.value for s in BookingStatus if s not in FINAL_STATES]
-        empty = [getattr(Booking, name).is_(None) for name in facts]
+    async def attach(self, booking_id: str, *, event: str, facts: Mapping[StepFact, str]) -> bool:
+        values: dict[str, str] = {str(name): value for name, value in facts.items()}
+        empty = [getattr(BookingRow, name).is_(None) for name in values]
+        now = self._now()
         async with self._sessions.begin() as session:
             result = await session.execute(
-                update(Booking)
-                .where(Booking.booking_id == booking_id, Booking.status.in_(open_states), *empty)
-                .values(updated_at=utcnow(), **facts)
+                update(BookingRow)
+                .where(BookingRow.booking_id == booking_id, BookingRow.status.in_(_OPEN_STATES), *empty)
+                .values(updated_at=now, **values)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
-            session.add(BookingEvent(booking_id=booking_id, event=event, detail=dict(facts)))
+            await session.execute(
+                insert(BookingEventRow).values(
+                    booking_id=booking_id, event=event, detail=values, created_at=now
+                )
+            )
         return True
 
     async def _update(
         self,
         booking_id: str,
         expected: BookingStatus,
-        event: str,
-        detail: dict[str, Any] | None,
+        target: BookingStatus,
+        steps: Sequence[Step],
         owner: str | None,
-        unchanged: dict[str, Any] | None,
-        **fields: Any,
+        unchanged: Mapping[StepFact, str | None] | None,
+        values: dict[str, Any],
     ) -> None:
-        conditions = [Booking.booking_id == booking_id, Booking.status == expected.value]
+        hops = step_path(expected, target, steps)
+        conditions: list[ColumnElement[bool]] = [
+            BookingRow.booking_id == booking_id,
+            BookingRow.status == expected.value,
+        ]
         if owner is not None:
-            conditions.append(Booking.lease_owner == owner)
+            conditions.append(BookingRow.lease_owner == owner)
         for name, value in (unchanged or {}).items():
-            column = getattr(Booking, name)
+            column = getattr(BookingRow, name)
             conditions.append(column.is_(None) if value is None else column == value)
+        now = self._now()
+        # One transaction, two statements: the conditional UPDATE and every audit row in one INSERT.
         async with self._sessions.begin() as session:
             result = await session.execute(
-                update(Booking)
+                update(BookingRow)
                 .where(*conditions)
-                .values(updated_at=utcnow(), **fields)
+                .values(updated_at=now, **values)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise StaleBookingState(f"booking {booking_id} is no longer {expected}")
-            session.add(
-                BookingEvent(
-                    booking_id=booking_id,
-                    event=event,
-                    from_status=expected.value,
-                    to_status=fields.get("status", expected.value),
-                    detail=detail,
-                )
+            await session.execute(
+                insert(BookingEventRow),
+                [
+                    {
+                        "booking_id": booking_id,
+                        "event": step.event,
+                        "from_status": before.value,
+                        "to_status": after.value,
+                        "detail": step.detail,
+                        "created_at": now,
+                    }
+                    for step, (before, after) in zip(steps, hops, strict=True)
+                ],
             )
 
-    async def add_event(self, booking_id: str, event: str, detail: dict[str, Any] | None = None) -> None:
+    async def add_event(self, booking_id: str, event: str, detail: Detail | None = None) -> None:
         async with self._sessions.begin() as session:
-            session.add(BookingEvent(booking_id=booking_id, event=event, detail=detail))
+            await session.execute(
+                insert(BookingEventRow).values(
+                    booking_id=booking_id, event=event, detail=detail, created_at=self._now()
+                )
+            )
 
     async def claim_stale(
         self, *, owner: str, older_than: datetime, lease_seconds: float, limit: int = 50
     ) -> list[str]:
-        """Lease up to `limit` unfinished bookings whose owner's lease ran out (crashed or stuck sagas)."""
-        now = utcnow()
-        open_states = [s.value for s in BookingStatus if s not in FINAL_STATES]
+        now = self._now()
+        lapsed = or_(BookingRow.lease_until.is_(None), BookingRow.lease_until < now)
         async with self._sessions() as session:
             candidates = list(
                 await session.scalars(
-                    select(Booking.booking_id)
-                    .where(
-                        Booking.status.in_(open_states),
-                        Booking.updated_at < older_than,
-                        or_(Booking.lease_until.is_(None), Booking.lease_until < now),
-                    )
-                    .order_by(Booking.updated_at)
+                    select(BookingRow.booking_id)
+                    .where(BookingRow.status.in_(_OPEN_STATES), BookingRow.updated_at < older_than, lapsed)
+                    .order_by(BookingRow.updated_at)
                     .limit(limit)
                 )
             )
@@ -180,15 +261,17 @@ class BookingRepository:
         for booking_id in candidates:
             async with self._sessions.begin() as session:
                 result = await session.execute(
-                    update(Booking)
+                    update(BookingRow)
                     .where(
                         and_(
-                            Booking.booking_id == booking_id,
-                            Booking.status.in_(open_states),
-                            or_(Booking.lease_until.is_(None), Booking.lease_until < now),
+                            BookingRow.booking_id == booking_id,
+                            BookingRow.status.in_(_OPEN_STATES),
+                            lapsed,
                         )
                     )
-                    .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+                    .values(
+                        lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds), updated_at=now
+                    )
                     .execution_options(synchronize_session=False)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -196,14 +279,12 @@ class BookingRepository:
         return claimed
 
     async def renew_lease(self, booking_id: str, owner: str, until: datetime) -> bool:
-        """Extend `owner`'s lease on an open booking; False if the booking is final or someone else's."""
-        open_states = [s.value for s in BookingStatus if s not in FINAL_STATES]
         async with self._sessions.begin() as session:
             result = await session.execute(
-                update(Booking)
-                .where(Booking.booking_id == booking_id, Booking.lease_owner == owner)
-                .where(Booking.status.in_(open_states))
-                .values(lease_until=until)
+                update(BookingRow)
+                .where(BookingRow.booking_id == booking_id, BookingRow.lease_owner == owner)
+                .where(BookingRow.status.in_(_OPEN_STATES))
+                .values(lease_until=until, updated_at=self._now())
                 .execution_options(synchronize_session=False)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -211,8 +292,8 @@ class BookingRepository:
     async def release_lease(self, booking_id: str, owner: str) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
-                update(Booking)
-                .where(Booking.booking_id == booking_id, Booking.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
+                update(BookingRow)
+                .where(BookingRow.booking_id == booking_id, BookingRow.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None, updated_at=self._now())
                 .execution_options(synchronize_session=False)
             )

@@ -20,6 +20,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # A local file never drops a connection: no `SELECT 1` round trip (a thread hop under
+        # aiosqlite) before every transaction.
+        kwargs["pool_pre_ping"] = False
         engine = create_async_engine(async_url, **kwargs)
         _sqlite_recipe(engine)
         return engine

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, exists, select, update
@@ -14,35 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.ledger.models import Booking, IdempotencyKey
+from roomgate.domain.idempotency import Claim, ClaimOutcome, request_fingerprint
+from roomgate.ledger.models import BookingRow, IdempotencyKey
 
 KEY_LIFETIME = timedelta(hours=24)
 # How long a claim may stay in flight before its booking row exists (pricing); after that, with no
 # booking written, its request is taken for dead and a retry may take the key over.
 IN_FLIGHT_LEASE = timedelta(seconds=60)
 
-
-class ClaimOutcome(StrEnum):
-    NEW = "new"  # this request owns the key: do the work, then `complete`
-    REPLAY = "replay"  # finished before with the same body: answer with the stored response
-    BODY_MISMATCH = "body_mismatch"  # same key, different body
-    IN_FLIGHT = "in_flight"  # the first request with this key is still running
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    outcome: ClaimOutcome
-    status_code: int | None = None
-    body: dict[str, Any] | None = None
-    booking_id: str | None = None
-    # NEW only: this claim's fencing token (its lease end, whole seconds), for `forget`.
-    token: datetime | None = None
-
-
-def request_fingerprint(payload: Any) -> str:
-    """A stable hash of a JSON-able request body (key order does not matter)."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+__all__ = ["Claim", "ClaimOutcome", "IdempotencyStore", "request_fingerprint"]
 
 
 def _lease_end(now: datetime) -> datetime:
@@ -146,7 +122,7 @@ class IdempotencyStore:
                     IdempotencyKey.state == "in_flight",
                     IdempotencyKey.booking_id == existing.booking_id,
                     same_token,
-                    ~exists().where(Booking.booking_id == existing.booking_id),
+                    ~exists().where(BookingRow.booking_id == existing.booking_id),
                 )
                 .values(locked_until=token)
             )

@@ -25,6 +25,7 @@ from roomgate.domain.listing import (
 )
 from roomgate.ledger.models import Listing, PMSConfig, RatePlan, RoomInventory, RoomTypeRow
 from roomgate.ledger.types import utcnow
+from roomgate.pms.types import RoomType
 
 PUBLISHED = "published"
 DISABLED = "disabled"
@@ -274,6 +275,27 @@ class ListingRepository:
                 )
 
     # -- reads -------------------------------------------------------------------------------------
+    async def update_room_types(self, vendor: str, hotel_id: str, room_types: Sequence[RoomType]) -> int:
+        """Bring imported `room_types` rows in line with the PMS (name, occupancy, room count)."""
+        by_id = {rt.room_type_id: rt for rt in room_types}
+        changed = 0
+        async with self._sessions.begin() as session:
+            rows = await session.scalars(
+                select(RoomTypeRow).where(
+                    RoomTypeRow.pms_vendor == vendor, RoomTypeRow.pms_hotel_id == hotel_id
+                )
+            )
+            for row in rows:
+                found = by_id.get(row.pms_room_type_id)
+                if found is None:
+                    continue
+                row.name = found.name[:200]
+                row.max_occupancy = found.max_occupancy
+                if found.total_rooms is not None:
+                    row.total_rooms = found.total_rooms
+                changed += 1
+        return changed
+
     async def get(self, listing_id: int) -> ListingDetails:
         async with self._sessions() as session:
             listing = await session.get(Listing, listing_id)

@@ -72,7 +72,7 @@ class RatePlan(Base):
     rules: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
-class Booking(Base):
+class BookingRow(Base):
     """One checkout (spec DDL, extended with the saga's step results and our bookkeeping)."""
 
     __tablename__ = "booking"
@@ -109,11 +109,12 @@ class Booking(Base):
     error_message: Mapped[str | None] = mapped_column(String(500), nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # set by the repository from the injected clock (no wall-clock defaults: tests move time)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class BookingEvent(Base):
+class BookingEventRow(Base):
     """Append-only audit trail: one row per saga step, compensation or cancellation."""
 
     __tablename__ = "booking_event"
@@ -127,7 +128,7 @@ class BookingEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Listing(Base):
@@ -242,7 +243,7 @@ class IdempotencyKey(Base):
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     booking_id: Mapped[str | None] = mapped_column(ID, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # from the store's injected clock
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

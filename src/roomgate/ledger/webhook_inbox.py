@@ -9,36 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from roomgate.domain.webhook_inbox import InboxEntry, InboxStatus
 from roomgate.ledger.models import WebhookEvent
 
-
-class InboxStatus(StrEnum):
-    RECEIVED = "received"  # stored, enqueued (or about to be)
-    PROCESSING = "processing"  # claimed by a consumer until `locked_until`
-    RETRY = "retry"  # failed; tried again from `next_attempt_at`
-    PROCESSED = "processed"
-    DEAD = "dead"  # failed `max_attempts` times: an operator looks at it
-
+__all__ = ["InboxEntry", "InboxStatus", "Stored", "WebhookInbox"]
 
 OPEN_STATES = (InboxStatus.RECEIVED.value, InboxStatus.RETRY.value)
-
-
-@dataclass(frozen=True, slots=True)
-class InboxEntry:
-    row_id: int
-    vendor: str
-    event_id: str
-    event_type: str
-    hotel_id: str | None
-    payload: dict[str, Any]
-    attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +190,12 @@ class WebhookInbox:
     async def get(self, row_id: int) -> WebhookEvent | None:
         async with self._sessions() as session:
             return await session.get(WebhookEvent, row_id)
+
+    async def status_of(self, row_id: int) -> InboxStatus | None:
+        """The row's status; None when there is no such row."""
+        async with self._sessions() as session:
+            status = await session.scalar(select(WebhookEvent.status).where(WebhookEvent.id == row_id))
+        return None if status is None else InboxStatus(status)
 
     async def counts(self) -> dict[str, int]:
         """Rows per status (admin view, tests)."""

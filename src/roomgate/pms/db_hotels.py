@@ -62,7 +62,10 @@ class DatabaseHotels:
         self._clock = clock
         self._recheck = recheck_seconds
         self._hotels: dict[str, StoredHotel] = {}
+        # The Redis token the copy was loaded under (None: no token yet, nothing ever saved), and
+        # whether it is known at all (not before the first load, nor after a load without Redis).
         self._version: str | None = None
+        self._version_known = False
         self._checked_at: float | None = None
         self._lock = asyncio.Lock()
         self._warned_no_key = False
@@ -90,11 +93,11 @@ class DatabaseHotels:
         else:
             redis_ok = True
         version = raw.decode() if isinstance(raw, bytes) else raw
-        if redis_ok and version is not None and version == self._version:
+        if redis_ok and self._version_known and version == self._version:
             self._checked_at = now
             return self._hotels
         async with self._lock:
-            if redis_ok and version is not None and version == self._version:
+            if redis_ok and self._version_known and version == self._version:
                 return self._hotels  # another request reloaded meanwhile
             try:
                 await self._reload()
@@ -104,7 +107,7 @@ class DatabaseHotels:
                 log.warning("hotel_directory_reload_failed", error=type(exc).__name__)
                 self._checked_at = self._clock.monotonic()
                 return self._hotels
-            self._version = version if redis_ok else None
+            self._version, self._version_known = version, redis_ok
             self._checked_at = self._clock.monotonic()
         return self._hotels
 
@@ -184,7 +187,7 @@ class LayeredHotelDirectory:
     async def get(self, hotel_id: str) -> HotelConfig | None:
         # This process's copy (rechecked every ROOMGATE_HOTELS_RECHECK_SECONDS): the hot path of every
         # request asks here, and an env hotel must cost no Redis call (one round trip per warm read).
-        # Freshness where it matters is `Container.check_hotel` (checkouts re-read the database state).
+        # Freshness where it matters is `HotelAccess.check_hotel` (checkouts re-read the database state).
         stored = await self._stored.stored(hotel_id, check_unknown=False)
         return stored.config if stored is not None else await self._env.get(hotel_id)
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from roomgate.cache.hold_models import HoldStatus
-from roomgate.cache.holds import HoldLedger as RedisHoldLedger
+from roomgate.cache.holds import RedisHoldLedger
+from roomgate.cache.inventory import InventoryCache
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import MoneyError, total
 from roomgate.domain.stay import Stay
@@ -67,10 +68,17 @@ class AvailabilityPricer:
     async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
         await self._availability.ensure_cached(vendor, hotel_id, room_type_id, stay.check_in, stay.check_out)
 
-    async def after_cancellation(
+
+class CacheRestocker:
+    """The cancellation's `Restocker` port: a cancelled booking's rooms go back on the cached counts."""
+
+    def __init__(self, inventory: InventoryCache) -> None:
+        self._inventory = inventory
+
+    async def restock(
         self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
     ) -> None:
-        await self._availability.cache.increment_inventory(
+        await self._inventory.increment_inventory(
             hotel_id, room_type_id, list(nights), quantity, pms_changed_at=changed_at
         )
 

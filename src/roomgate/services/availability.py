@@ -3,18 +3,22 @@ straight from the PMS (`availability_direct`) while Redis is unreachable."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
+
+from redis.exceptions import RedisError
 
 from roomgate.cache.client import REDIS_DOWN
 from roomgate.cache.fill_lease import FillLease
-from roomgate.cache.grid_read import HotelRead
+from roomgate.cache.hotel_read import Grid, HotelRead
 from roomgate.cache.inventory import InventoryCache
-from roomgate.cache.metrics import INVENTORY_FILLS
+from roomgate.cache.metrics import INVENTORY_FILLS, count_lookups
 from roomgate.cache.models import CachedNight
-from roomgate.cache.read_reply import Grid
 from roomgate.cache.room_types import CachedRoomTypes
+from roomgate.cache.ttl import to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
@@ -24,15 +28,26 @@ from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSError, PMSNotFound
 from roomgate.pms.types import RoomType
 from roomgate.services import availability_direct as direct
-from roomgate.services.availability_models import RoomTypeInventory, StayAvailability, ViewStamp
+from roomgate.services.availability_models import Revalidation, RoomTypeInventory, StayAvailability, ViewStamp
 from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
+from roomgate.services.ports import ConnectorProvider
 from roomgate.services.room_type_memo import RoomTypeMemo
 from roomgate.services.single_flight import SingleFlight
 from roomgate.services.stay_options import night_availability, stay_option
 
 log = get_logger(__name__)
 
-ConnectorProvider = Callable[[str, str], PMSConnector | Awaitable[PMSConnector]]
+
+@dataclass(slots=True)
+class _Trace:
+    """One traced request: the stamp of its answer (set by the read that built it; None: it cannot be
+    served again) and a read a revalidation already made for it (used instead of reading again)."""
+
+    stamp: ViewStamp | None = None
+    read: HotelRead | None = None
+
+
+_TRACE: ContextVar[_Trace | None] = ContextVar("roomgate_availability_trace", default=None)
 
 
 class AvailabilityService:
@@ -71,11 +86,11 @@ class AvailabilityService:
         end: date,
         *,
         fallback: bool = False,
-        prefetched: HotelRead | None = None,
     ) -> RoomTypeInventory:
-        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age.
-        `prefetched`: a read already made (a memoised answer's revalidation), used if it is this one."""
+        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age."""
         self._check_range(start, end)
+        trace = _TRACE.get()
+        prefetched = None if trace is None else trace.read
         try:
             filled, warm = await self._room_type_rows(
                 vendor, hotel_id, room_type_id, start, end, fallback, prefetched
@@ -83,13 +98,16 @@ class AvailabilityService:
         except REDIS_DOWN:
             filled, warm = await self._direct_room_type_rows(vendor, hotel_id, room_type_id, start, end), None
         rows = filled.rows[room_type_id]
+        stamp = None if warm is None else _stamp(warm, rows)
+        if trace is not None:
+            trace.stamp = stamp
         return RoomTypeInventory(
             hotel_id,
             room_type_id,
             [night_availability(n) for n in rows],
             filled.source,
             self._age(rows),
-            None if warm is None else _stamp(warm, rows),
+            stamp,
         )
 
     async def stay_availability(
@@ -101,22 +119,63 @@ class AvailabilityService:
         children: int,
         *,
         fallback: bool = False,
-        prefetched: HotelRead | None = None,
     ) -> StayAvailability:
-        """Room types bookable on every night of the stay for this party, with nightly prices and total.
-        `prefetched`: a read already made (a memoised answer's revalidation), used if it is this one."""
+        """Room types bookable on every night of the stay for this party, with nightly prices and total."""
         if adults < 1 or children < 0:
             raise DomainError(ErrorCode.VALIDATION_ERROR, "성인은 1명 이상, 아동은 0명 이상이어야 합니다")
         if stay.night_count > self.settings.max_stay_nights:
             raise DomainError(
                 ErrorCode.VALIDATION_ERROR, f"최대 {self.settings.max_stay_nights}박까지 예약할 수 있습니다"
             )
+        trace = _TRACE.get()
+        prefetched = None if trace is None else trace.read
         try:
-            return await self._stay_availability(
+            result = await self._stay_availability(
                 vendor, hotel_id, stay, adults, children, fallback, prefetched
             )
         except REDIS_DOWN:
-            return await self._direct_stay_availability(vendor, hotel_id, stay, adults, children)
+            result = await self._direct_stay_availability(vendor, hotel_id, stay, adults, children)
+        if trace is not None:
+            trace.stamp = result.stamp
+        return result
+
+    # -- serving an answer again ------------------------------------------------------------------
+    @staticmethod
+    @contextmanager
+    def traced() -> Iterator[_Trace]:
+        """Within it, `stamp` of the yielded trace says whether the answer of this request (task and
+        the tasks it starts) came from one warm read, and what it depends on; a `revalidate` that
+        finds the answer changed leaves its read there for the request's own read to use."""
+        trace = _Trace()
+        token = _TRACE.set(trace)
+        try:
+            yield trace
+        finally:
+            _TRACE.reset(token)
+
+    async def revalidate(self, stamp: ViewStamp) -> Revalidation:
+        """Whether an answer with this `stamp` is still current: one round trip (the same read, told
+        the version it saw), nothing at all once something it showed has expired."""
+        now = self.clock.now()
+        if to_ms(now) >= stamp.valid_until_ms:
+            return Revalidation("expired", now)
+        try:
+            read = await self.cache.read_hotel(
+                stamp.hotel_id, stamp.room_type_ids, stamp.nights, expect_version=stamp.version
+            )
+        except RedisError:
+            return Revalidation("error", now)
+        if not read.unchanged:
+            trace = _TRACE.get()
+            if trace is not None:
+                trace.read = read  # the full read: the request builds its new answer from it
+            return Revalidation("changed", now)
+        # Redis confirmed every copy unchanged: the cache answered them all.
+        cells = len(stamp.room_type_ids) * len(stamp.nights)
+        count_lookups("rooms", 1, 0)
+        count_lookups("inv", cells, 0)
+        count_lookups("rate", cells, 0)
+        return Revalidation("current", now)
 
     async def _stay_availability(
         self,
@@ -297,8 +356,7 @@ class AvailabilityService:
         return CachedRoomTypes(room_types, read_started_at)
 
     async def _connector(self, vendor: str, hotel_id: str) -> PMSConnector:
-        connector = self.connector_provider(vendor, hotel_id)
-        return await connector if inspect.isawaitable(connector) else connector
+        return await self.connector_provider(vendor, hotel_id)
 
     def _check_range(self, start: date, end: date) -> None:
         if end <= start:

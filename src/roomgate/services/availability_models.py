@@ -67,3 +67,17 @@ class StayAvailability:
     source: Source
     age_seconds: float
     stamp: ViewStamp | None = None  # set when the answer came from one warm read
+
+
+@dataclass(frozen=True, slots=True)
+class Revalidation:
+    """Whether an answer built from one warm read is still what a new read would give: `outcome`
+    "current" (serve it again), "changed" (the hotel's view version moved), "expired" (something it
+    showed expired) or "error" (Redis failed); `checked_at` is when (for its `ageSeconds`)."""
+
+    outcome: Literal["current", "changed", "expired", "error"]
+    checked_at: float
+
+    @property
+    def current(self) -> bool:
+        return self.outcome == "current"

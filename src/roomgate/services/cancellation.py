@@ -10,27 +10,26 @@ import contextlib
 from dataclasses import dataclass
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingChange, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay
-from roomgate.ledger.bookings import BookingNotFound, BookingRepository, StaleBookingState
-from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
 from roomgate.metrics import CANCELLATIONS
 from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.errors import PMSError, PMSNotFound
-from roomgate.services.compensation import booking_amount, recorded_gateway
-from roomgate.services.ports import ConnectorProvider, GatewayProvider, Pricer
+from roomgate.services.booking_ledger import BookingLedger, BookingNotFound, StaleBookingState
+from roomgate.services.compensation import recorded_gateway
+from roomgate.services.ports import ConnectorProvider, GatewayProvider, Restocker
 
 log = get_logger(__name__)
 
 
 @dataclass
 class Cancellation:
-    bookings: BookingRepository
+    bookings: BookingLedger
     connectors: ConnectorProvider
     gateways: GatewayProvider
-    pricer: Pricer
+    restocker: Restocker
     clock: Clock = SYSTEM_CLOCK
 
     async def cancel(self, booking_id: str, reason: str = "guest request") -> Booking:
@@ -77,14 +76,16 @@ class Cancellation:
                 BookingStatus.CANCELLING,
                 BookingStatus.CANCELLED,
                 event="cancelled",
-                payment_status=payment.value if payment is not None else booking.payment_status,
+                change=BookingChange(
+                    payment_status=payment.value if payment is not None else booking.payment_status
+                ),
             )
         except StaleBookingState:  # a concurrent request finished first
             return await self.bookings.get(booking.booking_id)
         # Only the request that moved the row gives the rooms back, so a retry cannot count them twice.
         stay = Stay(booking.check_in, booking.check_out)
         try:
-            await self.pricer.after_cancellation(
+            await self.restocker.restock(
                 booking.hotel_id, booking.room_type_id, list(stay.nights()), 1, cancel_sent_at
             )
         except Exception as exc:
@@ -122,7 +123,7 @@ class Cancellation:
         try:
             state = await gateway.get_status(auth_id)
             if state is PaymentStatus.CAPTURED:
-                amount = booking_amount(booking)
+                amount = booking.amount
                 await gateway.refund(auth_id, booking.booking_id, amount, "cancelled")
                 state = PaymentStatus.REFUNDED
             elif state is PaymentStatus.AUTHORIZED:

@@ -10,12 +10,9 @@ import contextlib
 from dataclasses import dataclass
 
 from roomgate.clock import Clock
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import NO_CHANGE, Booking, BookingChange, BookingStatus, Step
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
-from roomgate.ledger.bookings import BookingRepository, StaleBookingState
-from roomgate.ledger.models import Booking
-from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
 from roomgate.metrics import CHECKOUT_LATENCY, CHECKOUTS
 from roomgate.payments.base import (
@@ -35,6 +32,7 @@ from roomgate.pms.errors import (
     PMSSoldOut,
 )
 from roomgate.pms.types import Reservation, ReservationRequest, ReservationStatus
+from roomgate.services.booking_ledger import BookingLedger, StaleBookingState
 from roomgate.services.checkout_model import (
     CheckoutCommand,
     CheckoutResult,
@@ -82,7 +80,7 @@ _REFUSALS = (PMSSoldOut, PMSBadRequest, PMSAuthenticationError, PMSNotFound)
 
 @dataclass
 class CheckoutSaga:
-    bookings: BookingRepository
+    bookings: BookingLedger
     holds: HoldLedger
     pricer: Pricer
     connectors: ConnectorProvider
@@ -137,7 +135,7 @@ class CheckoutSaga:
             return await self._run(cmd, quote, booking_id)
 
     async def _run(self, cmd: CheckoutCommand, quote: Quote, booking_id: str) -> CheckoutResult:
-        lease = SagaLease(self.bookings, booking_id, self.lease_seconds)
+        lease = SagaLease(self.bookings, booking_id, self.lease_seconds, self.clock)
         # Before any side effect: a hotel whose PMS connection is gone (its prices still cached) is
         # refused here, not after its rooms were held and the guest's card pre-authorised.
         connector = await self.connectors(cmd.vendor, cmd.hotel_id)
@@ -191,6 +189,7 @@ class CheckoutSaga:
     # -- steps: each records its result under the saga's lease (SagaLease.advance) ---------------
 
     async def _record_pending(self, cmd: CheckoutCommand, quote: Quote, lease: SagaLease) -> Booking:
+        now = lease.now()
         booking = Booking(
             booking_id=lease.booking_id,
             vendor=cmd.vendor,
@@ -200,7 +199,7 @@ class CheckoutSaga:
             check_out=cmd.stay.check_out,
             adults=cmd.adults,
             children=cmd.children,
-            status=BookingStatus.PENDING.value,
+            status=BookingStatus.PENDING,
             total_price=quote.total.amount,
             total_minor=quote.total.minor,
             currency=quote.total.currency,
@@ -211,6 +210,8 @@ class CheckoutSaga:
             guest_phone=cmd.guest.phone,
             lease_owner=lease.owner,
             lease_until=lease.until(),
+            created_at=now,
+            updated_at=now,
         )
         detail = {"amount": quote.total.minor, "currency": quote.total.currency}
         return await self.bookings.create(booking, detail=detail)
@@ -219,9 +220,7 @@ class CheckoutSaga:
         hold_id = hold_id_for(booking.booking_id)
         nights = list(cmd.stay.nights())
         if self.faults.skips("hold"):
-            await lease.advance(
-                BookingStatus.PENDING, BookingStatus.HELD, event="hold_skipped_debug", hold_id=hold_id
-            )
+            lease.done_unrecorded(Step("hold_skipped_debug", reaches=BookingStatus.HELD))
             return
         try:
             outcome = await self.holds.create(cmd.hotel_id, cmd.room_type_id, nights, 1, hold_id)
@@ -243,14 +242,10 @@ class CheckoutSaga:
                 short = outcome.short_night.isoformat()
                 raise SagaFailed(ErrorCode.INVENTORY_UNAVAILABLE, short, booking.booking_id)
             raise SagaFailed(ErrorCode.HOLD_FAILED, None, booking.booking_id)
-        await lease.advance(
-            BookingStatus.PENDING,
-            BookingStatus.HELD,
-            event="hold_created",
-            detail={"holdId": hold_id, "nights": len(nights)},
-            hold_id=hold_id,
-            undo=lambda: self.holds.release(cmd.hotel_id, hold_id),
-        )
+        # Not written on its own: recovery releases the hold by its derived id whatever is recorded, so
+        # the hold is written with the pre-authorisation, in one unit of work (one write fewer).
+        detail = {"holdId": hold_id, "nights": len(nights)}
+        lease.done_unrecorded(Step("hold_created", detail, reaches=BookingStatus.HELD))
 
     async def _authorize(self, cmd: CheckoutCommand, booking: Booking, lease: SagaLease) -> Authorization:
         gateway = self.gateways(cmd.provider)
@@ -264,12 +259,15 @@ class CheckoutSaga:
                 ErrorCode.PAYMENT_PREAUTH_FAILED, None, booking.booking_id, unsettled=unsettled
             ) from exc
         await lease.advance(
-            BookingStatus.HELD,
+            BookingStatus.PENDING,  # `held` on the way: its step is recorded with this one
             BookingStatus.AUTHORIZED,
             event="payment_authorized",
             detail={"provider": authorization.provider, "amount": authorization.amount.minor},
-            payment_auth_id=authorization.authorization_id,
-            payment_status=PaymentStatus.AUTHORIZED.value,
+            change=BookingChange(
+                hold_id=hold_id_for(booking.booking_id),
+                payment_auth_id=authorization.authorization_id,
+                payment_status=PaymentStatus.AUTHORIZED.value,
+            ),
             undo=lambda: gateway.void(authorization.authorization_id, booking.booking_id),
         )
         return authorization
@@ -311,8 +309,10 @@ class CheckoutSaga:
             BookingStatus.RESERVED,
             event="pms_reserved",
             detail={"reservationId": reservation.reservation_id, "status": reservation.status.value},
-            pms_reservation_id=reservation.reservation_id,
-            confirmation_number=confirmation_of(reservation),
+            change=BookingChange(
+                pms_reservation_id=reservation.reservation_id,
+                confirmation_number=confirmation_of(reservation),
+            ),
             undo=lambda: connector.cancel_reservation(reservation.reservation_id),
         )
         return reservation
@@ -349,18 +349,21 @@ class CheckoutSaga:
         except PMSError as exc:  # unverified money is not captured; the reservation is cancelled
             unread = "PMS 요금을 확인할 수 없습니다"
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, unread, booking.booking_id) from exc
-        try:
-            await self.bookings.record(
-                booking.booking_id,
-                BookingStatus.RESERVED,
-                event=PRICE_CHECKED_EVENT,
-                detail=decision.detail(),
-                owner=lease.owner,
-                lease_until=lease.until(),
-                **decision.booking_fields(),
-            )
-        except StaleBookingState:  # recovery holds it now and checks the price itself
-            raise SagaTakenOver(booking.booking_id) from None
+        change = decision.booking_change()
+        if change == NO_CHANGE:  # nothing recovery needs: audited with the next write (confirm or fail)
+            lease.done_unrecorded(Step(PRICE_CHECKED_EVENT, decision.detail()))
+        else:  # another amount will be captured: on disk first, so any later refund gives back that
+            try:
+                await self.bookings.record(
+                    booking.booking_id,
+                    BookingStatus.RESERVED,
+                    event=PRICE_CHECKED_EVENT,
+                    detail=decision.detail(),
+                    change=change.with_lease_until(lease.until()),
+                    owner=lease.owner,
+                )
+            except StaleBookingState:  # recovery holds it now and checks the price itself
+                raise SagaTakenOver(booking.booking_id) from None
         if decision.capture is None:
             raise SagaFailed(ErrorCode.PRICE_MISMATCH, decision.mismatch_detail, booking.booking_id)
         return decision.capture
@@ -382,12 +385,12 @@ class CheckoutSaga:
                 BookingStatus.RESERVED,
                 BookingStatus.CONFIRMED,
                 event="payment_captured",
-                payment_status=PaymentStatus.CAPTURED.value,
-                lease_owner=None,
-                lease_until=None,
+                change=BookingChange(
+                    payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None
+                ),
             )
         except SagaTakenOver:
-            if (await self.bookings.get(booking.booking_id)).status != BookingStatus.CONFIRMED.value:
+            if (await self.bookings.get(booking.booking_id)).status is not BookingStatus.CONFIRMED:
                 raise
             return  # recovery confirmed it meanwhile (and converted the hold)
         try:
@@ -406,18 +409,20 @@ class CheckoutSaga:
                 error_message=failure.user_message,
                 unsettled=failure.unsettled,
                 owner=lease.owner,
+                earlier=lease.unrecorded,
             )
         except CompensationIncomplete as incomplete:
             # Left open with an expiring lease: the recovery job retries the compensation.
             log.warning("compensation_incomplete", booking_id=lease.booking_id, reason=str(incomplete))
             with contextlib.suppress(StaleBookingState):  # else recovery holds it already
+                for step in lease.take_unrecorded():
+                    await self.bookings.add_event(lease.booking_id, step.event, step.detail)
                 await self.bookings.record(
                     lease.booking_id,
-                    BookingStatus(booking.status),
+                    booking.status,
                     event="compensation_deferred",
                     detail={"errorCode": failure.code.value, "reason": str(incomplete)},
-                    error_code=failure.code.value,
-                    lease_until=utcnow(),
+                    change=BookingChange(error_code=failure.code.value, lease_until=lease.now()),
                     owner=lease.owner,
                 )
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingChange, BookingStatus, Step
 from roomgate.domain.errors import DomainError
-from roomgate.ledger.bookings import BookingRepository, StaleBookingState
-from roomgate.ledger.models import Booking
 from roomgate.logging import get_logger
 from roomgate.metrics import COMPENSATIONS
 from roomgate.payments.base import PaymentError, PaymentGateway, PaymentProviderUnusable, PaymentStatus
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.pms.types import ReservationStatus
+from roomgate.services.booking_ledger import BookingLedger, StaleBookingState
 from roomgate.services.ports import ConnectorProvider, GatewayProvider, HoldLedger
 
 log = get_logger(__name__)
@@ -56,7 +56,7 @@ class CompensationIncomplete(RuntimeError):
 
 @dataclass
 class Compensator:
-    bookings: BookingRepository
+    bookings: BookingLedger
     holds: HoldLedger
     connectors: ConnectorProvider
     gateways: GatewayProvider
@@ -69,6 +69,7 @@ class Compensator:
         error_message: str,
         unsettled: str | None = None,
         owner: str | None = None,
+        earlier: Sequence[Step] = (),
     ) -> None:
         """Cancel the PMS reservation, void/refund the payment, release the hold, mark the booking failed.
 
@@ -76,8 +77,9 @@ class Compensator:
         out after our lookups here. If they find nothing, the booking stays open
         (`CompensationIncomplete`) for recovery to look again once anything in flight has landed.
         `owner`: the lease holder compensating; the booking is failed only while it still holds the
-        lease and no late step result was attached meanwhile, else `CompensationIncomplete`."""
-        status = BookingStatus(booking.status)
+        lease and no late step result was attached meanwhile, else `CompensationIncomplete`.
+        `earlier`: steps the owner did but had not recorded yet, audited with the failure."""
+        status = booking.status
         pms_called = status in {BookingStatus.AUTHORIZED, BookingStatus.RESERVED}
         # Every step is tried even when one fails: a PMS that cannot cancel now must not keep the
         # guest's money or the rooms held until it can.
@@ -105,13 +107,16 @@ class Compensator:
                 BookingStatus.FAILED,
                 event="failed",
                 detail={"errorCode": error_code},
-                error_code=error_code,
-                error_message=error_message[:500],
-                # what became of the money (voided, refunded), not the `authorized` of the saga's step
-                payment_status=payment.value if payment is not None else booking.payment_status,
-                lease_owner=None,
-                lease_until=None,
+                change=BookingChange(
+                    error_code=error_code,
+                    error_message=error_message[:500],
+                    # what became of the money (voided, refunded), not the `authorized` of the saga's step
+                    payment_status=payment.value if payment is not None else booking.payment_status,
+                    lease_owner=None,
+                    lease_until=None,
+                ),
                 owner=owner,
+                earlier=earlier,
                 unchanged={
                     "pms_reservation_id": booking.pms_reservation_id,
                     "payment_auth_id": booking.payment_auth_id,
@@ -179,7 +184,7 @@ class Compensator:
                 await gateway.void(auth_id, booking.booking_id)
                 step, state = "payment_voided", PaymentStatus.VOIDED
             elif state is PaymentStatus.CAPTURED:
-                amount = booking_amount(booking)
+                amount = booking.amount
                 await gateway.refund(auth_id, booking.booking_id, amount, "booking failed")
                 step, state = "payment_refunded", PaymentStatus.REFUNDED
             else:
@@ -202,9 +207,3 @@ class Compensator:
             log.warning("hold_release_failed", booking_id=booking.booking_id, error=type(exc).__name__)
             return
         COMPENSATIONS.labels("hold", "ok").inc()
-
-
-def booking_amount(booking: Booking):  # type: ignore[no-untyped-def]
-    from roomgate.domain.money import Money
-
-    return Money.from_minor(booking.total_minor or 0, booking.currency)

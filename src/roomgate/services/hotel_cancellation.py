@@ -8,14 +8,11 @@ not `confirmed` (a guest cancellation under way, a saga still running) is left a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from roomgate.domain.booking import BookingStatus
-from roomgate.ledger.bookings import BookingRepository, StaleBookingState
-from roomgate.ledger.models import Booking
+from roomgate.domain.booking import NO_CHANGE, Booking, BookingChange, BookingStatus
 from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentError, PaymentStatus
-from roomgate.services.compensation import booking_amount
+from roomgate.services.booking_ledger import BookingLedger, StaleBookingState
 from roomgate.services.ports import Alerts, GatewayProvider
 
 log = get_logger(__name__)
@@ -27,7 +24,7 @@ class RefundNotSettled(RuntimeError):
 
 @dataclass
 class HotelCancellation:
-    bookings: BookingRepository
+    bookings: BookingLedger
     gateways: GatewayProvider
     alerts: Alerts
 
@@ -36,8 +33,10 @@ class HotelCancellation:
         if booking.status != BookingStatus.CONFIRMED.value:
             return False
         await self._refund(booking)
-        paid: dict[str, Any] = (
-            {"payment_status": PaymentStatus.REFUNDED.value} if booking.payment_auth_id else {}
+        paid = (
+            BookingChange(payment_status=PaymentStatus.REFUNDED.value)
+            if booking.payment_auth_id
+            else NO_CHANGE
         )
         try:
             await self.bookings.transition(
@@ -46,7 +45,7 @@ class HotelCancellation:
                 BookingStatus.CANCELLED_BY_HOTEL,
                 event="cancelled_by_hotel",
                 detail={"pmsStatus": pms_status[:40], "source": source[:40]},
-                **paid,
+                change=paid,
             )
         except StaleBookingState:  # a guest cancellation got there first; it refunds too
             return False
@@ -76,7 +75,7 @@ class HotelCancellation:
             state = await gateway.get_status(booking.payment_auth_id)
             if state is PaymentStatus.CAPTURED:
                 await gateway.refund(
-                    booking.payment_auth_id, booking.booking_id, booking_amount(booking), "cancelled by hotel"
+                    booking.payment_auth_id, booking.booking_id, booking.amount, "cancelled by hotel"
                 )
             elif state is PaymentStatus.AUTHORIZED:
                 await gateway.void(booking.payment_auth_id, booking.booking_id)

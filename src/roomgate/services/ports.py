@@ -68,10 +68,12 @@ class Pricer(Protocol):
         """Make sure every night of the stay has a cached PMS count (before a hold)."""
         ...
 
-    async def after_cancellation(
+
+class Restocker(Protocol):
+    async def restock(
         self, hotel_id: str, room_type_id: str, nights: Sequence[date], quantity: int, changed_at: float
     ) -> None:
-        """Give a cancelled booking's nights back to the cached count.
+        """Give a cancelled booking's rooms back to the cached count of each night.
 
         `changed_at`: when the PMS cancel was sent."""
         ...

@@ -15,6 +15,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any
 
+from roomgate.domain.booking import NO_CHANGE, BookingChange
 from roomgate.domain.money import Money
 from roomgate.logging import get_logger
 from roomgate.metrics import PRICE_MISMATCHES
@@ -85,12 +86,12 @@ class PriceDecision:
             **({"reason": self.reason} if self.reason else {}),
         }
 
-    def booking_fields(self) -> dict[str, Any]:
-        """Columns to write before capturing: the booking's total becomes what is charged, so a later
+    def booking_change(self) -> BookingChange:
+        """What to write before capturing: the booking's total becomes what is charged, so a later
         refund (cancellation, compensation after a capture) gives back exactly what was taken."""
         if self.capture is None or self.capture == self.authorised:
-            return {}
-        return {"total_minor": self.capture.minor, "total_price": self.capture.amount}
+            return NO_CHANGE
+        return BookingChange(total_minor=self.capture.minor, total_price=self.capture.amount)
 
 
 PARTIAL_UNSUPPORTED = "the provider cannot capture less than it authorised"

@@ -11,14 +11,12 @@ import contextlib
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from roomgate.domain.booking import BookingStatus
+from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.domain.booking import Booking, BookingChange, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
-from roomgate.ledger.bookings import BookingRepository, StaleBookingState
-from roomgate.ledger.models import Booking
-from roomgate.ledger.types import utcnow
 from roomgate.logging import get_logger
 from roomgate.metrics import RECOVERIES
 from roomgate.payments.base import (
@@ -31,12 +29,12 @@ from roomgate.payments.base import (
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSBadRequest, PMSError, PMSNotFound, PMSSoldOut
 from roomgate.pms.types import Reservation, ReservationStatus
+from roomgate.services.booking_ledger import BookingLedger, StaleBookingState
 from roomgate.services.cancellation import Cancellation
 from roomgate.services.checkout import confirmation_of
 from roomgate.services.compensation import (
     CompensationIncomplete,
     Compensator,
-    booking_amount,
     hold_id_for,
     recorded_gateway,
 )
@@ -69,18 +67,20 @@ class RecoveryReport:
 
 @dataclass
 class Recovery:
-    bookings: BookingRepository
+    bookings: BookingLedger
     compensator: Compensator
     after_seconds: int
     cancellation: Cancellation | None = None
     alerts: Alerts | None = None
+    clock: Clock = SYSTEM_CLOCK
     price_tolerance: PriceTolerance = PriceTolerance()
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     async def run_once(self, limit: int = 100) -> RecoveryReport:
         """Claim every stale unfinished booking and settle it."""
         report = RecoveryReport()
-        cutoff = utcnow() - timedelta(seconds=self.after_seconds)
+        now = datetime.fromtimestamp(self.clock.now(), UTC)
+        cutoff = now - timedelta(seconds=self.after_seconds)
         claimed = await self.bookings.claim_stale(
             owner=self.owner, older_than=cutoff, lease_seconds=120, limit=limit
         )
@@ -132,7 +132,7 @@ class Recovery:
             log.warning("recovery_lease_release_failed", booking_id=booking_id, error=type(exc).__name__)
 
     async def settle(self, booking: Booking) -> str:
-        status = BookingStatus(booking.status)
+        status = booking.status
         # Before any step: which gateway holds the money. Unknown → nothing is touched (an operator's case).
         recorded_gateway(self.compensator.gateways, booking)
         await self.bookings.add_event(booking.booking_id, "recovery_started", {"status": status.value})
@@ -141,7 +141,7 @@ class Recovery:
             return "cancelled"
         if status is BookingStatus.AUTHORIZED:
             booking = await self._adopt_pms_reservation(booking)
-            status = BookingStatus(booking.status)
+            status = booking.status
         forward = status is BookingStatus.RESERVED and await self._still_booked(booking)
         code = booking.error_code or ErrorCode.INTERNAL_ERROR.value
         message = booking.error_message or RECOVERY_MESSAGE
@@ -169,8 +169,9 @@ class Recovery:
                 BookingStatus.RESERVED,
                 event="pms_reserved",
                 detail={"reservationId": found.reservation_id, "recovered": True},
-                pms_reservation_id=found.reservation_id,
-                confirmation_number=confirmation_of(found),
+                change=BookingChange(
+                    pms_reservation_id=found.reservation_id, confirmation_number=confirmation_of(found)
+                ),
                 owner=self.owner,
             )
         return await self.bookings.get(booking.booking_id)
@@ -201,7 +202,7 @@ class Recovery:
         authorization = Authorization(
             provider=gateway.name,
             authorization_id=booking.payment_auth_id,
-            amount=booking_amount(booking),
+            amount=booking.amount,
         )
         amount = await self._price_checked(booking, authorization, gateway)
         try:
@@ -237,8 +238,8 @@ class Recovery:
             BookingStatus.RESERVED,
             event=PRICE_CHECKED_EVENT,
             detail={**decision.detail(), "recovered": True},
+            change=decision.booking_change(),
             owner=self.owner,
-            **decision.booking_fields(),
         )
         if decision.capture is None:
             raise PriceMismatch(ErrorCode.PRICE_MISMATCH.describe(decision.mismatch_detail))
@@ -251,9 +252,9 @@ class Recovery:
             BookingStatus.CONFIRMED,
             event="payment_captured",
             detail={"recovered": True},
-            payment_status=PaymentStatus.CAPTURED.value,
-            lease_owner=None,
-            lease_until=None,
+            change=BookingChange(
+                payment_status=PaymentStatus.CAPTURED.value, lease_owner=None, lease_until=None
+            ),
             owner=self.owner,
         )
         try:

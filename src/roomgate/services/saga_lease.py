@@ -11,18 +11,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
-from roomgate.domain.booking import BookingStatus
-from roomgate.ledger.bookings import BookingRepository, StaleBookingState
-from roomgate.ledger.types import utcnow
+from roomgate.clock import Clock
+from roomgate.domain.booking import NO_CHANGE, BookingChange, BookingStatus, Detail, Step, StepFact
 from roomgate.logging import get_logger
+from roomgate.services.booking_ledger import BookingLedger, StaleBookingState
 
 log = get_logger(__name__)
-
-# Step results that identify a vendor-side effect recovery must know about to undo or adopt it.
-ATTACHABLE = ("payment_auth_id", "pms_reservation_id")
 
 Undo = Callable[[], Awaitable[None]]
 
@@ -37,13 +33,28 @@ class SagaTakenOver(Exception):
 
 @dataclass
 class SagaLease:
-    bookings: BookingRepository
+    bookings: BookingLedger
     booking_id: str
     seconds: int
+    clock: Clock
     owner: str = field(default_factory=lambda: f"saga:{secrets.token_hex(6)}")
+    # Steps done but not yet written: their results need no recording for recovery (the hold id is
+    # derived from the booking id), so they are written with the next step, in its unit of work.
+    unrecorded: list[Step] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now(), UTC)
 
     def until(self) -> datetime:
-        return utcnow() + timedelta(seconds=self.seconds)
+        return self.now() + timedelta(seconds=self.seconds)
+
+    def done_unrecorded(self, step: Step) -> None:
+        """A step whose result recovery can do without: audited with the next recorded one."""
+        self.unrecorded.append(step)
+
+    def take_unrecorded(self) -> list[Step]:
+        taken, self.unrecorded = self.unrecorded, []
+        return taken
 
     async def advance(
         self,
@@ -51,19 +62,31 @@ class SagaLease:
         target: BookingStatus,
         *,
         event: str,
-        detail: dict[str, Any] | None = None,
+        detail: Detail | None = None,
+        change: BookingChange = NO_CHANGE,
         undo: Undo | None = None,
-        **fields: Any,
     ) -> None:
-        """Record a finished step under the lease (renewing it); if the booking was taken over, hand the
-        step's result to its new owner or `undo` it, then raise `SagaTakenOver`."""
-        fields.setdefault("lease_until", self.until())
+        """Record a finished step (after any unrecorded ones) under the lease, renewing it; if the
+        booking was taken over, hand the step's result to its new owner or `undo` it, then raise
+        `SagaTakenOver`."""
+        earlier = self.take_unrecorded()
         try:
             await self.bookings.transition(
-                self.booking_id, expected, target, event=event, detail=detail, owner=self.owner, **fields
+                self.booking_id,
+                expected,
+                target,
+                event=event,
+                detail=detail,
+                change=change.with_lease_until(self.until()),
+                owner=self.owner,
+                earlier=earlier,
             )
         except StaleBookingState:
-            facts = {k: fields[k] for k in ATTACHABLE if fields.get(k) is not None}
+            facts: dict[StepFact, str] = {}
+            if isinstance(change.payment_auth_id, str):
+                facts["payment_auth_id"] = change.payment_auth_id
+            if isinstance(change.pms_reservation_id, str):
+                facts["pms_reservation_id"] = change.pms_reservation_id
             await self._hand_over(event, undo, facts)
             raise SagaTakenOver(self.booking_id) from None
 
@@ -72,13 +95,13 @@ class SagaLease:
         if not await self.bookings.renew_lease(self.booking_id, self.owner, self.until()):
             raise SagaTakenOver(self.booking_id)
 
-    async def _hand_over(self, event: str, undo: Undo | None, facts: dict[str, str]) -> None:
-        if facts and await self.bookings.attach(self.booking_id, event=f"{event}_late", **facts):
+    async def _hand_over(self, event: str, undo: Undo | None, facts: dict[StepFact, str]) -> None:
+        if facts and await self.bookings.attach(self.booking_id, event=f"{event}_late", facts=facts):
             log.warning("saga_taken_over", booking_id=self.booking_id, step=event, handed_over=True)
             return  # recorded on the open booking: whoever settles it sees it
         booking = await self.bookings.get(self.booking_id)
         log.warning("saga_taken_over", booking_id=self.booking_id, step=event, status=booking.status)
-        if booking.status == BookingStatus.FAILED.value and undo is not None:
+        if booking.status is BookingStatus.FAILED and undo is not None:
             # The booking failed without knowing of this step's effect: nobody else will undo it.
             await undo()
             await self.bookings.add_event(self.booking_id, f"{event}_undone", {"late": True})

@@ -17,22 +17,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.cache import keys
 from roomgate.clock import Clock
 from roomgate.config import Settings
-from roomgate.domain.booking import BookingStatus
-from roomgate.ledger.booking_lookup import booking_for_reservation
-from roomgate.ledger.models import RoomTypeRow
-from roomgate.ledger.webhook_inbox import InboxEntry
+from roomgate.domain.booking import Booking, BookingStatus
+from roomgate.domain.webhook_inbox import InboxEntry
 from roomgate.logging import get_logger
 from roomgate.pms.errors import PMSNotFound
 from roomgate.pms.types import Reservation, ReservationStatus, RoomType
+from roomgate.services.booking_ledger import BookingLedger
 from roomgate.services.cache_refresh import CacheRefresher
 from roomgate.services.hotel_cancellation import HotelCancellation
 from roomgate.services.ports import ConnectorProvider
@@ -48,11 +45,18 @@ class UnknownEvent(ValueError):
     """An inbox row roomgate cannot act on (never retried)."""
 
 
+class RoomTypeRows(Protocol):
+    async def update_room_types(self, vendor: str, hotel_id: str, room_types: Sequence[RoomType]) -> int:
+        """Bring the imported `room_types` rows of the hotel in line with the PMS; how many changed."""
+        ...
+
+
 @dataclass
 class WebhookEffects:
     refresher: CacheRefresher
     connectors: ConnectorProvider
-    sessions: async_sessionmaker[AsyncSession]
+    bookings: BookingLedger
+    room_type_rows: RoomTypeRows
     hotel_cancellation: HotelCancellation
     redis: aioredis.Redis
     settings: Settings
@@ -81,8 +85,8 @@ class WebhookEffects:
         self, vendor: str, hotel_id: str, reservation_id: str, kind: str, hint: Span | None
     ) -> None:
         connector = await self.connectors(vendor, hotel_id)
-        ours = await booking_for_reservation(
-            self.sessions, vendor, hotel_id, reservation_id=None, external_id=reservation_id
+        ours = await self.bookings.find_for_reservation(
+            vendor, hotel_id, reservation_id=None, external_id=reservation_id
         )
         if ours is not None and ours.pms_reservation_id:  # the event named our booking id
             reservation_id = ours.pms_reservation_id
@@ -91,8 +95,7 @@ class WebhookEffects:
         except PMSNotFound:
             current = None  # deleted at the PMS
         if ours is None:
-            ours = await booking_for_reservation(
-                self.sessions,
+            ours = await self.bookings.find_for_reservation(
                 vendor,
                 hotel_id,
                 reservation_id=reservation_id,
@@ -108,7 +111,7 @@ class WebhookEffects:
 
     async def room_types(self, vendor: str, hotel_id: str) -> list[RoomType]:
         room_types = await self.refresher.refresh_room_types(vendor, hotel_id)
-        await _update_room_type_rows(self.sessions, vendor, hotel_id, room_types)
+        await self.room_type_rows.update_room_types(vendor, hotel_id, room_types)
         return room_types
 
     async def _mews(self, vendor: str, hotel_id: str, payload: dict[str, Any]) -> None:
@@ -123,13 +126,13 @@ class WebhookEffects:
             await self._refresh(vendor, hotel_id, [_span({}, None, None, None)])
 
     # -- ledger --------------------------------------------------------------------------------------
-    async def _reconcile(self, booking: Any, current: Reservation | None, kind: str) -> None:
+    async def _reconcile(self, booking: Booking, current: Reservation | None, kind: str) -> None:
         cancelled = current is None or current.status is ReservationStatus.CANCELLED
-        if cancelled and booking.status == BookingStatus.CONFIRMED.value:
+        if cancelled and booking.status is BookingStatus.CONFIRMED:
             await self.hotel_cancellation.apply(
                 booking, pms_status=current.raw_status if current else "deleted", source=kind
             )
-        elif not cancelled and booking.status in (BookingStatus.FAILED.value, BookingStatus.CANCELLED.value):
+        elif not cancelled and booking.status in (BookingStatus.FAILED, BookingStatus.CANCELLED):
             log.warning(
                 "pms_reservation_not_confirmed_by_us",
                 booking_id=booking.booking_id,
@@ -191,25 +194,3 @@ def _span(payload: dict[str, Any], room_key: str | None, start_key: str | None, 
     if first != date.min and last != date.min and last <= first:
         last = first + timedelta(days=1)
     return (str(room) if room else None, first, last)
-
-
-async def _update_room_type_rows(
-    sessions: async_sessionmaker[AsyncSession], vendor: str, hotel_id: str, room_types: list[RoomType]
-) -> int:
-    """Bring imported `room_types` rows in line with the PMS (name, occupancy, room count)."""
-    by_id = {rt.room_type_id: rt for rt in room_types}
-    changed = 0
-    async with sessions.begin() as session:
-        rows = await session.scalars(
-            select(RoomTypeRow).where(RoomTypeRow.pms_vendor == vendor, RoomTypeRow.pms_hotel_id == hotel_id)
-        )
-        for row in rows:
-            found = by_id.get(row.pms_room_type_id)
-            if found is None:
-                continue
-            row.name = found.name[:200]
-            row.max_occupancy = found.max_occupancy
-            if found.total_rooms is not None:
-                row.total_rooms = found.total_rooms
-            changed += 1
-    return changed

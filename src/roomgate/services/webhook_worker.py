@@ -17,11 +17,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import Clock
 from roomgate.config import Settings
-from roomgate.ledger.webhook_inbox import InboxEntry, InboxStatus, WebhookInbox
+from roomgate.domain.webhook_inbox import InboxEntry, InboxStatus
 from roomgate.logging import get_logger
 from roomgate.metrics import WEBHOOK_EVENTS
 from roomgate.services.ports import Alerts
@@ -32,6 +33,24 @@ log = get_logger(__name__)
 MAX_BACKOFF_SECONDS = 3600.0
 Apply = Callable[[InboxEntry], Awaitable[None]]
 Hook = Callable[[InboxEntry], Awaitable[None]]
+
+
+class WebhookInbox(Protocol):
+    """The durable inbox rows behind the stream (adapter: `ledger/webhook_inbox.py`)."""
+
+    async def claim(self, row_id: int, *, now: float, lease_seconds: float) -> InboxEntry | None: ...
+
+    async def status_of(self, row_id: int) -> InboxStatus | None: ...
+
+    async def mark_processed(self, entry: InboxEntry, *, now: float) -> bool: ...
+
+    async def mark_retry(self, entry: InboxEntry, error: str, *, retry_at: float) -> bool: ...
+
+    async def mark_dead(self, entry: InboxEntry, error: str, *, now: float) -> bool: ...
+
+    async def due(self, *, now: float, limit: int = 500, only_retries: bool = False) -> list[int]: ...
+
+    async def postpone(self, row_ids: list[int], *, until: float) -> None: ...
 
 
 class Outcome(StrEnum):
@@ -61,8 +80,8 @@ class WebhookProcessor:
             row_id, now=self.clock.now(), lease_seconds=self.settings.webhook_lease_seconds
         )
         if entry is None:
-            row = await self.inbox.get(row_id)
-            finished = row is None or row.status in (InboxStatus.PROCESSED.value, InboxStatus.DEAD.value)
+            status = await self.inbox.status_of(row_id)
+            finished = status is None or status in (InboxStatus.PROCESSED, InboxStatus.DEAD)
             return Outcome.SKIPPED if finished else Outcome.BUSY
         await self.after_claim(entry)
         try:

@@ -5,6 +5,8 @@ Faults (`PUT /_sim/faults`, `{}` clears them):
   errorRate      probability (0..1) that a call fails; with no `status`, the failure is a 500
   status         HTTP status to answer with (every call when errorRate is 0)
   hang           never answer (the client's timeout fires)
+  pause          hold each call before the vendor acts until `POST /_sim/release` (a deterministic
+                 "the vendor carries the request out late": the client may give up meanwhile)
   retryAfter     seconds, sent as `Retry-After` on a 429/503
   businessError  answer HTTP 200 with the vendor's "success: false"-style error carrying this text
   endpoints      restrict the faults to these endpoint names (default: all)
@@ -32,6 +34,7 @@ class Faults(BaseModel):
     errorRate: float = Field(default=0.0, ge=0.0, le=1.0)
     status: int | None = Field(default=None, ge=400, le=599)
     hang: bool = False
+    pause: bool = False
     retryAfter: int | None = Field(default=None, ge=0, le=3600)
     businessError: str | None = None
     endpoints: list[str] | None = None
@@ -60,11 +63,19 @@ class SimCore:
         self.rng = random.Random(seed)
         self.faults = Faults()
         self.calls: Counter[str] = Counter()
+        self.paused = 0  # calls waiting at a `pause` fault
+        self._release = asyncio.Event()
 
     def reset(self) -> None:
         self.rng = random.Random(self.seed)
         self.faults = Faults()
         self.calls.clear()
+        self.release()
+
+    def release(self) -> None:
+        """Let every call waiting at a `pause` fault go on; later calls pause again while it is set."""
+        self._release.set()
+        self._release = asyncio.Event()
 
     async def enter(self, endpoint: str) -> Response | None:
         """Count the call and apply faults; a returned response replaces the real answer."""
@@ -76,6 +87,12 @@ class SimCore:
             await asyncio.sleep(faults.latencyMs / 1000)
         if faults.hang:
             await asyncio.sleep(HANG_SECONDS)
+        if faults.pause:
+            self.paused += 1
+            try:
+                await asyncio.wait_for(self._release.wait(), HANG_SECONDS)
+            finally:
+                self.paused -= 1
         failing = faults.status is not None or faults.errorRate > 0 or faults.businessError is not None
         if not failing:
             return None
@@ -107,12 +124,20 @@ class SimCore:
             self.faults = faults
             return {"ok": True, "faults": faults.model_dump(exclude_defaults=True)}
 
+        @router.post("/release")
+        async def release() -> dict[str, Any]:
+            """Let the calls held by a `pause` fault go on."""
+            waiting = self.paused
+            self.release()
+            return {"ok": True, "released": waiting}
+
         @router.get("/state")
         async def get_state() -> dict[str, Any]:
             """Reservations/payments and call counts per endpoint."""
             return {
                 **state(),
                 "calls": dict(self.calls),
+                "paused": self.paused,
                 "faults": self.faults.model_dump(exclude_defaults=True),
             }
 

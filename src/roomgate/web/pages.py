@@ -32,7 +32,7 @@ from roomgate.api.admin_session import (
     set_cookie,
     token_matches,
 )
-from roomgate.api.errors import domain_error_response
+from roomgate.api.errors import domain_error_response, status_of
 from roomgate.api.schemas import ID_PATTERN
 from roomgate.container import Container
 from roomgate.domain.booking import BookingStatus
@@ -136,7 +136,7 @@ def install_admin_pages(app: FastAPI) -> None:
                 request,
                 "error.html",
                 {"message": exc.user_message, "code": exc.code.value},
-                status=exc.code.http_status,
+                status=status_of(exc.code),
             )
         return domain_error_response(exc)
 
@@ -438,7 +438,7 @@ def _booking_query(params: Any) -> tuple[BookingQuery, str | None]:
 @router.get("/bookings/{booking_id}", response_class=HTMLResponse)
 async def booking_page(request: Request, booking_id: str) -> Response:
     csrf = await _session(request)
-    detail = await booking_detail(_container(request), booking_id[:100])
+    detail = await booking_detail(_container(request).bookings, booking_id[:100])
     return _page(
         request,
         "booking.html",
@@ -454,11 +454,11 @@ async def cancel_booking(request: Request, booking_id: str) -> Response:
     try:
         await container.cancellation.cancel(booking_id[:100], reason="operator")
     except DomainError as exc:
-        detail = await booking_detail(container, booking_id[:100])
+        detail = await booking_detail(container.bookings, booking_id[:100])
         return _page(
             request,
             "booking.html",
             {"csrf": await _session(request), "detail": detail, "notice": None, "error": exc.user_message},
-            status=exc.code.http_status,
+            status=status_of(exc.code),
         )
     return _redirect(f"/admin/bookings/{booking_id}?" + urlencode({"notice": "예약을 취소했습니다"}))

@@ -4,10 +4,14 @@ Rows, all at the same concurrency:
 - `/healthz`, and one 30-night stay requested over and over on a cache with 3,600 s TTLs (every
   request a memo hit: the best case, kept to compare with earlier runs);
 - the realistic row: a Zipf mix over thousands of URLs (both demo hotels × 90 check-in dates × 1–7
-  nights × 1–4 adults), default TTLs, while a background writer creates and releases holds (each one
-  moves the hotel's view version, so remembered answers go stale as they would in production);
+  nights × parties of 1–4 guests, adults and children), default TTLs, while a background writer creates
+  and releases holds (each one moves the hotel's view version, so remembered answers go stale as they
+  would in production). Each party is priced from the one cached rate value (the PMS's extra-guest
+  rule), so a new party costs no PMS call and no extra Redis round trip;
 - optionally the single URL with the answer memo off (`--compare`).
-Also the Redis round trips per availability request (target: 1, whatever the number of nights).
+Also the Redis round trips per availability request (target: 1, whatever the number of nights or the
+party): on the one URL, and over warm stays asked for by every party for the first time (rendered, not
+remembered).
 
     ROOMGATE_BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/availability.py \
         [--seconds 10] [--connections 32] [--holds-per-second 5] [--compare]
@@ -39,27 +43,41 @@ ROOMS = {"hotel_123": ["room_456", "room_457", "room_458"], "hotel_777": ["room_
 KEYS = {f"PMS_{hotel}_API_KEY": "cbat_bench_key" for hotel in ROOMS}
 CHECK_IN_DAYS = 90
 ZIPF_EXPONENT = 1.0
+# Parties of 1–4 guests (adults, children); the demo's Family Suite charges extra adults and children.
+PARTIES = [(1, 0), (2, 0), (1, 1), (3, 0), (2, 1), (1, 2), (4, 0), (3, 1), (2, 2)]
+
+
+def stay_url(base: str, hotel: str, day: date, nights: int, party: tuple[int, int]) -> str:
+    return (
+        f"{base}/api/hotels/{hotel}/availability?vendor=cloudbeds&checkIn={day}"
+        f"&checkOut={day + timedelta(days=nights)}&adults={party[0]}&children={party[1]}"
+    )
 
 
 def zipf_mix(base: str, first: date, count: int, seed: int = 7) -> tuple[list[str], int]:
-    """`count` request URLs drawn with Zipf popularity from every (hotel, check-in, nights, adults)."""
+    """`count` request URLs drawn with Zipf popularity from every (hotel, check-in, nights, party)."""
     rng = random.Random(seed)
     universe = [
-        (hotel, first + timedelta(days=day), nights, adults)
+        (hotel, first + timedelta(days=day), nights, party)
         for hotel in ROOMS
         for day in range(CHECK_IN_DAYS)
         for nights in range(1, 8)
-        for adults in range(1, 5)
+        for party in PARTIES
     ]
     rng.shuffle(universe)  # which stay is popular is random; how popular follows the rank
     weights = [1 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(universe))]
     picks = rng.choices(universe, weights, k=count)
-    urls = [
-        f"{base}/api/hotels/{hotel}/availability?vendor=cloudbeds&checkIn={day}"
-        f"&checkOut={day + timedelta(days=nights)}&adults={adults}&children=0"
-        for hotel, day, nights, adults in picks
+    return [stay_url(base, hotel, day, nights, party) for hotel, day, nights, party in picks], len(universe)
+
+
+def first_time_parties(base: str, first: date) -> list[str]:
+    """Warm stays (their nights cached by `warm`) asked for by each party once: every one rendered."""
+    return [
+        stay_url(base, hotel, first + timedelta(days=day), 3, party)
+        for hotel in ROOMS
+        for day in (2, 16, 30)
+        for party in PARTIES
     ]
-    return urls, len(universe)
 
 
 class HoldWriter(threading.Thread):
@@ -155,6 +173,8 @@ def main() -> None:
                     rows.append(("  same, memo off", run_load(plain_target, args.seconds, args.connections)))
         universe = 0
         holds = 0
+        party_trips = None
+        party_count = 0
         if redis_url:
             flush(redis_url)
             # the realistic mix: default TTLs, thousands of URLs, holds written meanwhile
@@ -169,6 +189,14 @@ def main() -> None:
                     writer.stop.set()
                     writer.join(10)
                 holds = writer.written
+                # every party of a warm stay, each URL asked once: rendered from one read, no fill
+                # (warmed again first: on a loaded box the mix can outlast the 90 s count TTL)
+                warm(url, start)
+                first_asks = iter(first_time_parties(url, start))
+                party_count = len(first_time_parties(url, start))
+                party_trips = redis_round_trips(
+                    redis_url, lambda: httpx2.get(next(first_asks), timeout=30), party_count
+                )
             flush(redis_url)
 
     tool = rows[1][1].tool
@@ -192,6 +220,11 @@ def main() -> None:
         print("Zipf mix skipped: it needs a real Redis (the hold writer shares it with the server)")
     if trips is not None:
         print(f"Redis round trips per availability request: {trips:.2f} (target 1)")
+    if party_trips is not None:
+        print(
+            f"Redis round trips per request, {party_count} warm stays × parties of 1–4 asked once each: "
+            f"{party_trips:.2f} (target 1)"
+        )
     if tool != "wrk":
         print("note: the Python load generator saturates near 2,000 req/s on its own; install wrk")
         print("      (apt-get install wrk) for numbers bound by the server rather than by the generator")

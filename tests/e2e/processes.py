@@ -12,6 +12,10 @@ from contextlib import contextmanager
 
 import httpx2
 
+# A bound on waiting for a process to come up (polled, not slept): generous, as a loaded 2-core machine
+# starting several interpreters at once can take well over 30 s.
+START_DEADLINE_SECONDS = 90
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -37,7 +41,7 @@ def serve(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_DEADLINE_SECONDS
         while True:
             if proc.poll() is not None:
                 output = proc.stdout.read().decode() if proc.stdout else ""
@@ -48,7 +52,7 @@ def serve(env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             except httpx2.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("roomgate serve did not become healthy in 30 s")
+                raise RuntimeError(f"roomgate serve did not become healthy in {START_DEADLINE_SECONDS} s")
             time.sleep(0.1)
         yield url, proc
     finally:

@@ -26,7 +26,7 @@ import redis
 from roomgate.ledger.migrate import upgrade
 from tests.conftest import REQUIRE_SERVICES
 from tests.e2e.admin_stack import ADMIN_TOKEN, CB_KEY, NEW_HOTEL, Sims, roomgate_env, vendor_sims
-from tests.e2e.processes import free_port, process_env
+from tests.e2e.processes import START_DEADLINE_SECONDS, free_port, process_env
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def serve(env: dict[str, str], log: Path) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_DEADLINE_SECONDS
         while True:
             assert proc.poll() is None, log.read_text()[-2000:]
             with contextlib.suppress(httpx2.HTTPError):
@@ -169,17 +169,17 @@ def test_operator_imports_a_hotel_and_every_process_sells_it(
         expect(page.locator("#product-form")).to_be_hidden()
         shot("modal-wrong-key")
 
-        # the right key, with a slow PMS: a visible loading state, then the prefilled form
-        httpx2.put(
-            f"{sims.cloudbeds}/_sim/faults", json={"latencyMs": 1500, "endpoints": ["getHotelDetails"]}
-        )
+        # the right key, with the PMS holding its answer until released: a visible loading state, then
+        # (once the PMS answers) the prefilled form
+        httpx2.put(f"{sims.cloudbeds}/_sim/faults", json={"pause": True, "endpoints": ["getHotelDetails"]})
         page.locator("#pms-api-key").fill(CB_KEY)
         page.locator("#pms-load").click()
         expect(page.locator("#pms-loading")).to_be_visible()
         expect(page.locator("#pms-load")).to_be_disabled()
         shot("modal-loading")
-        expect(page.locator("#product-form")).to_be_visible(timeout=15_000)
         httpx2.put(f"{sims.cloudbeds}/_sim/faults", json={})
+        httpx2.post(f"{sims.cloudbeds}/_sim/release").raise_for_status()
+        expect(page.locator("#product-form")).to_be_visible(timeout=15_000)
         expect(page.locator("#pf-name")).to_have_value("Roomgate Demo Hotel Busan")
         expect(page.locator("#pf-location")).to_have_value("264 Haeundaehaebyeon-ro, Haeundae-gu, Busan, KR")
         expect(page.locator("#pf-average")).to_have_text("119,500 KRW")

@@ -3,7 +3,8 @@
 the Stripe simulator (payments live at the provider, so they outlive the Redis restart).
 
 Half the guests want the last ROOMS rooms of one stay, the others a stay each. Redis dies once the
-PMS has taken its first reservations, while other sagas sit just after their hold; it comes back
+PMS has taken its first reservations, while other sagas wait at a pause point just after their hold
+(`after_hold=pause:<dir>`, closed by the test, opened once Redis is dead); it comes back
 empty once a few requests have been answered during the outage. Afterwards `roomgate worker`
 settles whatever was left open. Then: no request hung and none answered 500; every booking is
 confirmed (one confirmed PMS reservation carrying its id and a captured payment) or failed (no live
@@ -21,6 +22,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -33,6 +35,7 @@ from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.processes import run_worker_once, serve
 from tests.e2e.stack import HOTEL, KEY, ROOM, checkout_body, stay_dates
+from tests.pause_gate import PauseGate
 from tests.private_redis import PrivateRedis, private_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(300)]
@@ -109,9 +112,13 @@ async def _bookings(db_url: str) -> list[BookingRow]:
 
 
 def test_redis_killed_and_restarted_empty_mid_burst_across_two_servers(
-    postgres_db: str, redis_server: PrivateRedis
+    postgres_db: str, redis_server: PrivateRedis, tmp_path: Path
 ) -> None:
     contested_start, contested_end = stay_dates(offset_days=70, nights=2)
+    # a pause point right after each saga's hold, open at first: closed later so that some sagas are
+    # provably sitting between their hold and the PMS when Redis dies
+    gate = PauseGate(tmp_path / "gate", "after_hold")
+    gate.open()
     with (
         ServerThread(create_simulator("cloudbeds")) as pms,
         ServerThread(create_simulator("stripe")) as stripe,
@@ -138,8 +145,7 @@ def test_redis_killed_and_restarted_empty_mid_burst_across_two_servers(
             "ROOMGATE_PMS_TIMEOUT_SECONDS": "5",
             "ROOMGATE_RECOVERY_AFTER_SECONDS": "2",
         }
-        # every saga pauses after its hold, so some are between hold and PMS when Redis dies
-        server_env = {**env, "ROOMGATE_DEBUG_FAULTS": "after_hold=sleep:0.3"}
+        server_env = {**env, "ROOMGATE_DEBUG_FAULTS": gate.fault}
         urls = [stack.enter_context(serve(server_env))[0] for _ in range(2)]
 
         bodies = [_body(contested_start, contested_end, i) for i in range(CONTESTED)]
@@ -160,7 +166,11 @@ def test_redis_killed_and_restarted_empty_mid_burst_across_two_servers(
         sender = threading.Thread(target=burst.run)
         sender.start()
         assert _wait_for(lambda: len(reservations()) >= 2), "the burst never reached the PMS"
+        gate.close()
+        passed = gate.arrived()  # sagas that reached the point by now may have gone on; later ones wait
+        assert _wait_for(lambda: gate.arrived() >= passed + 2), "no saga came to wait after its hold"
         redis_server.kill()
+        gate.open()
         answered_at_kill = burst.answered()
         # ...and started again, empty, once three checkouts were refused during the outage
         _wait_for(lambda: burst.count(503) >= 3, seconds=20)

@@ -42,10 +42,12 @@ def entries(fields: st.SearchStrategy[dict[str, str]]) -> st.SearchStrategy[Entr
 read_ms = st.integers(NOW_MS - 86_400_000, NOW_MS).map(str)
 inventory = st.fixed_dictionaries({"a": st.integers(0, 12).map(str), "r": read_ms})
 priced = st.builds(
-    lambda price, plan, read: {"p": price[0], "c": price[1], "rp": plan, "r": read},
+    lambda price, plan, read, rule: {"p": price[0], "c": price[1], "rp": plan, "r": read, **rule},
     st.sampled_from([("250000", "KRW"), ("0", "KRW"), ("19.99", "USD"), ("120.50", "USD")]),
     st.sampled_from(["rp_std", 'BAR|weird,"plan"', "요금"]),
     read_ms,
+    # the extra-guest rule: none (cached before it existed), empty, a rule, an unreadable value
+    st.sampled_from([{}, {"o": ""}, {"o": "2|1|30000|15000|0"}, {"o": "3|0|12.5|0|1"}, {"o": "x|y"}]),
 )
 unpriced = st.fixed_dictionaries({"p": st.just(""), "c": st.just(""), "rp": st.just(""), "r": read_ms})
 holds = st.lists(st.tuples(st.integers(1, 3), st.sampled_from([-5, 0, 1, 180_000])), max_size=3)

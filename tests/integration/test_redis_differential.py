@@ -30,6 +30,7 @@ from roomgate.cache import hotel_read, keys
 from roomgate.cache.hotel_read import HotelRead
 from roomgate.clock import FakeClock
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing
 from roomgate.pms.types import NightInventory, NightRate, RoomType
 from tests.integration.redis_pair import SCRIPT_NAMES, RedisPair, Side
 from tests.report import report
@@ -41,6 +42,16 @@ HOLD_IDS = ["h_a", "h_b", "h_c", "h_d"]
 # Values that must survive the reply's JSON text whatever they contain.
 PLAN_IDS = st.sampled_from(["rate_room_457", "rp_std", 'BAR|"q"\\x', "요금", "tab\there", "nul\x00x", ""])
 PRICES = st.sampled_from([("98000", "KRW"), ("0", "KRW"), ("19.99", "USD"), ("1200", "JPY")])
+# Extra-guest rules kept in the rate value (field `o`), and parties priced from them on every read.
+OCCUPANCY = st.builds(
+    OccupancyPricing,
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.sampled_from([Decimal(0), Decimal("30000"), Decimal("12.5")]),
+    st.sampled_from([Decimal(0), Decimal("15000"), Decimal("7.25")]),
+    st.booleans(),
+)
+PARTIES = [(1, 0), (2, 1), (4, 0), (3, 2)]
 ADVANCES = [0.001, 1, 30, 89, 91, 179, 181, 299, 301, 3601, 86_401]
 
 RUN = Counter[str]()
@@ -51,8 +62,11 @@ def night_list(start: int, count: int) -> list[date]:
 
 
 def read_view(read: HotelRead) -> dict[str, Any]:
-    """Everything a caller can see of a read, as plain data."""
-    rows = {room: [tuple(night) for night in nights] for room, nights in read.rows().items()}
+    """Everything a caller can see of a read, as plain data (with each night's price for a few parties)."""
+    rows = {
+        room: [(tuple(night), [night.price_for(a, c) for a, c in PARTIES]) for night in nights]
+        for room, nights in read.rows().items()
+    }
     room_types = None if read.room_types is None else asdict(read.room_types)
     return {
         "version": read.version,
@@ -100,10 +114,11 @@ class Scenario:
                 count = self.draw(st.none() | st.integers(0, 9))  # None: the PMS left it out
                 if count is not None:
                     inventory.append(NightInventory(room, night, count))
-                price = self.draw(st.none() | st.tuples(PRICES, PLAN_IDS))
+                price = self.draw(st.none() | st.tuples(PRICES, PLAN_IDS, st.none() | OCCUPANCY))
                 if price is not None:
-                    (amount, currency), plan = price
-                    rates.append(NightRate(room, night, Money(Decimal(amount), currency), plan))
+                    (amount, currency), plan, rule = price
+                    rates.append(NightRate(room, night, Money(Decimal(amount), currency), plan, rule))
+                    RUN["occupancy_rules"] += rule is not None
         started = self.clock.now() - self.draw(st.sampled_from([0, 1, 30, 4000]))
         await self.compare(
             "store_snapshot",
@@ -362,4 +377,7 @@ def test_in_process_redis_replies_like_a_real_redis(
     summary = ", ".join(f"{k}={v}" for k, v in sorted(RUN.items()) if k != "member")
     report(request, f"differential in-process vs real Redis: {summary}")
     assert RUN["sequences"] >= EXAMPLES // 2
-    assert all(RUN[kind] > 0 for kind in ("read_hotel", "read_range_text", "hold_create", "store_snapshot"))
+    assert all(
+        RUN[kind] > 0
+        for kind in ("read_hotel", "read_range_text", "hold_create", "store_snapshot", "occupancy_rules")
+    )

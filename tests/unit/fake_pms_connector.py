@@ -9,7 +9,9 @@ from datetime import date
 from decimal import Decimal
 
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing
 from roomgate.domain.stay import date_range
+from roomgate.domain.taxes import TaxRule
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.pms.types import (
     HotelDetails,
@@ -41,6 +43,8 @@ class FakePMSConnector:
         self.default_price = default_price
         self.available: dict[tuple[str, date], int] = {}
         self.prices: dict[tuple[str, date], Money | None] = {}
+        self.occupancy: dict[str, OccupancyPricing] = {}  # per room type: extra-guest charges
+        self.taxes: list[TaxRule] = []  # `get_taxes` (the capability Cloudbeds offers)
         self.calls: Counter[str] = Counter()
         self.fail_with: PMSError | None = None
         self.gate: asyncio.Event | None = None  # when set, inventory reads wait for it
@@ -89,8 +93,12 @@ class FakePMSConnector:
             for night in date_range(start, end):
                 price = self.prices.get((room, night), self.default_price)
                 if price is not None:
-                    rates.append(NightRate(room, night, price, "rp_std"))
+                    rates.append(NightRate(room, night, price, "rp_std", self.occupancy.get(room)))
         return rates
+
+    async def get_taxes(self) -> list[TaxRule]:
+        await self._enter("get_taxes")
+        return list(self.taxes)
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
         await self._enter("create_reservation")

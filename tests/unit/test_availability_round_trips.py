@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from roomgate.domain.occupancy import OccupancyPricing
 from roomgate.domain.stay import Stay
+from roomgate.domain.taxes import TaxBasis, TaxRule
 from roomgate.pms.types import RoomType
 from roomgate.services.availability import AvailabilityService
 from tests.redis_wire import WireCounter
@@ -113,3 +116,30 @@ async def test_the_party_size_picks_the_room_types_read(any_redis: Any) -> None:
     # then still one round trip, and only the suite
     assert wire.round_trips == [["EVALSHA"]]
     assert [o.room_type.room_type_id for o in result.options] == [FAMILY.room_type_id]
+
+
+async def test_every_party_of_one_to_four_is_one_round_trip_and_priced_from_the_one_reply(
+    any_redis: Any,
+) -> None:
+    # given a suite that charges extra adults and children and a 10 % tax, cached once (one fill)
+    world = build_world(any_redis)
+    world.pms.occupancy[FAMILY.room_type_id] = OccupancyPricing(2, 0, Decimal(30000), Decimal(15000))
+    world.pms.taxes = [TaxRule("VAT", "VAT", "tax", TaxBasis.PERCENT, Decimal(10))]
+    await world.cache.preload_scripts()
+    await world.service.stay_availability(VENDOR, HOTEL, STAY, adults=1, children=0)
+    parties = [(1, 0), (2, 0), (1, 1), (3, 0), (2, 1), (1, 2), (4, 0), (3, 1), (2, 2)]
+    for adults, children in parties:  # the process has seen each party size once
+        await world.service.stay_availability(VENDOR, HOTEL, STAY, adults=adults, children=children)
+    wire = WireCounter(any_redis)
+    # when every party asks again
+    suites = {}
+    for adults, children in parties:
+        result = await world.service.stay_availability(VENDOR, HOTEL, STAY, adults=adults, children=children)
+        suites[(adults, children)] = next(o for o in result.options if o.room_type == FAMILY)
+    # then one EVALSHA each, no PMS call since the fill, and each party its own price plus the tax
+    assert wire.round_trips == [["EVALSHA"]] * len(parties)
+    assert world.pms.calls["get_rates"] == 1
+    for (adults, children), option in suites.items():
+        nightly = 250000 + 30000 * max(0, adults - 2) + 15000 * children
+        assert option.total.minor == nightly * 30, (adults, children)
+        assert option.total_with_taxes.minor == nightly * 30 * 11 // 10

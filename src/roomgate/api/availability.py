@@ -52,12 +52,17 @@ async def room_type_inventory(
     vendor: VendorQuery,
     from_: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="first night, YYYY-MM-DD")],
     to: Annotated[str, Query(pattern=DATE_PATTERN, description="day after the last night, YYYY-MM-DD")],
+    adults: Annotated[int, Query(ge=1, le=20, description="the party the prices are for")] = 1,
+    children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> JSONResponse:
-    """Per night: rooms for sale (PMS available − active holds), price and currency; with source and age."""
+    """Per night: rooms for sale (PMS available − active holds), the party's price (one adult unless
+    `adults`/`children` say otherwise) and currency; with source and age."""
     start, end = parse_date(from_, "from"), parse_date(to, "to")
     access.ensure_bookable(start, end, "from")
     await access.admit(vendor, hotel_id)
-    result = await availability.room_type_inventory(vendor, hotel_id, room_type_id, start, end, fallback=True)
+    result = await availability.room_type_inventory(
+        vendor, hotel_id, room_type_id, start, end, fallback=True, adults=adults, children=children
+    )
     content = {
         "success": True,
         "hotelId": hotel_id,
@@ -83,7 +88,8 @@ async def stay_availability(
     adults: Annotated[int, Query(ge=1, le=20)] = 2,
     children: Annotated[int, Query(ge=0, le=20)] = 0,
 ) -> JSONResponse:
-    """Room types bookable for every night of the stay, with nightly prices and the total."""
+    """Room types bookable for every night of the stay for this party: nightly prices, the total,
+    the hotel's taxes and fees, and `totalWithTaxes` (what checkout charges)."""
     stay = access.stay(check_in, check_out)
     await access.admit(vendor, hotel_id)
     result = await availability.stay_availability(vendor, hotel_id, stay, adults, children, fallback=True)
@@ -107,6 +113,17 @@ async def stay_availability(
                 "nights": _nights(option.nights),
                 "total": option.total.minor,
                 "currency": option.total.currency,
+                "taxes": [
+                    {
+                        "code": line.code,
+                        "name": line.name,
+                        "type": line.kind,
+                        "amount": line.amount.minor,
+                        "inclusive": line.inclusive,
+                    }
+                    for line in option.taxes
+                ],
+                "totalWithTaxes": option.total_with_taxes.minor,
             }
             for option in result.options
         ],

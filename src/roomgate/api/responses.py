@@ -71,14 +71,24 @@ class InventoryOut(BaseModel):
     nights: list[NightOut]
 
 
+class TaxOut(BaseModel):
+    code: str
+    name: str
+    type: Literal["tax", "fee"]
+    amount: int = Field(description="minor units of the option's `currency`, for the whole stay")
+    inclusive: bool = Field(description="already inside the room price (shown, not added)")
+
+
 class RoomTypeOptionOut(BaseModel):
     roomTypeId: str
     name: str
     maxOccupancy: int
     available: int = Field(description="rooms for sale on every night of the stay")
-    nights: list[NightOut]
-    total: int = Field(description="the stay's price in minor units of `currency`")
+    nights: list[NightOut] = Field(description="nightly prices for this party (adults, children)")
+    total: int = Field(description="the stay's room price for this party in minor units, before taxes")
     currency: str
+    taxes: list[TaxOut] = Field(description="the hotel's taxes and fees on this stay (empty: none)")
+    totalWithTaxes: int = Field(description="what checkout charges: `total` plus non-inclusive taxes")
 
 
 class AvailabilityOut(BaseModel):

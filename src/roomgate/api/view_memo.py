@@ -30,6 +30,9 @@ from roomgate.services.availability_models import ViewStamp
 
 _AGE_KEY = b'"ageSeconds":'
 _JSON_HEADERS = [(b"content-type", b"application/json")]
+# Only the availability routes (GET /api/hotels/...) are answered from one warm read and remembered;
+# every other GET (metrics, health, docs, admin) passes straight through.
+MEMO_PATH_PREFIX = "/api/hotels/"
 
 MEMO_LOOKUPS = Counter(
     "roomgate_response_memo_total",
@@ -99,7 +102,12 @@ class ServeMemoized:
         self.memo = memo
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or self.memo.max_entries <= 0:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(MEMO_PATH_PREFIX)
+            or self.memo.max_entries <= 0
+        ):
             await self.app(scope, receive, send)
             return
         availability: AvailabilityService = scope["app"].state.container.availability

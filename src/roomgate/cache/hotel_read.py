@@ -19,6 +19,7 @@ from roomgate.cache.metrics import count_lookups
 from roomgate.cache.models import FRESH_WIDTH, READ_WIDTH, CachedNight, cached_price
 from roomgate.cache.packed_script import KeyBlock, PackedScript
 from roomgate.cache.room_types import CachedRoomTypes, decode_fresh
+from roomgate.domain.occupancy import decode_occupancy
 
 Grid = dict[str, list[CachedNight]]
 
@@ -159,8 +160,8 @@ def grid_keys(
 def decode_grid(
     values: Sequence[Any], offset: int, room_type_ids: Sequence[str], nights: Sequence[date], mode: str
 ) -> Grid:
-    """Nights per room type from `values[offset:]`; mode 'fresh' (7-value layout), 'fallback' or
-    'lkg' (13-value layout). Counts cache hits and misses per key kind as it goes."""
+    """Nights per room type from `values[offset:]`; mode 'fresh' (8-value layout), 'fallback' or
+    'lkg' (15-value layout). Counts cache hits and misses per key kind as it goes."""
     width = FRESH_WIDTH if mode == "fresh" else READ_WIDTH
     end = offset + width * len(room_type_ids) * len(nights)
     # zip(*[iterator] * width) cuts the flat list into rows at C speed.
@@ -181,8 +182,9 @@ def decode_grid(
                     rate_read != "",
                     _read_at(inv_read, rate_read),
                     False,
+                    decode_occupancy(occupancy) if occupancy else None,
                 )
-                for night, (avail, inv_read, held, amount, currency, plan, rate_read) in zip(
+                for night, (avail, inv_read, held, amount, currency, plan, rate_read, occupancy) in zip(
                     nights, rows, strict=False
                 )
             ]
@@ -195,13 +197,13 @@ def decode_grid(
 
 
 def _with_lkg(room: str, night: date, row: Sequence[Any], mode: str) -> CachedNight:
-    avail, inv_read, held, amount, currency, plan, rate_read = row[:7]
+    avail, inv_read, held, amount, currency, plan, rate_read, occupancy = row[:8]
     stale = False
     if mode == "lkg" or avail == "":
-        avail, inv_read = row[7], row[8]
+        avail, inv_read = row[8], row[9]
         stale = avail != ""
     if mode == "lkg" or rate_read == "":
-        amount, currency, plan, rate_read = row[9:13]
+        amount, currency, plan, rate_read, occupancy = row[10:15]
         stale = stale or rate_read != ""
     return CachedNight(
         room,
@@ -213,6 +215,7 @@ def _with_lkg(room: str, night: date, row: Sequence[Any], mode: str) -> CachedNi
         rate_read != "",
         _read_at(inv_read, rate_read),
         stale,
+        decode_occupancy(occupancy) if occupancy else None,
     )
 
 
@@ -227,10 +230,10 @@ def _read_at(inv_read: str, rate_read: str) -> float | None:
 
 def _count(values: Sequence[Any], width: int, mode: str) -> None:
     """Hits and misses per key kind: fresh copies on every read, last-known-good ones when consulted."""
-    # Positions in a row: fresh inv read 1, fresh rate read 6, lkg inv read 8, lkg rate read 12.
+    # Positions in a row: fresh inv read 1, fresh rate read 6, lkg inv read 9, lkg rate read 13.
     kinds = [("inv", 1), ("rate", 6)] if mode != "lkg" else []
     if mode != "fresh":
-        kinds += [("lkg_inv", 8), ("lkg_rate", 12)]
+        kinds += [("lkg_inv", 9), ("lkg_rate", 13)]
     for kind, position in kinds:
         column = values[position::width]
         misses = column.count("")

@@ -19,6 +19,7 @@ from roomgate.cache.scripts import bump_view_version
 from roomgate.cache.ttl import jittered_ms, to_ms
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
+from roomgate.domain.taxes import TaxRule
 from roomgate.pms.types import NightInventory, NightRate, RoomType
 
 # A mutation marker must outlive any PMS read that could have begun before the mutation.
@@ -221,10 +222,15 @@ class InventoryCache:
         return await self.room_types.get(hotel_id, allow_stale=allow_stale)
 
     async def put_room_types(
-        self, hotel_id: str, room_types: Sequence[RoomType], *, read_started_at: float
+        self,
+        hotel_id: str,
+        room_types: Sequence[RoomType],
+        *,
+        read_started_at: float,
+        taxes: Sequence[TaxRule] = (),
     ) -> None:
-        """Cache the room-type list (and its last-known-good copy)."""
-        await self.room_types.put(hotel_id, room_types, read_started_at=read_started_at)
+        """Cache the room-type list and the hotel's taxes (and their last-known-good copy)."""
+        await self.room_types.put(hotel_id, room_types, read_started_at=read_started_at, taxes=taxes)
 
     async def invalidate_room_types(self, hotel_id: str) -> None:
         """Forget the fresh room-type list so the next read asks the PMS (last-known-good stays)."""
@@ -245,5 +251,7 @@ def _entry(guarded: bool, ttl_ms: int, lkg_ms: int, fields: dict[str, str | int]
 def _rate_fields(rate: NightRate | None) -> dict[str, str | int]:
     # A night without a rate is cached as "no price" so it is not asked for again and again.
     if rate is None:
-        return {"p": "", "c": "", "rp": ""}
-    return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id}
+        return {"p": "", "c": "", "rp": "", "o": ""}
+    # `o`: the extra-guest rule (domain/occupancy.py) — the `rate:` key stays per night, not per party.
+    occupancy = rate.occupancy.encode() if rate.occupancy is not None else ""
+    return {"p": str(rate.price.amount), "c": rate.price.currency, "rp": rate.rate_plan_id, "o": occupancy}

@@ -10,11 +10,12 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing, decode_occupancy, party_price
 
 # Values per (room type, night) in lua/read_range.lua's array reply (and its packed 'all' layout).
-READ_WIDTH = 13
+READ_WIDTH = 15
 # Values per (room type, night) in its packed 'fresh' layout: no last-known-good columns.
-FRESH_WIDTH = 7
+FRESH_WIDTH = 8
 
 
 class CachedNight(NamedTuple):
@@ -33,6 +34,11 @@ class CachedNight(NamedTuple):
     rate_cached: bool
     read_at: float | None
     stale: bool = False
+    occupancy: OccupancyPricing | None = None  # extra-guest charges on top of `price`, if any
+
+    def price_for(self, adults: int, children: int) -> Money | None:
+        """The night's price for this party (`price` covers the guests the rate includes)."""
+        return None if self.price is None else party_price(self.price, self.occupancy, adults, children)
 
     @property
     def for_sale(self) -> int:
@@ -76,15 +82,15 @@ def _seconds(value: str | int) -> float | None:
 
 
 def parse_night(room_type_id: str, night: date, row: Sequence[str | int], *, mode: str) -> CachedNight:
-    """Build a night from one 13-value group of the array reply; mode is 'fresh', 'fallback'
+    """Build a night from one 15-value group of the array reply; mode is 'fresh', 'fallback'
     (fresh else lkg) or 'lkg'."""
-    avail, inv_read, held, price, cur, plan, rate_read = row[:7]
+    avail, inv_read, held, price, cur, plan, rate_read, occupancy = row[:8]
     stale = False
     if mode == "lkg" or (mode == "fallback" and avail == ""):
-        avail, inv_read = row[7], row[8]
+        avail, inv_read = row[8], row[9]
         stale = stale or avail != ""
     if mode == "lkg" or (mode == "fallback" and rate_read == ""):
-        price, cur, plan, rate_read = row[9], row[10], row[11], row[12]
+        price, cur, plan, rate_read, occupancy = row[10], row[11], row[12], row[13], row[14]
         stale = stale or rate_read != ""
     reads = [t for t in (_seconds(inv_read), _seconds(rate_read)) if t is not None]
     return CachedNight(
@@ -97,4 +103,5 @@ def parse_night(room_type_id: str, night: date, row: Sequence[str | int], *, mod
         rate_cached=rate_read != "",
         read_at=min(reads) if reads else None,
         stale=stale,
+        occupancy=decode_occupancy(str(occupancy)),
     )

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
 from roomgate.domain.money import Money
+from roomgate.domain.taxes import TaxRule
 from roomgate.pms.types import (
     HotelDetails,
     NightInventory,
@@ -62,6 +63,23 @@ class CredentialsProvider(Protocol):
     """Where a hotel's API key comes from (environment now, the admin's encrypted store later)."""
 
     async def api_key(self, vendor: str, hotel_id: str) -> str | None: ...
+
+
+@runtime_checkable
+class ReadsTaxes(Protocol):
+    """Optional capability: the taxes and fees the hotel adds to a reservation (Cloudbeds
+    `getTaxesAndFees`). Mews prices are gross (tax included), so it has none to add."""
+
+    async def get_taxes(self) -> list[TaxRule]: ...
+
+
+async def room_types_and_taxes(connector: PMSConnector) -> tuple[list[RoomType], list[TaxRule]]:
+    """The hotel's room types and, where the vendor tells them, its taxes and fees. One after the
+    other: a PMS that is down fails the first read alone, as before taxes were read (a failure
+    counts once towards the breaker, not twice)."""
+    room_types = list(await connector.get_room_types())
+    taxes = await connector.get_taxes() if isinstance(connector, ReadsTaxes) else []
+    return room_types, taxes
 
 
 @runtime_checkable

@@ -16,7 +16,9 @@ import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.money import Money
+from roomgate.domain.taxes import TaxRule
 from roomgate.pms import cloudbeds_parse as parse
+from roomgate.pms.base import both
 from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSError, PMSTransientError
 from roomgate.pms.phpform import php_form
 from roomgate.pms.transport import CallContext, send
@@ -39,7 +41,9 @@ class CloudbedsConnector:
     """One Cloudbeds property; no retries here (the resilience wrapper owns them)."""
 
     vendor = "cloudbeds"
-    inventory_and_rates_requests = 1  # one getRatePlans (after the first, which also reads the currency)
+    # Two getRatePlans side by side (one with an extra adult, one with an extra child: the answers
+    # carry the extra-guest charges); the first fill also reads the currency and the room types.
+    inventory_and_rates_requests = 2
 
     def __init__(
         self,
@@ -64,6 +68,7 @@ class CloudbedsConnector:
         self._payment_method = payment_method
         self._ctx = CallContext(self.vendor, hotel_id, timeout, (api_key,))
         self._currency: str | None = None
+        self._included: dict[str, tuple[int, int] | None] = {}  # room type → adults/children included
 
     def __repr__(self) -> str:
         return f"CloudbedsConnector(hotel_id={self.hotel_id!r}, base_url={self._base_url!r})"
@@ -154,9 +159,16 @@ class CloudbedsConnector:
             params = {"propertyIDs": self.hotel_id, "pageNumber": page, "pageSize": self._page_size}
             items = (await self._get("getRoomTypes", params)).get("data") or []
             room_types.extend(parse.parse_room_type(item) for item in items)
+            self._included.update({str(i["roomTypeID"]): parse.included_guests(i) for i in items})
             if len(items) < self._page_size:
                 break
         return room_types
+
+    async def get_taxes(self) -> list[TaxRule]:
+        """`getTaxesAndFees` of the property: the taxes and fees it adds to reservations."""
+        items = (await self._get("getTaxesAndFees", {"propertyID": self.hotel_id})).get("data") or []
+        rules = [parse.parse_tax(item) for item in items if isinstance(item, dict)]
+        return [rule for rule in rules if rule is not None]
 
     # -- availability and rates ----------------------------------------------------------------------
     async def _base_plans(
@@ -195,15 +207,40 @@ class CloudbedsConnector:
     async def get_rates(
         self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
     ) -> list[NightRate]:
-        plans = await self._base_plans(room_type_ids, start, end, adults, children)
-        return await self._rates(plans, start, end)
+        """Prices with their occupancy rule (see `get_inventory_and_rates`; the party is not needed)."""
+        return (await self.get_inventory_and_rates(room_type_ids, start, end, adults, children))[1]
 
     async def get_inventory_and_rates(
         self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
     ) -> tuple[list[NightInventory], list[NightRate]]:
-        """Counts and prices from ONE `getRatePlans` call (the same plan's nights give both)."""
-        plans = await self._base_plans(room_type_ids, start, end, adults, children)
-        return self._inventory(plans, start, end), await self._rates(plans, start, end)
+        """Counts and prices from one round of two `getRatePlans` calls.
+
+        Each night's price is `rateBase` (the guests `getRoomTypes` says the rate includes); the
+        extra adult and child charges come from the nights' `totalRate` ("calculated using base rates
+        and additional costs from extra guests") asked once with one adult more than any room type
+        includes and once with one child more. `adults`/`children` are not needed: the rule prices
+        every party (`domain.occupancy.party_price`)."""
+        included = await self._included_of(room_type_ids)
+        known = [pair for pair in included.values() if pair is not None]
+        probe_adults = max((a for a, _ in known), default=1) + 1
+        probe_children = max((c for _, c in known), default=0) + 1
+        by_adults, by_children = await both(
+            self._base_plans(room_type_ids, start, end, probe_adults, 0),
+            self._base_plans(room_type_ids, start, end, 1, probe_children),
+        )
+        rates = await self._rates(
+            by_adults, by_children, included, (probe_adults, probe_children), start, end
+        )
+        return self._inventory(by_adults, start, end), rates
+
+    async def _included_of(self, room_type_ids: Sequence[str] | None) -> dict[str, tuple[int, int] | None]:
+        """Adults and children each room type's rate includes (`getRoomTypes`, read once per connector
+        and again when a room type is new to it)."""
+        if not self._included or any(r not in self._included for r in room_type_ids or ()):
+            await self.get_room_types()
+            # Ids the PMS does not list are remembered as unknown: no re-read on every fill.
+            self._included.update({r: None for r in room_type_ids or () if r not in self._included})
+        return self._included
 
     def _inventory(self, plans: dict[str, dict[str, Any]], start: date, end: date) -> list[NightInventory]:
         return [
@@ -212,16 +249,44 @@ class CloudbedsConnector:
             for day, night in self._nights(plan, start, end)
         ]
 
-    async def _rates(self, plans: dict[str, dict[str, Any]], start: date, end: date) -> list[NightRate]:
-        currency = await self._currency_code() if plans else ""
+    async def _rates(
+        self,
+        by_adults: dict[str, dict[str, Any]],
+        by_children: dict[str, dict[str, Any]],
+        included: dict[str, tuple[int, int] | None],
+        probes: tuple[int, int],
+        start: date,
+        end: date,
+    ) -> list[NightRate]:
+        currency = await self._currency_code() if by_adults else ""
         rates: list[NightRate] = []
-        for room_type, plan in plans.items():
+        for room_type, plan in by_adults.items():
+            child_nights = (
+                dict(self._nights(by_children[room_type], start, end)) if room_type in by_children else {}
+            )
+            guests = included.get(room_type)
             for day, night in self._nights(plan, start, end):
-                amount = night.get("totalRate", night.get("rateBase"))
-                if amount is None:
+                base = night.get("rateBase")
+                if base is None:  # no base rate: the party's price cannot be told apart, not sold
                     continue
-                price = Money.of(parse.to_decimal(amount), currency)
-                rates.append(NightRate(room_type, day, price, str(plan.get("rateID") or "")))
+                rule = None
+                other = child_nights.get(day)
+                if (
+                    guests is not None
+                    and other is not None
+                    and None not in (night.get("totalRate"), other.get("totalRate"))
+                ):
+                    rule = parse.occupancy_rule(
+                        guests,
+                        parse.to_decimal(base),
+                        (probes[0], parse.to_decimal(night["totalRate"])),
+                        (1, probes[1], parse.to_decimal(other["totalRate"])),
+                    )
+                price = Money.of(parse.to_decimal(base), currency)
+                plan_id = str(plan.get("rateID") or "")
+                rates.append(
+                    NightRate(room_type, day, price, plan_id, rule if rule and rule.charges_extra else None)
+                )
         return rates
 
     # -- reservations --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from typing import Any
 import httpx2
 
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing
+from roomgate.domain.taxes import TaxBasis, TaxRule
 from roomgate.pms.errors import (
     PMSAuthenticationError,
     PMSBadRequest,
@@ -202,4 +204,82 @@ def parse_webhook(item: dict[str, Any]) -> WebhookSubscription:
         subscription_id=str(item.get("id") or ""),
         event=f"{event.get('entity') or ''}/{event.get('action') or ''}",
         endpoint=str(data.get("endpoint") or ""),
+    )
+
+
+def included_guests(item: dict[str, Any]) -> tuple[int, int] | None:
+    """A `getRoomTypes` item's (`adultsIncluded`, `childrenIncluded`); None when it does not say."""
+    adults, children = item.get("adultsIncluded"), item.get("childrenIncluded")
+    if adults in (None, ""):
+        return None
+    return int(adults), int(children or 0)
+
+
+def occupancy_rule(
+    included: tuple[int, int],
+    base: Decimal,
+    adult_probe: tuple[int, Decimal],
+    child_probe: tuple[int, int, Decimal],
+) -> OccupancyPricing:
+    """The per-night extra charges behind two `totalRate`s of one night.
+
+    `adult_probe` = (adults, totalRate) asked with more adults than included and no children;
+    `child_probe` = (adults, children, totalRate) asked with more children than included. Cloudbeds
+    charges each additional adult / child a fixed amount per night on top of `rateBase`, so one
+    answer with one extra kind of guest tells that charge."""
+    adults_included, children_included = included
+    probe_adults, total_a = adult_probe
+    extra_adult = (total_a - base) / (probe_adults - adults_included)
+    child_adults, probe_children, total_c = child_probe
+    adult_part = max(0, child_adults - adults_included) * extra_adult
+    extra_child = (total_c - base - adult_part) / (probe_children - children_included)
+    return OccupancyPricing(
+        adults_included, children_included, _money_like(extra_adult), _money_like(extra_child)
+    )
+
+
+def _money_like(value: Decimal) -> Decimal:
+    """A derived charge without division noise (4 places, never negative)."""
+    return max(Decimal(0), value.quantize(Decimal("0.0001")))
+
+
+_TAX_BASES = {
+    "percentage": TaxBasis.PERCENT,
+    "fixed": TaxBasis.PER_NIGHT,
+    "fixed_per_person": TaxBasis.PER_PERSON_NIGHT,
+    "fixed_per_accomodation": TaxBasis.PER_STAY,
+    "fixed_per_reservation": TaxBasis.PER_STAY,
+    "percentage_rate_based": TaxBasis.RATE_BASED,
+}
+
+
+def parse_tax(item: dict[str, Any]) -> TaxRule | None:
+    """A `getTaxesAndFees` item that applies to reservations (`availableFor` has `rate`); None for
+    deleted ones, product-only ones and amount types the v1.3 spec does not list."""
+    basis = _TAX_BASES.get(str(item.get("amountType") or ""))
+    available = item.get("availableFor")
+    if basis is None or item.get("isDeleted") or (isinstance(available, list) and "rate" not in available):
+        return None
+    brackets = tuple(
+        sorted(
+            (to_decimal(b.get("rate") or 0), to_decimal(b.get("percentage") or 0))
+            for b in item.get("amountRateBased") or []
+            if isinstance(b, dict)
+        )
+    )
+    adult_amount = item.get("amountAdult") if basis is TaxBasis.PER_PERSON_NIGHT else item.get("amount")
+    return TaxRule(
+        code=str(item.get("code") or item.get("taxID") or item.get("feeID") or ""),
+        name=str(item.get("name") or ""),
+        kind="fee" if item.get("type") == "fee" else "tax",
+        basis=basis,
+        amount=to_decimal(adult_amount or 0),
+        amount_child=to_decimal(item.get("amountChild") or 0)
+        if basis is TaxBasis.PER_PERSON_NIGHT
+        else Decimal(0),
+        brackets=brackets,
+        room_type_ids=tuple(
+            str(rt.get("roomTypeID")) for rt in item.get("roomTypes") or [] if isinstance(rt, dict)
+        ),
+        inclusive=item.get("inclusiveOrExclusive") == "inclusive",
     )

@@ -75,6 +75,7 @@ class MewsConnector:
         )
         self._setup: MewsSetup | None = None
         self._setup_lock = asyncio.Lock()
+        self._capacities: dict[str, int] = {}  # resource category → Capacity (the included guests)
 
     def __repr__(self) -> str:
         return f"MewsConnector(hotel_id={self.hotel_id!r})"
@@ -112,10 +113,23 @@ class MewsConnector:
         return True
 
     async def get_room_types(self) -> list[RoomType]:
-        setup = await self.setup()
+        return [parse.parse_room_type(c) for c in await self._categories(await self.setup())]
+
+    async def _categories(self, setup: MewsSetup) -> list[dict[str, Any]]:
+        """`resourceCategories/getAll` (active ones); remembers each category's `Capacity`."""
         payload = {**self._scope(plural=True), "ServiceIds": [setup.service_id], "ActivityStates": ["Active"]}
         categories = await self._api.get_all("resourceCategories/getAll", payload, "ResourceCategories")
-        return [parse.parse_room_type(c) for c in categories if c.get("IsActive", True)]
+        active = [c for c in categories if c.get("IsActive", True)]
+        self._capacities = {str(c["Id"]): int(c.get("Capacity") or 0) for c in active}
+        return active
+
+    async def _capacities_of(self, setup: MewsSetup, room_type_ids: Sequence[str] | None) -> dict[str, int]:
+        """The categories' capacities, read once (again when an unknown category is asked for)."""
+        if not self._capacities or any(r not in self._capacities for r in room_type_ids or ()):
+            await self._categories(setup)
+            # Ids Mews does not list: remembered with no capacity (no extra-guest rule), not re-read.
+            self._capacities.update({r: -1 for r in room_type_ids or () if r not in self._capacities})
+        return self._capacities
 
     async def get_inventory(
         self, room_type_ids: Sequence[str] | None, start: date, end: date
@@ -126,11 +140,8 @@ class MewsConnector:
     async def get_rates(
         self, room_type_ids: Sequence[str] | None, start: date, end: date, adults: int, children: int
     ) -> list[NightRate]:
-        """`rates/getPricing` of the default rate: gross price per category and night.
-
-        Occupancy adjustments (extra adults/children) are not applied; Mews prices the exact
-        occupancy only in `reservations/price`.
-        """
+        """`rates/getPricing` of the default rate: gross price per category and night, with the
+        rate's extra-occupancy charges per age category beyond each category's `Capacity`."""
         return await self._pricing(await self.setup(), room_type_ids, start, end)
 
     async def get_inventory_and_rates(
@@ -156,7 +167,8 @@ class MewsConnector:
     ) -> list[NightRate]:
         interval = self._interval(setup, start, end, "rates/getPricing")
         answer = await self._api.call("rates/getPricing", {"RateId": setup.default_rate_id, **interval})
-        return parse.pricing(answer, setup, room_type_ids, start, end)
+        capacities = await self._capacities_of(setup, room_type_ids)
+        return parse.pricing(answer, setup, room_type_ids, start, end, capacities)
 
     # -- reservations ----------------------------------------------------------------------------------
     async def create_reservation(self, request: ReservationRequest) -> Reservation:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing
 from roomgate.pms.mews_time import local_date
 from roomgate.pms.types import (
     HotelDetails,
@@ -71,7 +72,8 @@ def parse_room_type(category: dict[str, Any]) -> RoomType:
     return RoomType(
         room_type_id=str(category["Id"]),
         name=localized(category.get("Names")),
-        max_occupancy=int(category.get("Capacity") or 0),
+        # Capacity: the places the price includes; ExtraCapacity: extra beds on top.
+        max_occupancy=int(category.get("Capacity") or 0) + int(category.get("ExtraCapacity") or 0),
         description=localized(category.get("Descriptions")),
     )
 
@@ -113,21 +115,47 @@ def availability(
 
 
 def pricing(
-    answer: dict[str, Any], setup: MewsSetup, room_type_ids: Sequence[str] | None, start: date, end: date
+    answer: dict[str, Any],
+    setup: MewsSetup,
+    room_type_ids: Sequence[str] | None,
+    start: date,
+    end: date,
+    capacities: dict[str, int] | None = None,
 ) -> list[NightRate]:
-    """A `rates/getPricing` answer of the default rate: gross price per category and night in [start, end)."""
+    """A `rates/getPricing` answer of the default rate: gross price per category and night in [start, end).
+
+    The price covers the category's `Capacity` guests of any age; each guest beyond it costs the
+    rate's `ExtraOccupancyAdjustment` for their age category (`AgeCategoryAdjustments`), per night."""
     days = [local_date(str(moment), setup.zone) for moment in answer.get("TimeUnitStartsUtc") or []]
+    extra_adult, extra_child = _extra_occupancy(answer, setup)
     result: list[NightRate] = []
     for category in answer.get("CategoryPrices") or []:
         category_id = str(category.get("CategoryId"))
         if room_type_ids and category_id not in room_type_ids:
             continue
+        capacity = (capacities or {}).get(category_id)
+        rule = (
+            OccupancyPricing(capacity, 0, extra_adult, extra_child, pooled=True)
+            if capacity is not None and capacity >= 0 and (extra_adult or extra_child)
+            else None
+        )
         for day, amount in zip(days, category.get("AmountPrices") or [], strict=False):
             if start <= day < end and amount.get("GrossValue") is not None:
                 currency = str(amount.get("Currency") or answer.get("Currency") or setup.currency)
                 price = Money.of(amount["GrossValue"], currency)
-                result.append(NightRate(category_id, day, price, setup.default_rate_id))
+                result.append(NightRate(category_id, day, price, setup.default_rate_id, rule))
     return result
+
+
+def _extra_occupancy(answer: dict[str, Any], setup: MewsSetup) -> tuple[Decimal, Decimal]:
+    """The rate's extra charge per adult and per child beyond the capacity (0 when none is set)."""
+    extra = {
+        str(item.get("AgeCategoryId")): Decimal(str(item.get("AbsoluteValue") or 0))
+        for item in answer.get("AgeCategoryAdjustments") or []
+        if isinstance(item, dict) and item.get("Type") == "ExtraOccupancyAdjustment"
+    }
+    child = extra.get(setup.child_category_id or "", Decimal(0))
+    return extra.get(setup.adult_category_id, Decimal(0)), child
 
 
 def order_items_total(items: Sequence[dict[str, Any]]) -> Money | None:

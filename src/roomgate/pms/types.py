@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from roomgate.domain.money import Money
+from roomgate.domain.occupancy import OccupancyPricing
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +41,14 @@ class NightInventory:
 
 @dataclass(frozen=True, slots=True)
 class NightRate:
+    """`price` covers the guests the rate includes; `occupancy` (when the vendor exposes it) says
+    what each further adult or child costs that night (`domain.occupancy.party_price`)."""
+
     room_type_id: str
     date: date
     price: Money
     rate_plan_id: str
+    occupancy: OccupancyPricing | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,13 @@ import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.money import Money
+from roomgate.domain.taxes import TaxRule
 from roomgate.pms.base import (
     InventoryAndRates,
     ListsModifiedReservations,
     PMSConnector,
     ReadsInventoryAndRates,
+    ReadsTaxes,
     both,
     reservation_total,
 )
@@ -87,6 +89,13 @@ class ResilientConnector:
 
     async def get_room_types(self) -> list[RoomType]:
         return await self._read("get_room_types", self.inner.get_room_types)
+
+    async def get_taxes(self) -> list[TaxRule]:
+        """The hotel's taxes and fees (a read); empty when the vendor's prices already include them."""
+        inner = self.inner
+        if not isinstance(inner, ReadsTaxes):
+            return []
+        return await self._read("get_taxes", inner.get_taxes)
 
     async def get_inventory(
         self, room_type_ids: Sequence[str] | None, start: date, end: date

@@ -9,8 +9,9 @@ from roomgate.cache.hold_models import HoldStatus
 from roomgate.cache.holds import RedisHoldLedger
 from roomgate.cache.inventory import InventoryCache
 from roomgate.domain.errors import DomainError, ErrorCode
-from roomgate.domain.money import MoneyError, total
+from roomgate.domain.money import Money, MoneyError, total
 from roomgate.domain.stay import Stay
+from roomgate.domain.taxes import added, stay_taxes
 from roomgate.resilience.degraded import DegradedModeManager
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.ports import HoldOutcome, NightQuote, Quote
@@ -49,9 +50,9 @@ class AvailabilityPricer:
     async def quote(
         self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay, adults: int, children: int
     ) -> Quote:
-        room_type = await self._availability.room_type(vendor, hotel_id, room_type_id)
+        room_type, taxes = await self._availability.room_type_and_taxes(vendor, hotel_id, room_type_id)
         inventory = await self._availability.room_type_inventory(
-            vendor, hotel_id, room_type_id, stay.check_in, stay.check_out
+            vendor, hotel_id, room_type_id, stay.check_in, stay.check_out, adults=adults, children=children
         )
         nights = []
         for night in inventory.nights:
@@ -63,7 +64,9 @@ class AvailabilityPricer:
         except MoneyError:
             raise DomainError(ErrorCode.INTERNAL_ERROR, "요금 통화가 일치하지 않습니다") from None
         rate_plan = inventory.nights[0].rate_plan_id if inventory.nights else None
-        return Quote(room_type_id, room_type.max_occupancy, tuple(nights), amount, rate_plan)
+        lines = tuple(stay_taxes(taxes, room_type_id, [n.price for n in nights], adults, children))
+        charged = Money(amount.amount + added(lines, amount.currency).amount, amount.currency)
+        return Quote(room_type_id, room_type.max_occupancy, tuple(nights), charged, rate_plan, lines, amount)
 
     async def ensure_cached(self, vendor: str, hotel_id: str, room_type_id: str, stay: Stay) -> None:
         await self._availability.ensure_cached(vendor, hotel_id, room_type_id, stay.check_in, stay.check_out)

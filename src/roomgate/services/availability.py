@@ -23,8 +23,9 @@ from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Settings
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.stay import Stay, date_range
+from roomgate.domain.taxes import TaxRule
 from roomgate.logging import get_logger
-from roomgate.pms.base import PMSConnector
+from roomgate.pms.base import PMSConnector, room_types_and_taxes
 from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSError, PMSNotFound
 from roomgate.pms.types import RoomType
 from roomgate.services import availability_direct as direct
@@ -86,8 +87,11 @@ class AvailabilityService:
         end: date,
         *,
         fallback: bool = False,
+        adults: int = 1,
+        children: int = 0,
     ) -> RoomTypeInventory:
-        """Per night (start inclusive, end exclusive): rooms for sale and price, plus source and age."""
+        """Per night (start inclusive, end exclusive): rooms for sale and the party's price (one adult
+        unless asked), plus source and age."""
         self._check_range(start, end)
         trace = _TRACE.get()
         prefetched = None if trace is None else trace.read
@@ -104,7 +108,7 @@ class AvailabilityService:
         return RoomTypeInventory(
             hotel_id,
             room_type_id,
-            [night_availability(n) for n in rows],
+            [night_availability(n, adults, children) for n in rows],
             filled.source,
             self._age(rows),
             stamp,
@@ -203,8 +207,11 @@ class AvailabilityService:
         ids = [rt.room_type_id for rt in fitting]
         read = warm.rows() if warm.room_types is not None and ids == guess else None
         filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback, read)
+        taxes = room_types.taxes
         options = [
-            opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
+            opt
+            for rt in fitting
+            if (opt := stay_option(rt, filled.rows[rt.room_type_id], adults, children, taxes)) is not None
         ]
         used = [night for rows in filled.rows.values() for night in rows]
         stamp = _stamp(warm, used) if filled.rows is read else None
@@ -225,10 +232,17 @@ class AvailabilityService:
         self, vendor: str, hotel_id: str, room_type_id: str, *, fallback: bool = False
     ) -> RoomType:
         """The hotel's room type (cached list, PMS on a miss); unknown → DomainError(NOT_FOUND)."""
-        room_type = (await self._room_types(vendor, hotel_id, fallback)).find(room_type_id)
+        return (await self.room_type_and_taxes(vendor, hotel_id, room_type_id, fallback=fallback))[0]
+
+    async def room_type_and_taxes(
+        self, vendor: str, hotel_id: str, room_type_id: str, *, fallback: bool = False
+    ) -> tuple[RoomType, tuple[TaxRule, ...]]:
+        """The room type and the hotel's taxes and fees (one cached value, PMS on a miss)."""
+        cached = await self._room_types(vendor, hotel_id, fallback)
+        room_type = cached.find(room_type_id)
         if room_type is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"객실 타입 {room_type_id}")
-        return room_type
+        return room_type, cached.taxes
 
     # -- while Redis is unreachable: the PMS alone -------------------------------------------------
     async def _direct_room_type_rows(
@@ -244,14 +258,17 @@ class AvailabilityService:
         self, vendor: str, hotel_id: str, stay: Stay, adults: int, children: int
     ) -> StayAvailability:
         connector = await self._connector(vendor, hotel_id)
-        fitting = [rt for rt in await direct.room_types(connector) if rt.max_occupancy >= adults + children]
+        room_types, taxes = await room_types_and_taxes(connector)
+        fitting = [rt for rt in room_types if rt.max_occupancy >= adults + children]
         if not fitting:
             return StayAvailability(hotel_id, stay, adults, children, [], "pms", 0.0)
         INVENTORY_FILLS.labels(outcome="direct_redis_down").inc()
         ids = [rt.room_type_id for rt in fitting]
         filled = await direct.read_rows(connector, self.clock, ids, stay.check_in, stay.check_out)
         options = [
-            opt for rt in fitting if (opt := stay_option(rt, filled.rows[rt.room_type_id])) is not None
+            opt
+            for rt in fitting
+            if (opt := stay_option(rt, filled.rows[rt.room_type_id], adults, children, taxes)) is not None
         ]
         used = [night for rows in filled.rows.values() for night in rows]
         return StayAvailability(hotel_id, stay, adults, children, options, "pms", self._age(used))
@@ -351,9 +368,9 @@ class AvailabilityService:
         if cached is not None:
             return cached
         read_started_at = self.clock.now()
-        room_types = await (await self._connector(vendor, hotel_id)).get_room_types()
-        await self.cache.put_room_types(hotel_id, room_types, read_started_at=read_started_at)
-        return CachedRoomTypes(room_types, read_started_at)
+        room_types, taxes = await room_types_and_taxes(await self._connector(vendor, hotel_id))
+        await self.cache.put_room_types(hotel_id, room_types, read_started_at=read_started_at, taxes=taxes)
+        return CachedRoomTypes(room_types, read_started_at, taxes=tuple(taxes))
 
     async def _connector(self, vendor: str, hotel_id: str) -> PMSConnector:
         return await self.connector_provider(vendor, hotel_id)

@@ -51,6 +51,7 @@ async def read_rows(
                     rate_plan_id=None if rate is None else rate.rate_plan_id,
                     rate_cached=True,
                     read_at=read_at,
+                    occupancy=None if rate is None else rate.occupancy,
                 )
             )
         rows[room] = nights

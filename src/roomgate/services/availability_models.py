@@ -8,6 +8,7 @@ from typing import Literal
 
 from roomgate.domain.money import Money
 from roomgate.domain.stay import Stay
+from roomgate.domain.taxes import TaxLine, added
 from roomgate.pms.types import RoomType
 
 Source = Literal["cache", "pms"]
@@ -54,7 +55,17 @@ class StayOption:
     room_type: RoomType
     available: int  # rooms for sale on every night (the minimum over the stay)
     nights: list[NightAvailability]
-    total: Money
+    total: Money  # the party's room price for the stay, before taxes and fees
+    taxes: tuple[TaxLine, ...] = ()  # the hotel's taxes and fees on it, line by line
+
+    @property
+    def total_with_taxes(self) -> Money:
+        """What the guest pays (and checkout charges): the room total plus non-inclusive taxes."""
+        return (
+            self.total
+            if not self.taxes
+            else Money(self.total.amount + added(self.taxes, self.total.currency).amount, self.total.currency)
+        )
 
 
 @dataclass(frozen=True, slots=True)

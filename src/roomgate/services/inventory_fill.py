@@ -22,7 +22,9 @@ from roomgate.services.availability_models import Source
 from roomgate.services.fill_window import earliest_today, fill_window
 from roomgate.services.single_flight import SingleFlight
 
-# Cached prices are the base nightly rate: the cache key has no occupancy (see the report/README).
+# The party rates are asked for. Connectors that expose the vendor's extra-guest charges (both do)
+# answer with the base price plus an occupancy rule, cached in the `rate:` value (README, Redis keys),
+# and every party is priced from that rule; for any other connector this party's price is cached.
 RATE_QUERY_ADULTS = 1
 RATE_QUERY_CHILDREN = 0
 

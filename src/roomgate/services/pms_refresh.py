@@ -15,7 +15,7 @@ from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.models import CachedNight
 from roomgate.clock import Clock
 from roomgate.domain.stay import date_range
-from roomgate.pms.base import PMSConnector, get_inventory_and_rates
+from roomgate.pms.base import PMSConnector, get_inventory_and_rates, room_types_and_taxes
 from roomgate.pms.types import NightInventory, NightRate, RoomType
 from roomgate.services.inventory_fill import RATE_QUERY_ADULTS, RATE_QUERY_CHILDREN
 
@@ -61,11 +61,11 @@ class PmsRefresh:
     async def room_types(
         self, connector: PMSConnector, hotel_id: str, guard: Guard | None = None
     ) -> list[RoomType]:
-        """Read the hotel's room types and cache the list."""
+        """Read the hotel's room types (and its taxes and fees) and cache the list."""
         started = self.clock.now()
-        room_types = await connector.get_room_types()
+        room_types, taxes = await room_types_and_taxes(connector)
         await _check(guard)
-        await self.cache.put_room_types(hotel_id, room_types, read_started_at=started)
+        await self.cache.put_room_types(hotel_id, room_types, read_started_at=started, taxes=taxes)
         return room_types
 
     def ranges(self, connector: PMSConnector, start: date, end: date) -> list[tuple[date, date]]:

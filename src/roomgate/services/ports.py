@@ -12,6 +12,7 @@ from roomgate.domain.listing import ImportChanges, ListingDetails, ListingImport
 from roomgate.domain.money import Money
 from roomgate.domain.polling import BookedStay, PollingStatus
 from roomgate.domain.stay import Stay
+from roomgate.domain.taxes import TaxLine
 from roomgate.payments.base import PaymentGateway
 from roomgate.pms.base import PMSConnector
 
@@ -46,11 +47,16 @@ class NightQuote:
 
 @dataclass(frozen=True, slots=True)
 class Quote:
+    """One room for one party: nightly prices are the party's; `total` is what is charged (the
+    room total plus the hotel's non-inclusive taxes and fees, itemised in `taxes`)."""
+
     room_type_id: str
     max_occupancy: int
     nights: tuple[NightQuote, ...]
     total: Money
     rate_plan_id: str | None = None
+    taxes: tuple[TaxLine, ...] = ()
+    room_total: Money | None = None  # before taxes and fees (None: same as `total`)
 
     @property
     def first_short_night(self) -> date | None:

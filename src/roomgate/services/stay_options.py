@@ -4,25 +4,37 @@ Runs for every room type of every availability request, so each night is looked 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from roomgate.cache.models import CachedNight
 from roomgate.domain.money import Money
+from roomgate.domain.taxes import TaxRule, stay_taxes
 from roomgate.pms.types import RoomType
 from roomgate.services.availability_models import NightAvailability, StayOption
 
 
-def night_availability(cached: CachedNight) -> NightAvailability:
-    """What a guest sees of a cached night: rooms for sale (after holds), price, rate plan."""
-    return NightAvailability(cached.night, cached.for_sale, cached.price, cached.rate_plan_id)
+def night_availability(cached: CachedNight, adults: int = 1, children: int = 0) -> NightAvailability:
+    """What a guest sees of a cached night: rooms for sale (after holds), the party's price, rate plan."""
+    return NightAvailability(
+        cached.night, cached.for_sale, cached.price_for(adults, children), cached.rate_plan_id
+    )
 
 
-def stay_option(room_type: RoomType, rows: list[CachedNight]) -> StayOption | None:
-    """A room type is bookable when every night has a room for sale and a price, in one currency."""
+def stay_option(
+    room_type: RoomType,
+    rows: list[CachedNight],
+    adults: int = 1,
+    children: int = 0,
+    taxes: Sequence[TaxRule] = (),
+) -> StayOption | None:
+    """A room type is bookable when every night has a room for sale and a price, in one currency;
+    the prices are the party's (the rate's base plus its extra-guest charges)."""
     nights: list[NightAvailability] = []
     prices: list[Money] = []
     for cached in rows:  # one pass, stopping at the first night that rules the room type out
-        for_sale, price = cached.for_sale, cached.price
+        for_sale = cached.for_sale
+        price = cached.price if cached.occupancy is None else cached.price_for(adults, children)
         if for_sale < 1 or price is None:
             return None
         prices.append(price)
@@ -30,7 +42,8 @@ def stay_option(room_type: RoomType, rows: list[CachedNight]) -> StayOption | No
     amount = _total(prices) if prices else None
     if amount is None:
         return None
-    return StayOption(room_type, min(night.available for night in nights), nights, amount)
+    lines = tuple(stay_taxes(taxes, room_type.room_type_id, prices, adults, children)) if taxes else ()
+    return StayOption(room_type, min(night.available for night in nights), nights, amount, lines)
 
 
 def _total(prices: list[Money]) -> Money | None:

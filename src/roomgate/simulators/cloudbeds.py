@@ -58,6 +58,7 @@ class CloudbedsSimulator:
             "getHotelDetails": ("GET", self.get_hotel_details),
             "getRoomTypes": ("GET", self.get_room_types),
             "getRatePlans": ("GET", self.get_rate_plans),
+            "getTaxesAndFees": ("GET", self.get_taxes_and_fees),
             "getReservation": ("GET", self.get_reservation),
             "getReservations": ("GET", self.get_reservations),
             "postReservation": ("POST", self.post_reservation),
@@ -149,13 +150,24 @@ class CloudbedsSimulator:
             return refuse(views.PROPERTY_MISMATCH)
         wanted = set(filter(None, (q.get("roomTypeID") or "").split(",")))
         detailed = str(q.get("detailedRates", "")).lower() in ("true", "1")
+        try:
+            party = _party(q)
+        except ValueError:
+            return refuse("Parameters adults and children must be non-negative integers", 400)
         rows = [
-            views.rate_plan_item(b, rt, start, end, detailed)
+            views.rate_plan_item(b, rt, start, end, detailed, party)
             for b in books
             for rt in b.room_types
             if not wanted or rt in wanted
         ]
         return ok({"data": rows})
+
+    async def get_taxes_and_fees(self, q: dict[str, Any]) -> Response:
+        """`getTaxesAndFees?propertyID=`: the property's taxes and fees on reservations."""
+        books = self._books(q.get("propertyID"))
+        if books is None or len(books) != 1:
+            return refuse(views.PROPERTY_MISMATCH)
+        return ok({"data": [views.tax_item(books[0], tax) for tax in books[0].seed.taxes]})
 
     async def get_reservation(self, q: dict[str, Any]) -> Response:
         if not q.get("reservationID"):
@@ -233,6 +245,16 @@ class CloudbedsSimulator:
         except SubscriptionRefused as exc:
             return refuse(exc.message, exc.status)
         return ok({})
+
+
+def _party(q: dict[str, Any]) -> tuple[int, int] | None:
+    """`adults`/`children` of a rate query (None when neither is given: the included guests)."""
+    if q.get("adults") in (None, "") and q.get("children") in (None, ""):
+        return None
+    adults, children = int(q.get("adults") or 1), int(q.get("children") or 0)
+    if adults < 0 or children < 0:
+        raise ValueError("negative party")
+    return adults, children
 
 
 def create_app(*, seed: int = 0, api_key: str | None = None, clock: Clock | None = None) -> FastAPI:

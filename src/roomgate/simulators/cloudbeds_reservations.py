@@ -159,10 +159,13 @@ class CloudbedsReservations:
             created=now,
             modified=now,
             currency=book.seed.currency,
-            nightly=[(day, book.rate(room_type_id, day)) for day in stay],
+            nightly=[
+                (day, book.party_rate(room_type_id, day, guests_adults, guests_children)) for day in stay
+            ],
             extra={"guestID": self.state.new_digits(8)},
             adjustment=self.state.price_adjustments.get(book.property_id, Decimal(0)),
         )
+        res.tax_total = book.taxes_for(room_type_id, res.nightly)
         self.state.reservations[res.reservation_id] = res
         return views.created_body(res, room_type.name)
 
@@ -192,7 +195,11 @@ class CloudbedsReservations:
             raise Refusal(f"Room type {room_type_id} is not available on {short.isoformat()}")
         res.holds_inventory = True
         res.room_type_id, res.check_in, res.check_out = room_type_id, new_in, new_out
-        res.nightly = [(day, book.rate(room_type_id, day)) for day in nights(new_in, new_out)]
+        res.nightly = [
+            (day, book.party_rate(room_type_id, day, res.adults, res.children))
+            for day in nights(new_in, new_out)
+        ]
+        res.tax_total = book.taxes_for(room_type_id, res.nightly)
         res.modified = self.clock.now()
 
     def new_id(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from roomgate.simulators.pms_state import PropertyBook, SimReservation, nights
+from roomgate.simulators.seed import TaxSeed
 
 UNAUTHORIZED_BODY = {
     "error": "access_denied",
@@ -110,23 +111,33 @@ def room_type_item(book: PropertyBook, room_type_id: str) -> dict[str, Any]:
         "roomTypeDescription": rt.description,
         "isPrivate": True,
         "maxGuests": rt.max_guests,
-        "adultsIncluded": rt.max_guests,
-        "childrenIncluded": 0,
+        "adultsIncluded": rt.included_adults(),
+        "childrenIncluded": rt.children_included,
     }
 
 
 def rate_plan_item(
-    book: PropertyBook, room_type_id: str, start: date, end: date, detailed: bool
+    book: PropertyBook,
+    room_type_id: str,
+    start: date,
+    end: date,
+    detailed: bool,
+    party: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
+    """One rate plan; `party` (adults, children) prices `totalRate` with the extra-guest charges
+    ("Calculated using base rates and additional costs from extra guests"); without it the
+    included guests are assumed."""
     rt = book.room_types[room_type_id]
     stay = nights(start, end)
     rates = [book.rate(room_type_id, day) for day in stay]
+    adults, children = party or (rt.included_adults(), rt.children_included)
+    totals = [book.party_rate(room_type_id, day, adults, children) for day in stay]
     available = [book.available(room_type_id, day) for day in stay]
     item: dict[str, Any] = {
         "rateID": rt.rate_plan_id(),
         "isDerived": False,
         "roomRate": sum(rates, Decimal(0)),
-        "totalRate": sum(rates, Decimal(0)),
+        "totalRate": sum(totals, Decimal(0)),
         "roomsAvailable": min(available),
         "roomTypeID": rt.id,
         "propertyID": book.property_id,
@@ -140,7 +151,7 @@ def rate_plan_item(
             {
                 "date": day.isoformat(),
                 "rateBase": rate,
-                "totalRate": rate,
+                "totalRate": total,
                 "roomsAvailable": free,
                 "closedToArrival": False,
                 "closedToDeparture": False,
@@ -150,7 +161,7 @@ def rate_plan_item(
                 "cutOff": 0,
                 "lastMinuteBooking": 0,
             }
-            for day, rate, free in zip(stay, rates, available, strict=True)
+            for day, rate, total, free in zip(stay, rates, totals, available, strict=True)
         ]
     return item
 
@@ -263,3 +274,28 @@ def created_body(res: SimReservation, room_type_name: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+def tax_item(book: PropertyBook, tax: TaxSeed) -> dict[str, Any]:
+    """One `getTaxesAndFees` item (the fields a percentage / fixed / per-reservation tax or fee has)."""
+    item: dict[str, Any] = {
+        "type": tax.type,
+        "name": tax.name,
+        "code": tax.code or tax.name.upper(),
+        "amount": str(tax.amount),
+        "amountType": tax.amount_type,
+        "availableFor": ["rate"],
+        "inclusiveOrExclusive": "exclusive",
+        "isDeleted": False,
+        "roomTypes": [
+            {"roomTypeID": rt, "roomTypeName": book.room_types[rt].name if rt in book.room_types else rt}
+            for rt in tax.room_types
+        ]
+        or None,
+        "dateRanges": [],
+    }
+    if tax.type == "tax":
+        item.update({"taxID": tax.id, "kind": "vat" if tax.code.upper() == "VAT" else None})
+    else:
+        item["feeID"] = tax.id
+    return item

@@ -279,12 +279,26 @@ class MewsSimulator:
             "BaseAmountPrices": first,
             "CategoryPrices": [{"CategoryId": rt, "AmountPrices": p} for rt, p in prices.items()],
             "CategoryAdjustments": [],
-            "AgeCategoryAdjustments": [],
+            "AgeCategoryAdjustments": self._age_adjustments(book),
             "RelativeAdjustment": 0,
             "AbsoluteAdjustment": 0,
             "EmptyUnitAdjustment": 0,
             "ExtraUnitAdjustment": 0,
         }
+
+    def _age_adjustments(self, book: Any) -> list[dict[str, Any]]:
+        """The rate's extra-occupancy charge per age category (a guest beyond the Capacity)."""
+        extra_adult, extra_child = book.mews_extras()
+        pid = book.property_id
+        return [
+            {
+                "AgeCategoryId": self.catalog.age_category_id(pid, kind),
+                "AbsoluteValue": value,
+                "Type": "ExtraOccupancyAdjustment",
+            }
+            for kind, value in (("Adult", extra_adult), ("Child", extra_child))
+            if value
+        ]
 
     # -- customers and reservations --------------------------------------------------------------------
     def add_customer(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -100,6 +100,8 @@ class MewsReservations:
                 f"{short.isoformat()} (overbooking is not allowed).",
             )
         adult = self.catalog.age_category_id(pid, "Adult")
+        adults = sum(int(c["Count"]) for c in counts if c["AgeCategoryId"] == adult)
+        children = persons - adults
         now = self.clock.now()
         return SimReservation(
             reservation_id=self.state.new_uuid(),
@@ -107,15 +109,15 @@ class MewsReservations:
             room_type_id=category,
             check_in=check_in,
             check_out=check_out,
-            adults=sum(int(c["Count"]) for c in counts if c["AgeCategoryId"] == adult),
-            children=sum(int(c["Count"]) for c in counts if c["AgeCategoryId"] != adult),
+            adults=adults,
+            children=children,
             status=state,
             external_id=params.get("ChannelNumber") or None,
             guest=dict(customers[params["CustomerId"]]["guest"]),
             created=now,
             modified=now,
             currency=book.seed.currency,
-            nightly=[(day, book.rate(category, day)) for day in stay],
+            nightly=[(day, book.mews_party_rate(category, day, adults, children)) for day in stay],
             extra={
                 "Identifier": params.get("Identifier"),
                 "ServiceId": service_id,

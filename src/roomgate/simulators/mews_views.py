@@ -147,8 +147,9 @@ def resource_category(
         "ShortNames": {"en-US": rt.short_name or rt.name[:3].upper()},
         "Descriptions": {"en-US": rt.description} if rt.description else {},
         "Ordering": ordering,
-        "Capacity": rt.max_guests,
-        "ExtraCapacity": 0,
+        # Capacity: the places the price includes; ExtraCapacity: extra beds up to maxGuests.
+        "Capacity": min(rt.max_guests, rt.included_adults() + rt.children_included),
+        "ExtraCapacity": max(0, rt.max_guests - rt.included_adults() - rt.children_included),
         "ExternalIdentifier": None,
     }
 
@@ -306,6 +307,8 @@ def order_items(res: SimReservation, seed: int, zone: ZoneInfo) -> list[dict[str
     state = {"Optional": "Inactive", "Canceled": "Canceled"}.get(res.status, "Open")
     cancelled = res.extra.get("CancelledUtc")
     charges = [(f"night:{day.isoformat()}", "SpaceOrder", "Service", rate, day) for day, rate in res.nightly]
+    if res.tax_total:
+        charges.append(("taxes", "CityTax", "Additional", res.tax_total, res.check_in))
     if res.adjustment:  # a negative amount is a rebate, as in Mews
         kind = "Surcharge" if res.adjustment > 0 else "NightRebate"
         charges.append(("adjustment", kind, "Additional", res.adjustment, res.check_in))

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from roomgate.domain.money import Money
 from roomgate.simulators.seed import PropertySeed, RoomTypeSeed, demo_properties
 
 
@@ -41,6 +42,7 @@ class SimReservation:
     nightly: list[tuple[date, Decimal]]
     holds_inventory: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    tax_total: Decimal = Decimal(0)  # taxes and fees the property adds (Cloudbeds `getTaxesAndFees`)
     # Added by the PMS at booking time, outside the nightly rates (`/_sim/properties/{id}/price-adjustment`):
     # the reservation's total then differs from what availability quoted.
     adjustment: Decimal = Decimal(0)
@@ -51,7 +53,8 @@ class SimReservation:
 
     @property
     def total(self) -> Decimal:
-        return self.room_total + self.adjustment
+        """The grand total: room nights plus taxes and fees, plus any price adjustment."""
+        return self.room_total + self.tax_total + self.adjustment
 
     def summary(self) -> dict[str, Any]:
         """For `GET /_sim/state`: no guest contact details."""
@@ -103,7 +106,46 @@ class PropertyBook:
             self._held[(room_type_id, day)] -= quantity
 
     def rate(self, room_type_id: str, day: date) -> Decimal:
+        """The base nightly rate (the guests the rate includes)."""
         return self.room_types[room_type_id].nightly_rate
+
+    def party_rate(self, room_type_id: str, day: date, adults: int, children: int) -> Decimal:
+        """Cloudbeds: the nightly rate for this party (`totalRate`), extra adults and children counted
+        against the room type's own included numbers."""
+        return self.room_types[room_type_id].nightly_for(self.rate(room_type_id, day), adults, children)
+
+    def mews_extras(self) -> tuple[Decimal, Decimal]:
+        """Mews prices extra guests per rate, not per category (`AgeCategoryAdjustments`): the one
+        simulated rate charges the highest extra adult / child charge its room types name."""
+        types = self.room_types.values()
+        return (
+            max((rt.extra_adult_rate for rt in types), default=Decimal(0)),
+            max((rt.extra_child_rate for rt in types), default=Decimal(0)),
+        )
+
+    def mews_party_rate(self, room_type_id: str, day: date, adults: int, children: int) -> Decimal:
+        """Mews: guests beyond the category's Capacity cost the rate's adjustment for their age."""
+        rt = self.room_types[room_type_id]
+        extra_adult, extra_child = self.mews_extras()
+        priced = rt.model_copy(update={"extra_adult_rate": extra_adult, "extra_child_rate": extra_child})
+        return priced.nightly_for(self.rate(room_type_id, day), adults, children, pooled=True)
+
+    def taxes_for(self, room_type_id: str, nightly: list[tuple[date, Decimal]]) -> Decimal:
+        """Taxes and fees on a reservation's room nights: percentage of the room total, fixed per room
+        night, fixed per reservation (only those that apply to the room type)."""
+        room_total = sum((rate for _, rate in nightly), Decimal(0))
+        total = Decimal(0)
+        for tax in self.seed.taxes:
+            if not tax.applies_to(room_type_id):
+                continue
+            if tax.amount_type == "percentage":
+                line = room_total * tax.amount / 100
+            elif tax.amount_type == "fixed":
+                line = tax.amount * len(nightly)
+            else:
+                line = tax.amount
+            total += Money.of(line, self.seed.currency).amount  # each line rounded to the currency
+        return total
 
 
 class PmsSimState:

@@ -21,6 +21,32 @@ class RoomTypeSeed(BaseModel):
     total_rooms: int = Field(default=5, ge=0, le=10_000, alias="totalRooms")
     nightly_rate: Decimal = Field(gt=0, max_digits=14, decimal_places=2, alias="nightlyRate")
     rate_id: str = Field(default="", alias="rateId")
+    # Occupancy pricing: the nightly rate covers `adultsIncluded` adults and `childrenIncluded`
+    # children (default: every guest the room takes); each further guest costs the extra per night.
+    adults_included: int | None = Field(default=None, ge=1, le=20, alias="adultsIncluded")
+    children_included: int = Field(default=0, ge=0, le=20, alias="childrenIncluded")
+    extra_adult_rate: Decimal = Field(
+        default=Decimal(0), ge=0, max_digits=14, decimal_places=2, alias="extraAdultRate"
+    )
+    extra_child_rate: Decimal = Field(
+        default=Decimal(0), ge=0, max_digits=14, decimal_places=2, alias="extraChildRate"
+    )
+
+    def included_adults(self) -> int:
+        return self.max_guests if self.adults_included is None else self.adults_included
+
+    def nightly_for(self, base: Decimal, adults: int, children: int, *, pooled: bool = False) -> Decimal:
+        """The nightly price for this party: base plus each extra adult's and child's charge.
+        `pooled` (Mews): the included places (adults + children included) take guests of any age,
+        adults first."""
+        if pooled:
+            places = self.included_adults() + self.children_included
+            extra_adults = max(0, adults - places)
+            extra_children = max(0, children - max(0, places - adults))
+        else:
+            extra_adults = max(0, adults - self.included_adults())
+            extra_children = max(0, children - self.children_included)
+        return base + extra_adults * self.extra_adult_rate + extra_children * self.extra_child_rate
 
     def rate_plan_id(self) -> str:
         """The Cloudbeds rateID of this room type's base rate."""
@@ -40,6 +66,28 @@ class AddressSeed(BaseModel):
     longitude: Decimal | None = None
 
 
+class TaxSeed(BaseModel):
+    """A tax or fee the property adds to reservations (Cloudbeds `getTaxesAndFees` item).
+
+    `amountType`: `percentage` (of the room total), `fixed` (per room night) or
+    `fixed_per_reservation`; `roomTypes` limits it to those room types (empty: all)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    type: str = Field(default="tax", pattern="^(tax|fee)$")
+    name: str
+    code: str = ""
+    amount_type: str = Field(
+        default="percentage", pattern="^(percentage|fixed|fixed_per_reservation)$", alias="amountType"
+    )
+    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
+    room_types: list[str] = Field(default_factory=list, alias="roomTypes")
+
+    def applies_to(self, room_type_id: str) -> bool:
+        return not self.room_types or room_type_id in self.room_types
+
+
 class PropertySeed(BaseModel):
     """A property: body of `PUT /_sim/properties/{propertyId}` (camelCase accepted)."""
 
@@ -54,6 +102,7 @@ class PropertySeed(BaseModel):
     reservation_status: str = Field(
         default="confirmed", pattern="^(confirmed|not_confirmed)$", alias="reservationStatus"
     )
+    taxes: list[TaxSeed] = Field(default_factory=list)
 
 
 # The same shape `PUT /_sim/properties/{propertyId}` takes.
@@ -98,9 +147,34 @@ DEMO_PROPERTIES: dict[str, dict[str, Any]] = {
                 "totalRooms": 2,
                 "nightlyRate": "210000",
                 "description": "Two rooms, sofa bed, 45 m²",
+                # The demo's occupancy pricing: the rate covers two adults and one child.
+                "adultsIncluded": 2,
+                "childrenIncluded": 1,
+                "extraAdultRate": "30000",
+                "extraChildRate": "15000",
             },
         ],
         "reservationStatus": "confirmed",
+        # Only on the Family Suite, so the spec's room_456 example keeps its 125,000 KRW a night.
+        "taxes": [
+            {
+                "id": "tax_vat_458",
+                "name": "VAT",
+                "code": "VAT",
+                "amountType": "percentage",
+                "amount": "10",
+                "roomTypes": ["room_458"],
+            },
+            {
+                "id": "fee_city_458",
+                "type": "fee",
+                "name": "City fee",
+                "code": "CITY",
+                "amountType": "fixed",
+                "amount": "2000",
+                "roomTypes": ["room_458"],
+            },
+        ],
     },
     "hotel_777": {
         "name": "Roomgate Demo Hotel Busan",
@@ -168,6 +242,10 @@ MEWS_ONLY_PROPERTIES: dict[str, dict[str, Any]] = {
                 "totalRooms": 3,
                 "nightlyRate": "190000",
                 "description": "Floor-heated Korean-style room, 40 m²",
+                # Mews occupancy pricing: Capacity 2, extra guests by age category.
+                "adultsIncluded": 2,
+                "extraAdultRate": "25000",
+                "extraChildRate": "10000",
             },
         ],
     },

@@ -26,6 +26,7 @@ USED_METHODS = (
     "getHotelDetails",
     "getRoomTypes",
     "getRatePlans",
+    "getTaxesAndFees",
     "getReservation",
     "getReservations",
     "postReservation",

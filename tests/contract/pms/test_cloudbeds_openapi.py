@@ -22,6 +22,7 @@ async def run_every_operation(cloudbeds: SimHarness) -> list[Exchange]:
     seoul, busan = cloudbeds.cloudbeds(), cloudbeds.cloudbeds(hotel_id="hotel_777")
     await seoul.get_hotel_details()
     await seoul.get_room_types()
+    await seoul.get_taxes()
     await seoul.get_inventory(["room_456"], date(2026, 3, 1), date(2026, 3, 3))
     await seoul.get_rates(None, date(2026, 3, 1), date(2026, 3, 3), 2, 1)
     created = await seoul.create_reservation(

@@ -1,6 +1,7 @@
 """Counts and prices in one vendor round, against both simulators (in-process and over a socket):
-Cloudbeds answers both from one `getRatePlans`, Mews from one `getAvailability` + one `getPricing`;
-a cache fill through the resilience wrapper costs exactly that, and a later stay in its block nothing."""
+Cloudbeds answers both from two `getRatePlans` sent together (one with an extra adult, one with an
+extra child: the extra-guest charges), Mews from one `getAvailability` + one `getPricing`; a cache
+fill through the resilience wrapper costs exactly that, and a later stay in its block nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from tests.contract.pms.harness import SimHarness
 MAR_1, MAR_4, MAR_6, MAR_10, MAR_12 = (date(2026, 3, d) for d in (1, 4, 6, 10, 12))
 GUEST = GuestInfo("길동", "홍", "hong@example.com", "+82-10-1234-5678", "KR", "04524")
 ONE_ROUND = {
-    "cloudbeds": Counter({"getRatePlans": 1}),
+    "cloudbeds": Counter({"getRatePlans": 2}),
     "mews": Counter({"services/getAvailability": 1, "rates/getPricing": 1}),
 }
 
@@ -99,6 +100,8 @@ async def a_fill_costs_one_round_and_a_later_stay_in_its_block_none(sim: SimHarn
     # given a filler over the resilient connector, past the connector's one-off setup reads
     connector = connector_for(sim)
     await connector.get_hotel_details()
+    # the included guests / capacities of these room types, read once per connector
+    await connector.get_rates(["room_456", "room_789"], MAR_1, MAR_4, 1, 0)
     filler, wrapped = resilient_filler(connector, sim)
     assert isinstance(wrapped, ReadsInventoryAndRates)
     before = await vendor_calls(sim)

@@ -4,11 +4,12 @@
 -- freshness follows the injected clock, not only Redis' own TTL.
 -- ARGV[2]: reply layout.
 --   absent   KEYS in groups of 5 per pair (inv, rate, night holds, lkg inv, lkg rate); a flat array
---            of 13 values per pair: avail, inv_read, held, price, currency, plan, rate_read,
---            lkg_avail, lkg_inv_read, lkg_price, lkg_currency, lkg_plan, lkg_rate_read
---            ('' = absent; a present rate with price '' means the PMS offered no price that night).
---   'fresh'  KEYS in groups of 3 (inv, rate, night holds); the first 7 of those values per pair.
---   'all'    KEYS in groups of 5; all 13 values per pair.
+--            of 15 values per pair: avail, inv_read, held, price, currency, plan, rate_read, occupancy,
+--            lkg_avail, lkg_inv_read, lkg_price, lkg_currency, lkg_plan, lkg_rate_read, lkg_occupancy
+--            ('' = absent; a present rate with price '' means the PMS offered no price that night;
+--            occupancy is the rate's extra-guest rule, field `o`, '' when the price has none).
+--   'fresh'  KEYS in groups of 3 (inv, rate, night holds); the first 8 of those values per pair.
+--   'all'    KEYS in groups of 5; all 15 values per pair.
 --   Both named layouts reply with ONE string: the same values ('' = absent) as a JSON array of
 --   strings, because a client parses one bulk string far faster than a thousand-element array.
 --   The text is built by _json_text.lua, in index order — never by cjson.encode, whose in-process
@@ -46,15 +47,16 @@ local function read_inv(key)
 end
 
 local function read_rate(key)
-  local v = redis.call('HMGET', key, 'e', 'p', 'c', 'rp', 'r')
+  local v = redis.call('HMGET', key, 'e', 'p', 'c', 'rp', 'r', 'o')
   local expiry = tonumber(v[1])
   if expiry and expiry > now then
     keep_until(expiry)
     out[n + 1], out[n + 2], out[n + 3], out[n + 4] = v[2] or absent, v[3] or absent, v[4] or absent, v[5] or absent
+    out[n + 5] = v[6] or absent
   else
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = absent, absent, absent, absent
+    out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5] = absent, absent, absent, absent, absent
   end
-  n = n + 4
+  n = n + 5
 end
 
 local function read_held(key)

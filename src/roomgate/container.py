@@ -55,6 +55,7 @@ from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling import PollingConfig, PollingSync
 from roomgate.services.ports import Alerts, HotelDirectory
+from roomgate.services.price_check import PriceTolerance
 from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
 from roomgate.services.webhook_effects import WebhookEffects
@@ -113,6 +114,7 @@ class Container:
         self.availability = AvailabilityService(self.inventory, self.connector, self.settings, self.clock)
         pricer = AvailabilityPricer(self.availability)
         holds = RedisHolds(self.hold_ledger)
+        tolerance = PriceTolerance(self.settings.price_tolerance_minor, self.settings.price_tolerance_percent)
         self.checkout = CheckoutSaga(
             bookings=self.bookings,
             holds=holds,
@@ -124,6 +126,7 @@ class Container:
             hold_seconds=self.settings.hold_ttl_seconds,
             lease_seconds=self.settings.recovery_after_seconds,
             faults=FaultPoints.parse(self.settings.debug_faults),
+            price_tolerance=tolerance,
         )
         self.idempotent_checkout = IdempotentCheckout(
             self.checkout, self.idempotency, self.bookings, self.hotel_access.admit_checkout
@@ -138,6 +141,7 @@ class Container:
             self.cancellation,
             alerts=self.alerts,
             clock=self.clock,
+            price_tolerance=tolerance,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.

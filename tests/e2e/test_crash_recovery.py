@@ -37,6 +37,8 @@ EXPECTED: dict[str, tuple[str, PaymentStatus | None, str]] = {
     # the reservation is found by our booking id and adopted
     "after_pms_create": ("confirmed", PaymentStatus.CAPTURED, "converted"),
     "after_pms_confirm": ("confirmed", PaymentStatus.CAPTURED, "converted"),
+    # the PMS total was read back and recorded, nothing captured yet
+    "after_price_check": ("confirmed", PaymentStatus.CAPTURED, "converted"),
     "after_capture": ("confirmed", PaymentStatus.CAPTURED, "converted"),
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from roomgate.clock import Clock
@@ -162,6 +163,7 @@ class CloudbedsReservations:
                 (day, book.party_rate(room_type_id, day, guests_adults, guests_children)) for day in stay
             ],
             extra={"guestID": self.state.new_digits(8)},
+            adjustment=self.state.price_adjustments.get(book.property_id, Decimal(0)),
         )
         res.tax_total = book.taxes_for(room_type_id, res.nightly)
         self.state.reservations[res.reservation_id] = res

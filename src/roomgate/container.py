@@ -18,7 +18,6 @@ from roomgate.cache.scripts import register
 from roomgate.cache.webhook_stream import WebhookStream
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.config import Environment, Settings, SettingsError
-from roomgate.domain.booking import BookingAlreadyExists
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.booking_search import BookingSearch

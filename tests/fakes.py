@@ -123,6 +123,8 @@ class FakeConnector:
     broken_lookups: set[str] = field(default_factory=set)  # external ids whose lookup hits a connector bug
     pauses: dict[str, Pause] = field(default_factory=dict)  # method name -> Pause
     fail_cancel: bool = False  # the PMS is down for cancellations
+    surcharge_minor: int = 0  # added to the quoted total of every reservation made (negative: a discount)
+    fail_reads: bool = False  # the PMS is down for reservation reads (getReservation)
 
     async def create_reservation(self, request: ReservationRequest) -> Reservation:
         await _pause(self.pauses, "create_reservation")
@@ -141,12 +143,25 @@ class FakeConnector:
             raise PMSTimeout("timeout", vendor=self.vendor, hotel_id=self.hotel_id)
         return reservation
 
+    def _billed(self, request: ReservationRequest) -> Money | None:
+        """What the PMS bills: the quoted total plus `surcharge_minor` (a fee the quote did not show)."""
+        if request.total is None:
+            return None
+        return Money.from_minor(request.total.minor + self.surcharge_minor, request.total.currency)
+
     def _make(self, request: ReservationRequest) -> Reservation:
-        """One reservation, or for a multi-room request one per room, as Mews (a group)."""
+        """One reservation, or for a multi-room request one per room, as Mews (a group); the first
+        carries the whole bill, the others none, so the group's totals sum to what the PMS bills."""
         made = []
-        for _ in range(sum(line.quantity for line in request.rooms) or 1):
+        for index in range(sum(line.quantity for line in request.rooms) or 1):
+            billed = self._billed(request)
+            if index and billed is not None:
+                billed = Money.zero(billed.currency)
             reservation = Reservation(
-                f"r{len(self.reservations) + 1}", ReservationStatus.CONFIRMED, external_id=request.external_id
+                f"r{len(self.reservations) + 1}",
+                ReservationStatus.CONFIRMED,
+                external_id=request.external_id,
+                total=billed,
             )
             self.reservations[reservation.reservation_id] = reservation
             made.append(reservation.reservation_id)
@@ -171,6 +186,8 @@ class FakeConnector:
         )
 
     async def get_reservation(self, reservation_id: str) -> Reservation:
+        if self.fail_reads:
+            raise PMSTransientError("503", vendor=self.vendor, hotel_id=self.hotel_id)
         if reservation_id not in self.reservations:
             raise PMSNotFound("no such reservation", vendor=self.vendor, hotel_id=self.hotel_id)
         return self.reservations[reservation_id]
@@ -193,6 +210,8 @@ class FakeGateway:
     payments: dict[str, tuple[str, PaymentStatus]] = field(default_factory=dict)
     fail_capture: bool = False
     pauses: dict[str, Pause] = field(default_factory=dict)  # method name -> Pause
+    partial_capture: bool = True  # False: as Toss, no capture of less than authorised
+    captured: dict[str, Money] = field(default_factory=dict)  # authorisation id -> amount collected
 
     async def authorize(self, booking_id: str, amount: Money, source: PaymentSource) -> Authorization:
         await _pause(self.pauses, "authorize")
@@ -204,14 +223,19 @@ class FakeGateway:
             raise PaymentTimeout("timeout", provider=self.name)
         return Authorization(self.name, auth_id, amount)
 
-    async def capture(self, authorization: Authorization, booking_id: str) -> None:
+    async def capture(
+        self, authorization: Authorization, booking_id: str, amount: Money | None = None
+    ) -> None:
         await _pause(self.pauses, "capture")
         if self.fail_capture:
             raise PaymentDeclined("capture refused", provider=self.name)
+        if amount is not None and amount != authorization.amount and not self.partial_capture:
+            raise PaymentDeclined("capture of less than authorised refused", provider=self.name)
         state = self.payments[authorization.authorization_id][1]
         if state in {PaymentStatus.VOIDED, PaymentStatus.REFUNDED}:  # as every provider: no capture after
             raise PaymentDeclined(f"capture refused: payment is {state}", provider=self.name)
         self._move(authorization.authorization_id, PaymentStatus.CAPTURED)
+        self.captured.setdefault(authorization.authorization_id, amount or authorization.amount)
 
     async def void(self, authorization_id: str, booking_id: str) -> None:
         """As the sandbox: release the hold before capture, refund in full after it."""

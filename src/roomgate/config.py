@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     max_advance_days: int = Field(default=1825, gt=0, le=3660)
     # Largest request body accepted (bytes); a bigger one is refused with 413 before it is read.
     max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
+    # How far below the pre-authorised amount the PMS's own total for a new reservation may be and
+    # still be charged (the PMS's amount, a partial capture); the larger of the two limits applies.
+    # 0 and 0: exact only. A PMS total above the authorised amount is never charged.
+    price_tolerance_minor: int = Field(default=0, ge=0)
+    price_tolerance_percent: float = Field(default=0.0, ge=0, le=100)
 
     # -- vendors ---------------------------------------------------------------------------------
     cloudbeds_base_url: str = Field(

@@ -22,7 +22,7 @@ from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booked_stays import ConfirmedBookingsReader
 from roomgate.ledger.booking_rooms import BookingRooms
 from roomgate.ledger.booking_search import BookingSearch
-from roomgate.ledger.bookings import BookingAlreadyExists, BookingRepository
+from roomgate.ledger.bookings import BookingRepository
 from roomgate.ledger.db import create_engine, session_factory
 from roomgate.ledger.idempotency import IdempotencyStore
 from roomgate.ledger.listings import ListingRepository
@@ -55,10 +55,12 @@ from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.pms_refresh import PmsRefresh
 from roomgate.services.polling import PollingConfig, PollingSync
 from roomgate.services.ports import Alerts, HotelDirectory
+from roomgate.services.price_check import PriceTolerance
 from roomgate.services.reconciliation import Reconciler
 from roomgate.services.recovery import Recovery
 from roomgate.services.webhook_effects import WebhookEffects
 from roomgate.services.webhook_intake import WebhookAuthenticator
+from roomgate.services.webhook_receiver import WebhookReceiver
 from roomgate.services.webhook_subscriptions import WebhookSubscriptions
 from roomgate.services.webhook_worker import WebhookConsumer, WebhookProcessor
 
@@ -101,6 +103,7 @@ class Container:
     webhook_inbox: WebhookInbox = field(init=False)
     webhook_stream: WebhookStream = field(init=False)
     webhook_auth: WebhookAuthenticator = field(init=False)
+    webhook_receiver: WebhookReceiver = field(init=False)
     webhook_effects: WebhookEffects = field(init=False)
     webhook_processor: WebhookProcessor = field(init=False)
     hotel_cancellation: HotelCancellation = field(init=False)
@@ -113,6 +116,7 @@ class Container:
         pricer = AvailabilityPricer(self.availability)
         holds = RedisHolds(self.hold_ledger)
         self.booking_rooms = BookingRooms(self.sessions)
+        tolerance = PriceTolerance(self.settings.price_tolerance_minor, self.settings.price_tolerance_percent)
         self.checkout = CheckoutSaga(
             bookings=self.bookings,
             holds=holds,
@@ -125,13 +129,10 @@ class Container:
             lease_seconds=self.settings.recovery_after_seconds,
             faults=FaultPoints.parse(self.settings.debug_faults),
             rooms=self.booking_rooms,
+            price_tolerance=tolerance,
         )
         self.idempotent_checkout = IdempotentCheckout(
-            self.checkout,
-            self.idempotency,
-            self.bookings,
-            self.hotel_access.admit_checkout,
-            BookingAlreadyExists,
+            self.checkout, self.idempotency, self.bookings, self.hotel_access.admit_checkout
         )
         restocker = CacheRestocker(self.inventory)
         self.cancellation = Cancellation(
@@ -145,6 +146,7 @@ class Container:
             self.cancellation,
             alerts=self.alerts,
             clock=self.clock,
+            price_tolerance=tolerance,
         )
         self.resilience.breaker.on_state_change(alert_when_open(self.alerts))
         # Keeping the cache true (issue 12): webhook inbox → stream → consumers → refresh / ledger.
@@ -157,6 +159,14 @@ class Container:
         self.webhook_inbox = WebhookInbox(self.sessions)
         self.webhook_stream = WebhookStream(self.redis)
         self.webhook_auth = WebhookAuthenticator(self.settings)
+        self.webhook_receiver = WebhookReceiver(
+            self.webhook_auth,
+            self.hotels,
+            self.webhook_inbox,
+            self.webhook_stream,
+            self.clock,
+            enqueue_again_after=self.settings.webhook_sweep_after_seconds,
+        )
         self.webhook_effects = WebhookEffects(
             self.refresher,
             self.connector,

@@ -25,6 +25,12 @@ CANCELLATIONS = Counter(
 CHECKOUT_LATENCY = Histogram(
     "roomgate_checkout_seconds", "Checkout saga duration", buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
 )
+PRICE_MISMATCHES = Counter(
+    "roomgate_price_mismatches_total",
+    "PMS totals read back after a reservation that differ from the pre-authorised amount, by outcome: "
+    "captured_pms_amount (within tolerance), compensated, or unverified (the PMS reported no total)",
+    ["outcome"],
+)
 COMPENSATIONS = Counter("roomgate_compensations_total", "Saga compensation steps", ["step", "result"])
 RECOVERIES = Counter("roomgate_recovered_bookings_total", "Bookings finished by recovery", ["outcome"])
 RECOVERY_BACKLOG = Gauge(

@@ -22,6 +22,7 @@ from roomgate.payments.base import (
     PaymentNotFound,
     PaymentSource,
     PaymentStatus,
+    supports_partial_capture,
 )
 from roomgate.payments.sandbox import SandboxGateway
 from roomgate.payments.stripe import StripeGateway
@@ -155,3 +156,29 @@ async def test_unknown_authorisation_is_not_found(rig: Rig) -> None:
         await rig.gateway.get_status(rig.unknown_id)
     with pytest.raises(PaymentNotFound):
         await rig.gateway.void(rig.unknown_id, "bk-unknown")
+
+
+async def test_capture_of_less_than_authorised_collects_that_much_or_is_refused(rig: Rig) -> None:
+    # given an authorisation of 250,000 won
+    authorization = await _authorized(rig, "bk-less")
+    less = Money.of(249_000, "KRW")
+    if not supports_partial_capture(rig.gateway):
+        # then a provider that cannot capture less (Toss) refuses, and nothing is collected
+        with pytest.raises(PaymentDeclined):
+            await rig.gateway.capture(authorization, "bk-less", less)
+        assert await rig.gateway.get_status(authorization.authorization_id) is PaymentStatus.AUTHORIZED
+        return
+    # when 249,000 are captured
+    await rig.gateway.capture(authorization, "bk-less", less)
+    await rig.gateway.capture(authorization, "bk-less", less)  # a retry collects nothing more
+    assert await rig.gateway.get_status(authorization.authorization_id) is PaymentStatus.CAPTURED
+    # then exactly that was collected: refunding 249,000 gives everything back
+    await rig.gateway.refund(authorization.authorization_id, "bk-less", less, "test")
+    assert await rig.gateway.get_status(authorization.authorization_id) is PaymentStatus.REFUNDED
+
+
+async def test_capture_of_the_authorised_amount_named_explicitly_is_a_full_capture(rig: Rig) -> None:
+    authorization = await _authorized(rig, "bk-named")
+    await rig.gateway.capture(authorization, "bk-named", KRW)
+    await rig.gateway.refund(authorization.authorization_id, "bk-named", KRW, "test")
+    assert await rig.gateway.get_status(authorization.authorization_id) is PaymentStatus.REFUNDED

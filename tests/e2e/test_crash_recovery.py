@@ -30,13 +30,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 # point -> (booking status, payment status at the gateway, hold state)
 EXPECTED: dict[str, tuple[str, PaymentStatus | None, str]] = {
-    # recovery runs 601 s later (the saga's lease has run out), when the 180 s hold has expired on its own:
-    # the release finds it expired and leaves it so
-    "after_hold": ("failed", None, "expired"),  # died before authorising: no card was ever touched
-    "after_authorize": ("failed", PaymentStatus.VOIDED, "expired"),
+    # recovery runs 61 s later (the saga's 60 s lease has run out), before the 180 s hold lapses on its
+    # own: recovery itself releases it
+    "after_hold": ("failed", None, "released"),  # died before authorising: no card was ever touched
+    "after_authorize": ("failed", PaymentStatus.VOIDED, "released"),
     # the reservation is found by our booking id and adopted
     "after_pms_create": ("confirmed", PaymentStatus.CAPTURED, "converted"),
     "after_pms_confirm": ("confirmed", PaymentStatus.CAPTURED, "converted"),
+    # the PMS total was read back and recorded, nothing captured yet
+    "after_price_check": ("confirmed", PaymentStatus.CAPTURED, "converted"),
     "after_capture": ("confirmed", PaymentStatus.CAPTURED, "converted"),
 }
 
@@ -86,7 +88,7 @@ def test_killed_at_each_point_then_recovered(
         "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
         f"PMS_{HOTEL}_API_KEY": KEY,
         "PAYMENT_PROVIDER": "sandbox",
-        "ROOMGATE_RECOVERY_AFTER_SECONDS": "600",
+        "ROOMGATE_RECOVERY_AFTER_SECONDS": "60",
     }
     start, end = stay_dates(offset_days=50)
     with serve({**env, "ROOMGATE_DEBUG_FAULTS": f"{point}=crash"}) as (url, proc):
@@ -99,8 +101,9 @@ def test_killed_at_each_point_then_recovered(
         assert result.returncode == 0, result.stdout + result.stderr
         [row] = asyncio.run(_ledger_and_payments(db_url, real_redis_url))
         assert row["booking"].status == "pending"  # the hold is recorded with the pre-authorisation
-    # and recovery runs once the saga's lease has expired: the worker's clock is 601 s ahead
-    result = run_worker_once({**env, "ROOMGATE_DEBUG_FAULTS": "clock=ahead:601"})
+    # and recovery runs once the saga's 60 s lease has expired (the worker's clock is 61 s ahead),
+    # before the 180 s hold would lapse on its own
+    result = run_worker_once({**env, "ROOMGATE_DEBUG_FAULTS": "clock=ahead:61"})
     assert result.returncode == 0, result.stdout + result.stderr
     # then the booking reached exactly the allowed end state for that point
     [row] = asyncio.run(_ledger_and_payments(db_url, real_redis_url))

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -195,7 +196,7 @@ def test_a_saga_in_flight_when_redis_dies_ends_in_an_allowed_state(
             "PAYMENT_PROVIDER": provider,
             "PAYMENT_API_KEY": "sk_test_inflight",
             "STRIPE_BASE_URL": stripe.url,
-            "ROOMGATE_RECOVERY_AFTER_SECONDS": "1",
+            "ROOMGATE_RECOVERY_AFTER_SECONDS": "600",
             # the saga pauses after its hold until the test opens the gate: Redis dies while it waits there
             "ROOMGATE_DEBUG_FAULTS": gate.fault,
         }
@@ -224,8 +225,12 @@ def test_a_saga_in_flight_when_redis_dies_ends_in_an_allowed_state(
             **{k: v for k, v in env.items() if k != "ROOMGATE_DEBUG_FAULTS"},
         }
 
+        rounds = itertools.count(1)
+
         def settled() -> bool:
-            result = run_worker_once(worker_env)
+            # each round 601 s later than the last (the worker's clock runs ahead): leases have run out
+            ahead = {"ROOMGATE_DEBUG_FAULTS": f"clock=ahead:{601 * next(rounds)}"}
+            result = run_worker_once({**worker_env, **ahead})
             assert "recovery:" in result.stdout, (
                 result.stdout + result.stderr
             )  # a round ran (1: some deferred)

@@ -143,7 +143,7 @@ def test_redis_killed_and_restarted_empty_mid_burst_across_two_servers(
             "STRIPE_BASE_URL": stripe.url,
             "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
             "ROOMGATE_PMS_TIMEOUT_SECONDS": "5",
-            "ROOMGATE_RECOVERY_AFTER_SECONDS": "2",
+            "ROOMGATE_RECOVERY_AFTER_SECONDS": "600",
         }
         server_env = {**env, "ROOMGATE_DEBUG_FAULTS": gate.fault}
         urls = [stack.enter_context(serve(server_env))[0] for _ in range(2)]
@@ -179,9 +179,12 @@ def test_redis_killed_and_restarted_empty_mid_burst_across_two_servers(
         sender.join(timeout=len(order) * CLIENT_TIMEOUT)
         assert not sender.is_alive()
 
-        # and recovery settles what the outage left open (bounded rounds: leases must run out first)
+        # and recovery settles what the outage left open, each round 601 s after the last (the worker's
+        # clock runs ahead), so every lease has run out
+        rounds = itertools.count(1)
+
         def settled() -> bool:
-            result = run_worker_once(env)
+            result = run_worker_once({**env, "ROOMGATE_DEBUG_FAULTS": f"clock=ahead:{601 * next(rounds)}"})
             assert "recovery:" in result.stdout, (
                 result.stdout + result.stderr
             )  # a round ran (1: some deferred)

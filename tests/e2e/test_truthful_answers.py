@@ -64,6 +64,7 @@ def test_a_cancelled_booking_says_refunded_and_every_state_is_in_the_view(stack:
         "held",
         "authorized",
         "reserved",
+        "reserved",  # price_checked: the PMS total read back, recorded at `reserved` (issue 16)
         "confirmed",
     ]
     cancelled = stack.client.post(f"{stack.url}/api/bookings/{booking_id}/cancel").json()

@@ -103,6 +103,7 @@ class SagaWorld:
             cancellation=cancellation,
             owner=owner,
             clock=self.clock,
+            price_tolerance=self.saga.price_tolerance,
         )
 
     async def age(self, booking_id: str, seconds: float = 3600) -> None:

@@ -40,7 +40,14 @@ async def test_happy_path_confirms_and_records_every_step(world: SagaWorld) -> N
     assert world.gateway.payments["pa_bk_t1"][1] is PaymentStatus.CAPTURED
     assert world.holds.converted == {hold_id_for("bk_t1")}
     events = [e.event for e in await world.bookings.events("bk_t1")]
-    assert events == ["created", "hold_created", "payment_authorized", "pms_reserved", "payment_captured"]
+    assert events == [
+        "created",
+        "hold_created",
+        "payment_authorized",
+        "pms_reserved",
+        "price_checked",  # the PMS total read back before capturing (issue 16)
+        "payment_captured",
+    ]
 
 
 async def test_a_checkout_writes_the_ledger_four_times_with_every_step_audited(world: SagaWorld) -> None:
@@ -55,6 +62,8 @@ async def test_a_checkout_writes_the_ledger_four_times_with_every_step_audited(w
         ("hold_created", "pending", "held"),
         ("payment_authorized", "held", "authorized"),
         ("pms_reserved", "authorized", "reserved"),
+        # the PMS total read back (issue 16): it matched, so it is written with the capture's step
+        ("price_checked", "reserved", "reserved"),
         ("payment_captured", "reserved", "confirmed"),
     ]
     assert (await world.bookings.get("bk_t1")).hold_id == hold_id_for("bk_t1")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from roomgate.domain.booking import BookingAlreadyExists
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import Claim, ClaimOutcome
 from roomgate.domain.money import Money
@@ -20,12 +21,8 @@ from roomgate.pms.errors import PMSNotFound, PMSTimeout
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand
 from roomgate.services.checkout_model import CheckoutResult, SagaFailed
-from roomgate.services.idempotent_checkout import Answer, IdempotentCheckout, Outcome
+from roomgate.services.idempotent_checkout import CheckoutOutcome, IdempotentCheckout, StoredAnswer
 from roomgate.services.ports import Quote
-
-
-class AlreadyExists(Exception):
-    """The fake ledger's `booking_exists` error."""
 
 
 @dataclass
@@ -33,7 +30,7 @@ class Row:
     request_hash: str
     booking_id: str
     state: str = "in_flight"
-    answer: Answer | None = None
+    answer: StoredAnswer | None = None
 
 
 @dataclass
@@ -103,7 +100,7 @@ class FakeSaga:
         return CheckoutResult(booking_id, "CONF-1")
 
 
-def render(outcome: Outcome) -> Answer:
+def render(outcome: CheckoutOutcome) -> StoredAnswer:
     if isinstance(outcome, CheckoutResult):
         return 1, {"booking": outcome.booking_id}
     if isinstance(outcome, DomainError):
@@ -143,9 +140,7 @@ def world() -> World:
     async def admit(vendor: str, hotel_id: str) -> None:
         admitted.append(hotel_id)
 
-    return World(
-        keys, bookings, saga, IdempotentCheckout(saga, keys, bookings, admit, AlreadyExists), admitted
-    )
+    return World(keys, bookings, saga, IdempotentCheckout(saga, keys, bookings, admit), admitted)
 
 
 async def test_the_same_key_and_body_runs_once_and_replays_the_first_answer(world: World) -> None:
@@ -251,7 +246,7 @@ async def test_an_unexpected_error_frees_the_key_only_while_no_booking_was_writt
 
 async def test_a_checkout_someone_else_carries_on_is_answered_in_flight_until_settled(world: World) -> None:
     # given the saga finds its booking already written by the request whose key this one took over
-    world.saga.crash = AlreadyExists("bk")
+    world.saga.crash = BookingAlreadyExists("bk")
     carried = await world.service.checkout(COMMAND, render, key="k", fingerprint="body-1")
     assert (carried.answer, carried.booking_id) == (None, world.saga.runs[0])
     assert world.keys.rows["k"].state == "in_flight"

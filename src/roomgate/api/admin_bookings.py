@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from roomgate.api.booking import BookingIdPath
 from roomgate.api.deps import AdminDep, BookingsDep, BookingSearchDep, CancellationDep
 from roomgate.api.schemas import DATE_PATTERN, ID_PATTERN, ErrorOut
 from roomgate.domain.booking import Booking, BookingNotFound, BookingStatus
@@ -19,7 +20,6 @@ from roomgate.services.booking_ledger import BookingLedger
 router = APIRouter(prefix="/api/admin/bookings", tags=["admin: bookings"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 404, 503)}
-BookingIdPath = Annotated[str, Path(pattern=ID_PATTERN)]
 
 
 class GuestOut(BaseModel):

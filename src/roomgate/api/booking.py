@@ -24,7 +24,7 @@ from roomgate.pms.errors import PMSError
 from roomgate.pms.types import GuestInfo
 from roomgate.services.checkout import CheckoutCommand
 from roomgate.services.hotel_access import HotelAccess
-from roomgate.services.idempotent_checkout import Answer, Outcome
+from roomgate.services.idempotent_checkout import CheckoutOutcome, StoredAnswer
 
 router = APIRouter(prefix="/api", tags=["booking"])
 
@@ -57,7 +57,7 @@ async def checkout(
     return JSONResponse(payload, status_code=status, headers=named)
 
 
-def checkout_answer(outcome: Outcome) -> Answer:
+def checkout_answer(outcome: CheckoutOutcome) -> StoredAnswer:
     """The status and JSON body of a checkout's outcome (also what an Idempotency-Key replays)."""
     if isinstance(outcome, DomainError):  # includes SagaFailed
         return status_of(outcome.code), error_body(outcome.code, outcome.user_message)

@@ -30,6 +30,7 @@ from roomgate.services.idempotent_checkout import IdempotentCheckout
 from roomgate.services.listings_admin import ListingsAdmin
 from roomgate.services.polling import PollingSync
 from roomgate.services.reconciliation import Reconciler
+from roomgate.services.webhook_receiver import WebhookReceiver
 from roomgate.services.webhook_subscriptions import WebhookSubscriptions
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ ReconcilerDep = Annotated[Reconciler, part(lambda c: c.reconciler)]
 ResilienceDep = Annotated[Resilience, part(lambda c: c.resilience)]
 WebhookInboxDep = Annotated[WebhookInbox, part(lambda c: c.webhook_inbox)]
 WebhookStreamDep = Annotated[WebhookStream, part(lambda c: c.webhook_stream)]
+WebhookReceiverDep = Annotated[WebhookReceiver, part(lambda c: c.webhook_receiver)]
 WebhookSubscriptionsDep = Annotated[WebhookSubscriptions, part(lambda c: c.webhook_subscriptions)]
 
 

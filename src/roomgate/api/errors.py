@@ -42,6 +42,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SYNC_IN_PROGRESS: 409,
     ErrorCode.PMS_AUTH_FAILED: 400,
     ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.PRICE_MISMATCH: 409,  # the PMS billed another amount: nothing charged, quote again
 }
 # The PMS answered and said no (unknown property, rejected key, bad request): a bad gateway, not an
 # absent one (README, *Error codes*); the code stays PMS_UNAVAILABLE, the message says "refused".

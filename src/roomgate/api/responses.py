@@ -28,7 +28,8 @@ _STATUS_TEXT = {
     401: "Missing or wrong bearer token (UNAUTHORIZED)",
     402: "Payment pre-authorisation refused (PAYMENT_PREAUTH_FAILED)",
     404: "Unknown hotel, room type or booking (NOT_FOUND)",
-    409: "No room left, hold failed, or Idempotency-Key conflict",
+    409: "No room left, hold failed, the PMS billed another amount than was pre-authorised "
+    "(PRICE_MISMATCH: nothing charged, quote again), or Idempotency-Key conflict",
     500: "A bug (INTERNAL_ERROR); never a stack trace",
     502: "The PMS or the payment provider refused "
     "(BOOKING_CONFIRM_FAILED, PAYMENT_CAPTURE_FAILED, PMS_UNAVAILABLE)",
@@ -115,7 +116,10 @@ class BookingOut(BaseModel):
     checkOut: str
     adults: int
     children: int
-    amount: int | None = Field(description="minor units of `currency`")
+    amount: int | None = Field(
+        description="minor units of `currency`: the quoted amount, or what was charged when the "
+        "PMS's own total (read back after the reservation) was captured instead (step `price_checked`)"
+    )
     currency: str
     holdId: str | None
     paymentProvider: str | None

@@ -1,7 +1,7 @@
-"""`POST /api/webhooks/pms/{vendor}`: authenticate, store in the inbox, enqueue, answer (README: Webhooks).
+"""`POST /api/webhooks/pms/{vendor}`: read the body (bounded), hand it to the receiver
+(services/webhook_receiver.py: authenticate, store in the inbox, enqueue), answer (README: Webhooks).
 
-The answer does not wait for processing: the event is durable once its inbox row is written; the
-Redis Stream only wakes the consumers (if Redis is down, the sweeper enqueues the row later).
+The answer does not wait for processing: the event is durable once its inbox row is written.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from roomgate.api.deps import SettingsDep, WebhookReceiverDep
 from roomgate.api.errors import error_response
 from roomgate.api.schemas import ErrorOut
-from roomgate.container import Container
 from roomgate.domain.errors import ErrorCode
 from roomgate.logging import get_logger
 from roomgate.metrics import WEBHOOK_RECEIVED
@@ -27,20 +27,20 @@ router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 _ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 413)}
 
 
-class BodyTooLarge(Exception):
+class WebhookBodyTooLarge(Exception):
     pass
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
+        raise WebhookBodyTooLarge
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BodyTooLarge
+            raise WebhookBodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -71,46 +71,25 @@ async def receive(
         ),
     ],
     request: Request,
+    receiver: WebhookReceiverDep,
+    settings: SettingsDep,
 ) -> JSONResponse:
     """A PMS event: our signed format (`x-pms-signature`) or the vendor's native payload (`?token=`)."""
-    # Not a Depends: FastAPI runs sync dependencies in a thread pool, a cost paid on every delivery.
-    container: Container = request.app.state.container
-    settings = container.settings
     try:
         body = await _bounded_body(request, settings.webhook_max_body_bytes)
-    except BodyTooLarge:
+    except WebhookBodyTooLarge:
         return _refused(vendor, 413, f"body exceeds {settings.webhook_max_body_bytes} bytes")
-    now = container.clock.now()
     headers = {k.lower(): v for k, v in request.headers.items()}
     try:
-        accepted = container.webhook_auth.accept(vendor, body, headers, dict(request.query_params), now)
+        receipt = await receiver.receive(vendor, body, headers, dict(request.query_params))
     except IntakeRefused as refused:
         if refused.status == 401:
             log.warning("webhook_refused", vendor=vendor if vendor in ("cloudbeds", "mews") else "other")
         return _refused(vendor, refused.status, refused.message)
-    if isinstance(accepted, Ignored):
+    if isinstance(receipt, Ignored):
         WEBHOOK_RECEIVED.labels(vendor, "ignored").inc()
-        return JSONResponse({"success": True, "ignored": True, "reason": accepted.reason})
-    hotel = await container.hotels.get(accepted.hotel_id)
-    if hotel is None or hotel.vendor != vendor:
-        return _refused(vendor, 400, f"hotel {accepted.hotel_id} is not connected to {vendor}")
-    stored = await container.webhook_inbox.store(
-        vendor=accepted.vendor,
-        event_id=accepted.event_id,
-        event_type=accepted.event_type,
-        hotel_id=accepted.hotel_id,
-        payload=accepted.payload,
-        now=now,
-        enqueue_again_after=settings.webhook_sweep_after_seconds,
-    )
-    if stored.duplicate:
-        WEBHOOK_RECEIVED.labels(vendor, "duplicate").inc()
-    else:
-        WEBHOOK_RECEIVED.labels(vendor, "accepted").inc()
-        try:
-            await container.webhook_stream.add(stored.row_id)
-        except Exception as exc:  # the inbox row is durable: the sweeper enqueues it later
-            log.warning("webhook_enqueue_failed", row=stored.row_id, error=type(exc).__name__)
+        return JSONResponse({"success": True, "ignored": True, "reason": receipt.reason})
+    WEBHOOK_RECEIVED.labels(vendor, "duplicate" if receipt.duplicate else "accepted").inc()
     return JSONResponse(
-        {"success": True, "eventId": accepted.event_id, "duplicate": stored.duplicate}, status_code=200
+        {"success": True, "eventId": receipt.event_id, "duplicate": receipt.duplicate}, status_code=200
     )

@@ -110,6 +110,9 @@ class BookingChange:
     confirmation_number: str | _Keep = KEEP
     error_code: str | _Keep = KEEP
     error_message: str | _Keep = KEEP
+    # what the guest is charged, when the PMS's own (lower) total is captured instead of the quote
+    total_minor: int | _Keep = KEEP
+    total_price: Decimal | _Keep = KEEP
     lease_owner: str | None | _Keep = KEEP
     lease_until: datetime | None | _Keep = KEEP
 

@@ -92,7 +92,12 @@ class PaymentGateway(Protocol):
 
     async def authorize(self, booking_id: str, amount: Money, source: PaymentSource) -> Authorization: ...
 
-    async def capture(self, authorization: Authorization, booking_id: str) -> None: ...
+    async def capture(
+        self, authorization: Authorization, booking_id: str, amount: Money | None = None
+    ) -> None:
+        """Collect the authorised amount, or `amount` (less than authorised) where the provider can
+        (`partial_capture`); a provider that cannot refuses a smaller amount with `PaymentDeclined`."""
+        ...
 
     async def void(self, authorization_id: str, booking_id: str) -> None: ...
 
@@ -104,3 +109,8 @@ class PaymentGateway(Protocol):
         """The authorisation made for `booking_id`, if any — recovery uses it after a crash or a timeout
         left the authorisation id unrecorded."""
         ...
+
+
+def supports_partial_capture(gateway: PaymentGateway) -> bool:
+    """Can the gateway capture less than it authorised? (A class attribute `partial_capture`, default no.)"""
+    return bool(getattr(gateway, "partial_capture", False))

@@ -54,6 +54,7 @@ BEHAVIOURS = frozenset({"tok_timeout", "tok_capture_fail", "tok_capture_timeout"
 
 class SandboxGateway:
     name = PROVIDER
+    partial_capture = True
 
     def __init__(
         self,
@@ -108,8 +109,10 @@ class SandboxGateway:
                 return Authorization(PROVIDER, payment_id, amount)
         raise _contended("authorize")
 
-    async def capture(self, authorization: Authorization, booking_id: str) -> None:
-        """Collect the held amount; capturing twice is a no-op."""
+    async def capture(
+        self, authorization: Authorization, booking_id: str, amount: Money | None = None
+    ) -> None:
+        """Collect the held amount, or `amount` of it (the rest is released); capturing twice is a no-op."""
         payment_id = authorization.authorization_id
         for _ in range(_ATTEMPTS):
             record = await self._load(payment_id)
@@ -124,7 +127,16 @@ class SandboxGateway:
                 )
             if record.get("behaviour") == "tok_capture_fail":
                 raise PaymentDeclined("sandbox: capture declined", provider=PROVIDER, code="capture_declined")
-            changes = {"status": PaymentStatus.CAPTURED.value, "captured": record["amount"]}
+            captured = record["amount"]
+            if amount is not None:
+                if amount.currency != record["currency"] or not 0 < amount.minor <= int(record["amount"]):
+                    raise PaymentDeclined(
+                        "sandbox: capture amount exceeds what was authorised",
+                        provider=PROVIDER,
+                        code="amount_too_large",
+                    )
+                captured = str(amount.minor)
+            changes = {"status": PaymentStatus.CAPTURED.value, "captured": captured}
             if await self._cas(payment_id, {"status": status}, changes):
                 if record.get("behaviour") == "tok_capture_timeout":
                     raise PaymentTimeout(

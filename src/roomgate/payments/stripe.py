@@ -40,6 +40,7 @@ _FIND_PREFERENCE = ("succeeded", "requires_capture", "processing", "canceled")
 
 class StripeGateway:
     name = PROVIDER
+    partial_capture = True  # `amount_to_capture` ≤ the authorised amount
 
     def __init__(
         self, client: httpx2.AsyncClient, *, secret_key: str, base_url: str, timeout_seconds: float
@@ -96,11 +97,15 @@ class StripeGateway:
         )
         return Authorization(PROVIDER, str(intent["id"]), amount)
 
-    async def capture(self, authorization: Authorization, booking_id: str) -> None:
-        """Capture the full held amount; capturing an already captured intent is a no-op."""
+    async def capture(
+        self, authorization: Authorization, booking_id: str, amount: Money | None = None
+    ) -> None:
+        """Capture the held amount, or `amount_to_capture` = `amount` (Stripe releases the rest);
+        capturing an already captured intent is a no-op."""
         intent_id = authorization.authorization_id
+        form = {"amount_to_capture": str(amount.minor)} if amount is not None else {}
         try:
-            await self._post(f"{_path(intent_id)}/capture", "capture", booking_id, {}, subject=intent_id)
+            await self._post(f"{_path(intent_id)}/capture", "capture", booking_id, form, subject=intent_id)
         except PaymentDeclined as error:
             if (
                 error.code != _UNEXPECTED_STATE

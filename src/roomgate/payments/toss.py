@@ -47,6 +47,8 @@ _COLLECTED = ("DONE", "PARTIAL_CANCELED")
 
 class TossGateway:
     name = PROVIDER
+    # `confirm` must carry the amount the widget authenticated: no capture of less (PRICE_MISMATCH then)
+    partial_capture = False
 
     def __init__(
         self,
@@ -101,9 +103,16 @@ class TossGateway:
         code = "VOIDED" if claim is not None and claim[0] == "void" else _failure_code(payment)
         raise _declined(f"authorize: payment is not awaiting approval ({code})", code)
 
-    async def capture(self, authorization: Authorization, booking_id: str) -> None:
-        """Approve (`confirm`) the payment; approving an already approved one is a no-op."""
+    async def capture(
+        self, authorization: Authorization, booking_id: str, amount: Money | None = None
+    ) -> None:
+        """Approve (`confirm`) the payment; approving an already approved one is a no-op. Toss approves
+        exactly the amount the guest authenticated, so a smaller `amount` is refused."""
         key = authorization.authorization_id
+        if amount is not None and amount != authorization.amount:
+            raise _declined(
+                "capture: Toss approves only the authenticated amount", "PARTIAL_CAPTURE_UNSUPPORTED"
+            )
         if await self._claims.claim(key, "capture", booking_id) == "void":
             raise _declined("capture refused: the authorisation was voided", "VOIDED")
         payment = await self._get(key, "capture")

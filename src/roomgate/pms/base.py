@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Sequence
 from datetime import date, datetime
 from typing import Protocol, TypeVar, runtime_checkable
 
+from roomgate.domain.money import Money
 from roomgate.domain.taxes import TaxRule
 from roomgate.pms.types import (
     HotelDetails,
@@ -107,6 +108,21 @@ class ChecksCredentials(Protocol):
     hotel the key cannot reach with the same error as a wrong key.)"""
 
     async def credentials_valid(self) -> bool: ...
+
+
+@runtime_checkable
+class ReadsReservationTotal(Protocol):
+    """Optional capability: the reservation's total as the PMS bills it, when `get_reservation` does
+    not carry it (Mews: the sum of the reservation's order items); None when the PMS reports none."""
+
+    async def get_reservation_total(self, reservation_id: str) -> Money | None: ...
+
+
+async def reservation_total(connector: PMSConnector, reservation_id: str) -> Money | None:
+    """The reservation's total as the PMS bills it now (read fresh, never what we sent)."""
+    if isinstance(connector, ReadsReservationTotal):
+        return await connector.get_reservation_total(reservation_id)
+    return (await connector.get_reservation(reservation_id)).total
 
 
 async def get_inventory_and_rates(

@@ -18,6 +18,7 @@ from typing import Any
 import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.domain.money import Money
 from roomgate.pms import mews_parse as parse
 from roomgate.pms.base import both
 from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSNotFound, PMSTransientError
@@ -234,7 +235,8 @@ class MewsConnector:
         made = [parse.parse_reservation(a["Reservation"], setup.zone) for a in added]
         group = tuple(r.reservation_id for r in made) if request.rooms else ()
         # The 2017-04-12 shape of this answer has no ChannelNumber field; we know what we sent.
-        return _with(made[0], external_id=request.external_id, total=request.total, group_ids=group)
+        # The answer carries no price: the PMS's own total is read with `get_reservation_total`.
+        return _with(made[0], external_id=request.external_id, group_ids=group)
 
     async def confirm_reservation(self, reservation_id: str) -> Reservation:
         """`reservations/confirm` (only `Optional` ones can be); already confirmed counts as done."""
@@ -285,6 +287,19 @@ class MewsConnector:
         if not found:
             raise self._api.ctx.error(PMSNotFound, "reservations/getAll", "reservation not found")
         return parse.parse_reservation(found[0], setup.zone)
+
+    async def get_reservation_total(self, reservation_id: str) -> Money | None:
+        """`orderItems/getAll` by `ServiceOrderIds`: the gross sum of the reservation's order items
+        that are not cancelled (its nights and whatever the hotel added); None when it has none."""
+        items = await self._api.get_all(
+            "orderItems/getAll",
+            {**self._scope(plural=True), "ServiceOrderIds": [reservation_id]},
+            "OrderItems",
+        )
+        try:
+            return parse.order_items_total(items)
+        except ValueError as exc:
+            raise self._api.ctx.error(PMSTransientError, "orderItems/getAll", str(exc)) from None
 
     async def get_modified_reservations(self, since: datetime, until: datetime) -> list[Reservation]:
         """`reservations/getAll/2023-06-06` filtered by `UpdatedUtc` (an interval of at most 3 months)."""

@@ -156,3 +156,18 @@ def _extra_occupancy(answer: dict[str, Any], setup: MewsSetup) -> tuple[Decimal,
     }
     child = extra.get(setup.child_category_id or "", Decimal(0))
     return extra.get(setup.adult_category_id, Decimal(0)), child
+
+
+def order_items_total(items: Sequence[dict[str, Any]]) -> Money | None:
+    """The gross sum of order items that are not `Canceled` (`Inactive` ones of an Optional
+    reservation count: they become due on confirmation); None without any. Raises ValueError when
+    the items are in several currencies or an amount is missing."""
+    live = [item for item in items if item.get("AccountingState") != "Canceled"]
+    if not live:
+        return None
+    amounts = [item.get("Amount") or {} for item in live]
+    currencies = {str(a.get("Currency") or "") for a in amounts}
+    if len(currencies) != 1 or "" in currencies or any(a.get("GrossValue") is None for a in amounts):
+        raise ValueError("order items without one currency and a gross amount each")
+    [currency] = currencies
+    return Money.of(sum((Decimal(str(a["GrossValue"])) for a in amounts), Decimal(0)), currency)

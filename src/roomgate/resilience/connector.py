@@ -19,6 +19,7 @@ from typing import TypeVar
 import httpx2
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
+from roomgate.domain.money import Money
 from roomgate.domain.taxes import TaxRule
 from roomgate.pms.base import (
     InventoryAndRates,
@@ -27,6 +28,7 @@ from roomgate.pms.base import (
     ReadsInventoryAndRates,
     ReadsTaxes,
     both,
+    reservation_total,
 )
 from roomgate.pms.errors import PMSError, PMSTimeout, PMSTransientError
 from roomgate.pms.types import (
@@ -125,6 +127,12 @@ class ResilientConnector:
 
     async def get_reservation(self, reservation_id: str) -> Reservation:
         return await self._read("get_reservation", lambda: self.inner.get_reservation(reservation_id))
+
+    async def get_reservation_total(self, reservation_id: str) -> Money | None:
+        """The PMS's own total for the reservation (its capability, else `get_reservation`'s total)."""
+        return await self._read(
+            "get_reservation_total", lambda: reservation_total(self.inner, reservation_id)
+        )
 
     async def find_reservation_by_external_id(self, external_id: str) -> Reservation | None:
         return await self._read(

@@ -7,11 +7,12 @@ as it completes, so a crash anywhere leaves enough on disk for recovery to finis
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from roomgate.clock import Clock
-from roomgate.domain.booking import Booking, BookingChange, BookingStatus, Step
+from roomgate.domain.booking import NO_CHANGE, Booking, BookingChange, BookingStatus, Step
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.money import Money
 from roomgate.logging import get_logger
 from roomgate.metrics import CHECKOUT_LATENCY, CHECKOUTS
 from roomgate.payments.base import (
@@ -59,6 +60,7 @@ from roomgate.services.ports import (
     Quote,
     WriteGate,
 )
+from roomgate.services.price_check import PRICE_CHECKED_EVENT, PriceTolerance, check_pms_price
 from roomgate.services.saga_lease import SagaLease, SagaTakenOver
 
 log = get_logger(__name__)
@@ -94,6 +96,8 @@ class CheckoutSaga:
     # Learns from refusals: a PMS "sold out" re-reads the stay's nights, so the next guest is told
     # INVENTORY_UNAVAILABLE before any payment.
     refresher: NightsRefresher | None = None
+    # How far below the authorised amount the PMS's read-back total may be and still be captured.
+    price_tolerance: PriceTolerance = PriceTolerance()
     # The room lines of multi-room checkouts (`ledger/booking_rooms.py`); needed only for those.
     rooms: RoomLineStore | None = None
 
@@ -165,7 +169,9 @@ class CheckoutSaga:
             reservation = await self._reserve(cmd, quote, booking, lease, connector)
             await self.faults.hit("after_pms_confirm")
             booked_at = self.clock.now()
-            await self._capture(booking, authorization)
+            amount = await self._check_price(booking, authorization, reservation, connector, lease)
+            await self.faults.hit("after_price_check")
+            await self._capture(booking, authorization, amount)
             await self.faults.hit("after_capture")
         except SagaFailed as failure:
             await self._compensate(failure, lease)
@@ -187,8 +193,8 @@ class CheckoutSaga:
             hotel_id=cmd.hotel_id,
             room_type_id=cmd.room_type_id,
             nights=cmd.stay.night_count,
-            amount=quote.total.minor,
-            currency=quote.total.currency,
+            amount=amount.minor,
+            currency=amount.currency,
             provider=cmd.provider,
             pms_reservation_id=reservation.reservation_id,
         )
@@ -360,7 +366,8 @@ class CheckoutSaga:
             ),
             undo=cancel_all,
         )
-        return reservation
+        # the confirm answer names one reservation: keep the whole group for the price read-back
+        return replace(reservation, group_ids=made) if len(made) > 1 else reservation
 
     async def _learn_sold_out(self, cmd: CheckoutCommand) -> None:
         if self.refresher is None:
@@ -373,10 +380,53 @@ class CheckoutSaga:
         except Exception as exc:  # the refusal stands either way; the cache learns at the next fill
             log.warning("sold_out_refresh_failed", hotel_id=cmd.hotel_id, error=type(exc).__name__)
 
-    async def _capture(self, booking: Booking, authorization: Authorization) -> None:
+    async def _check_price(
+        self,
+        booking: Booking,
+        authorization: Authorization,
+        reservation: Reservation,
+        connector: PMSConnector,
+        lease: SagaLease,
+    ) -> Money:
+        """The PMS's own total, read back: the amount to capture, or `PRICE_MISMATCH` (compensated)."""
         gateway = self.gateways(authorization.provider)
         try:
-            await gateway.capture(authorization, booking.booking_id)
+            decision = await check_pms_price(
+                connector,
+                reservation.reservation_id,
+                authorization.amount,
+                self.price_tolerance,
+                gateway,
+                booking_id=booking.booking_id,
+                group_ids=reservation.reservation_ids,  # a multi-room booking: every reservation's total
+            )
+        except PMSError as exc:  # unverified money is not captured; the reservation is cancelled
+            unread = "PMS 요금을 확인할 수 없습니다"
+            raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, unread, booking.booking_id) from exc
+        change = decision.booking_change()
+        if change == NO_CHANGE:  # nothing recovery needs: audited with the next write (confirm or fail)
+            lease.done_unrecorded(Step(PRICE_CHECKED_EVENT, decision.detail()))
+        else:  # another amount will be captured: on disk first, so any later refund gives back that
+            try:
+                await self.bookings.record(
+                    booking.booking_id,
+                    BookingStatus.RESERVED,
+                    event=PRICE_CHECKED_EVENT,
+                    detail=decision.detail(),
+                    change=change.with_lease_until(lease.until()),
+                    owner=lease.owner,
+                )
+            except StaleBookingState:  # recovery holds it now and checks the price itself
+                raise SagaTakenOver(booking.booking_id) from None
+        if decision.capture is None:
+            raise SagaFailed(ErrorCode.PRICE_MISMATCH, decision.mismatch_detail, booking.booking_id)
+        return decision.capture
+
+    async def _capture(self, booking: Booking, authorization: Authorization, amount: Money) -> None:
+        gateway = self.gateways(authorization.provider)
+        try:
+            # always the amount decided (recovery sends the same, so the provider's replay matches)
+            await gateway.capture(authorization, booking.booking_id, amount)
         except PaymentError as exc:
             # The outcome may be unknown (timeout): trust the provider's own view before compensating.
             status = await _status_or_unknown(gateway, authorization.authorization_id)

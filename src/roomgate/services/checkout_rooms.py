@@ -15,7 +15,7 @@ from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.money import Money
 from roomgate.domain.rooms import RoomLine, StoredRoomLine
 from roomgate.domain.stay import Stay
-from roomgate.pms.base import PMSConnector
+from roomgate.pms.base import PMSConnector, reservation_total
 from roomgate.pms.types import RoomRequest
 from roomgate.services.ports import Pricer, Quote
 
@@ -105,7 +105,7 @@ async def pms_total(connector: PMSConnector, reservation_ids: Sequence[str]) -> 
     before capture: a multi-room booking's total is over every reservation, not the first one's."""
     amounts: list[Money] = []
     for reservation_id in reservation_ids:
-        total = (await connector.get_reservation(reservation_id)).total
+        total = await reservation_total(connector, reservation_id)
         if total is None:
             return None
         amounts.append(total)

@@ -22,12 +22,14 @@ from pathlib import Path
 from roomgate.clock import Clock
 
 # after_pms_create: the PMS made the reservation (maybe tentative) and nothing is recorded or confirmed yet.
+# after_price_check: the PMS total was read back and the decision recorded; nothing captured yet.
 # webhook_after_claim: a consumer claimed an inbox row and has not acknowledged its stream message.
 FAULT_POINTS = (
     "after_hold",
     "after_authorize",
     "after_pms_create",
     "after_pms_confirm",
+    "after_price_check",
     "after_capture",
     "webhook_after_claim",
 )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from roomgate.domain.booking import BookingStatus
+from roomgate.domain.booking import Booking, BookingAlreadyExists, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import Claim, ClaimOutcome
 from roomgate.pms.errors import PMSError, PMSNotFound
@@ -29,10 +29,10 @@ from roomgate.services.saga_lease import SagaTakenOver
 
 # What a checkout came to: a confirmed booking, a refusal or failure with its code, or a PMS error
 # met while pricing (nothing was held).
-Outcome = CheckoutResult | DomainError | PMSError
+CheckoutOutcome = CheckoutResult | DomainError | PMSError
 # The answer as the caller renders it (status, JSON body); stored under the key as it is.
-Answer = tuple[int, dict[str, Any]]
-Render = Callable[[Outcome], Answer]
+StoredAnswer = tuple[int, dict[str, Any]]
+Render = Callable[[CheckoutOutcome], StoredAnswer]
 
 # Failures that mean the checkout stopped before any side effect: the key is freed for a retry.
 NOTHING_DONE = frozenset({ErrorCode.PMS_UNAVAILABLE, ErrorCode.SERVICE_DEGRADED})
@@ -62,27 +62,10 @@ class IdempotencyKeys(Protocol):
     async def forget(self, key: str, *, token: datetime | None = None) -> None: ...
 
 
-class SettledBooking(Protocol):
-    """What this service reads of a booking: whether it exists, and how it ended."""
-
-    @property
-    def booking_id(self) -> str: ...
-
-    @property
-    def status(self) -> str: ...
-
-    @property
-    def error_code(self) -> str | None: ...
-
-    @property
-    def error_message(self) -> str | None: ...
-
-    @property
-    def confirmation_number(self) -> str | None: ...
-
-
 class BookingFinder(Protocol):
-    async def find(self, booking_id: str) -> SettledBooking | None: ...
+    """The part of the booking ledger (services/booking_ledger.py) this service reads."""
+
+    async def find(self, booking_id: str) -> Booking | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +73,7 @@ class CheckoutReply:
     """`answer` to send (None: the first request with this key is still running; ask again later);
     `booking_id`: the booking this request's checkout wrote, when one exists."""
 
-    answer: Answer | None
+    answer: StoredAnswer | None
     booking_id: str | None = None
     replayed: bool = False
 
@@ -102,17 +85,15 @@ class IdempotentCheckout:
         keys: IdempotencyKeys,
         bookings: BookingFinder,
         admit: Callable[[str, str], Awaitable[None]],
-        booking_exists: type[Exception],
     ) -> None:
-        """`admit(vendor, hotel_id)` refuses a hotel that cannot be booked (raises); `booking_exists`:
-        the ledger's error for a booking id already written."""
+        """`admit(vendor, hotel_id)` refuses a hotel that cannot be booked (raises)."""
         self._saga = saga
         self._keys = keys
         self._bookings = bookings
         self._admit = admit
         # Someone else carries this checkout on: the request whose key this one took over (alive
         # after all), or the recovery job (the saga outlasted its lease).
-        self._carried_on = (booking_exists, SagaTakenOver)
+        self._carried_on = (BookingAlreadyExists, SagaTakenOver)
 
     async def checkout(
         self, command: CheckoutCommand, render: Render, *, key: str | None = None, fingerprint: str = ""
@@ -140,7 +121,7 @@ class IdempotentCheckout:
         try:
             outcome = await self._run(command, booking_id)
         except self._carried_on:
-            # Answer from the booking once settled.
+            # StoredAnswer from the booking once settled.
             settled = await self._settled(booking_id)
             if settled is None:
                 return CheckoutReply(None, await self._existing(booking_id))
@@ -161,7 +142,7 @@ class IdempotentCheckout:
         named = booking_id if isinstance(outcome, CheckoutResult) else await self._existing(booking_id)
         return CheckoutReply(answer, named)
 
-    async def _run(self, command: CheckoutCommand, booking_id: str) -> Outcome:
+    async def _run(self, command: CheckoutCommand, booking_id: str) -> CheckoutOutcome:
         try:
             quote = await self._saga.price(command)
             return await self._saga.run(command, quote, booking_id)
@@ -176,7 +157,7 @@ class IdempotentCheckout:
             return None
         return booking_id if await self._bookings.find(booking_id) is not None else None
 
-    async def _settled(self, booking_id: str | None) -> Outcome | None:
+    async def _settled(self, booking_id: str | None) -> CheckoutOutcome | None:
         """For a key whose first request died mid-saga: once recovery settled the booking, its outcome."""
         booking = await self._bookings.find(booking_id) if booking_id else None
         if booking is None or not BookingStatus(booking.status).is_final:
@@ -187,7 +168,7 @@ class IdempotentCheckout:
         return CheckoutResult(booking.booking_id, booking.confirmation_number or "")
 
 
-def _nothing_done(outcome: Outcome) -> bool:
+def _nothing_done(outcome: CheckoutOutcome) -> bool:
     """Refused before anything happened (every PMS error met while pricing is answered as
     PMS_UNAVAILABLE, except an unknown hotel or room, which a retry cannot change)."""
     if isinstance(outcome, DomainError):

@@ -16,9 +16,16 @@ from datetime import UTC, datetime, timedelta
 from roomgate.clock import SYSTEM_CLOCK, Clock
 from roomgate.domain.booking import Booking, BookingChange, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.money import Money
 from roomgate.logging import get_logger
 from roomgate.metrics import RECOVERIES
-from roomgate.payments.base import Authorization, PaymentError, PaymentProviderUnusable, PaymentStatus
+from roomgate.payments.base import (
+    Authorization,
+    PaymentError,
+    PaymentGateway,
+    PaymentProviderUnusable,
+    PaymentStatus,
+)
 from roomgate.pms.base import PMSConnector
 from roomgate.pms.errors import PMSBadRequest, PMSError, PMSNotFound, PMSSoldOut
 from roomgate.pms.types import Reservation, ReservationStatus
@@ -33,6 +40,13 @@ from roomgate.services.compensation import (
     recorded_gateway,
 )
 from roomgate.services.ports import Alerts
+from roomgate.services.price_check import (
+    PRICE_CHECKED_EVENT,
+    PriceMismatch,
+    PriceTolerance,
+    check_pms_price,
+    decide,
+)
 
 log = get_logger(__name__)
 
@@ -60,6 +74,7 @@ class Recovery:
     cancellation: Cancellation | None = None
     alerts: Alerts | None = None
     clock: Clock = SYSTEM_CLOCK
+    price_tolerance: PriceTolerance = PriceTolerance()
     owner: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     async def run_once(self, limit: int = 100) -> RecoveryReport:
@@ -129,11 +144,14 @@ class Recovery:
             booking = await self._adopt_pms_reservation(booking)
             status = booking.status
         forward = status is BookingStatus.RESERVED and await self._still_booked(booking)
-        if forward and await self._capture(booking):
-            await self._confirm(booking)
-            return "confirmed"
         code = booking.error_code or ErrorCode.INTERNAL_ERROR.value
         message = booking.error_message or RECOVERY_MESSAGE
+        try:
+            if forward and await self._capture(booking):
+                await self._confirm(booking)
+                return "confirmed"
+        except PriceMismatch as mismatch:  # the same rule as the saga's: no wrong amount is captured
+            code, message = ErrorCode.PRICE_MISMATCH.value, mismatch.message
         await self.compensator.compensate(booking, error_code=code, error_message=message, owner=self.owner)
         return "failed"
 
@@ -197,11 +215,48 @@ class Recovery:
             authorization_id=booking.payment_auth_id,
             amount=booking.amount,
         )
+        amount = await self._price_checked(booking, authorization, gateway)
         try:
-            await gateway.capture(authorization, booking.booking_id)
+            await gateway.capture(authorization, booking.booking_id, amount)
         except PaymentError:
             return await gateway.get_status(booking.payment_auth_id) is PaymentStatus.CAPTURED
         return True
+
+    async def _price_checked(
+        self, booking: Booking, authorization: Authorization, gateway: PaymentGateway
+    ) -> Money:
+        """Read the PMS total back as the saga does (`services/price_check.py`): the amount to capture,
+        recorded on the booking, or `PriceMismatch`. The booking's total is the bound: the authorised
+        amount, or the PMS's amount if the saga decided on it before it died."""
+        try:
+            connector = await self.compensator.connectors(booking.vendor, booking.hotel_id)
+        except (DomainError, PMSError):  # the hotel's connection is gone: as `_still_booked`, trust it
+            connector = None
+        if connector is None:
+            decision = decide(authorization.amount, None, self.price_tolerance, partial_capture=False)
+            log.warning("pms_price_unverified", booking_id=booking.booking_id, reason="no PMS connector")
+        else:  # a PMS that cannot be read now raises: the booking is deferred, nothing captured
+            _, group = await recovery_rooms.recorded_group(self.compensator.rooms, booking.booking_id)
+            decision = await check_pms_price(
+                connector,
+                booking.pms_reservation_id or "",
+                authorization.amount,
+                self.price_tolerance,
+                gateway,
+                booking_id=booking.booking_id,
+                group_ids=group,  # a multi-room booking: every recorded reservation's total
+            )
+        await self.bookings.record(
+            booking.booking_id,
+            BookingStatus.RESERVED,
+            event=PRICE_CHECKED_EVENT,
+            detail={**decision.detail(), "recovered": True},
+            change=decision.booking_change(),
+            owner=self.owner,
+        )
+        if decision.capture is None:
+            raise PriceMismatch(ErrorCode.PRICE_MISMATCH.describe(decision.mismatch_detail))
+        return decision.capture
 
     async def _confirm(self, booking: Booking) -> None:
         await self.bookings.transition(

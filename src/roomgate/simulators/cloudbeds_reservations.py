@@ -161,6 +161,7 @@ class CloudbedsReservations:
             nightly=first.nightly,
             extra={"guestID": self.state.new_digits(8)},
             extra_rooms=made[1:],
+            adjustment=self.state.price_adjustments.get(book.property_id, Decimal(0)),
         )
         # taxes and fees room by room, each on its own nights
         res.tax_total = sum((book.taxes_for(r.room_type_id, r.nightly) for r in res.rooms()), Decimal(0))

@@ -58,6 +58,7 @@ class MewsSimulator:
             "reservations/confirm": lambda body: self._notified(body, self.bookings.confirm(body)),
             "reservations/cancel": lambda body: self._notified(body, self.bookings.cancel(body)),
             "reservations/getAll/2023-06-06": self.get_reservations,
+            "orderItems/getAll": self.order_items,
         }
 
     def reset(self) -> None:
@@ -327,6 +328,29 @@ class MewsSimulator:
         property_ids = {b.property_id for b in self.catalog.enterprises(body)}
         items, cursor = page(self.bookings.search(body, property_ids), body)
         return {"Reservations": items, "Cursor": cursor}
+
+    def order_items(self, body: dict[str, Any]) -> dict[str, Any]:
+        """`orderItems/getAll` by `ServiceOrderIds` (reservation ids) or `ServiceIds`; Mews requires one
+        of its id or time filters, the others are not simulated."""
+        orders, services = body.get("ServiceOrderIds"), body.get("ServiceIds")
+        if not orders and not services:
+            raise MewsRefusal(
+                400, "Invalid request: at least one filter (ServiceOrderIds, ServiceIds) is required."
+            )
+        property_ids = {b.property_id for b in self.catalog.enterprises(body)}
+        items = [
+            item
+            for res in self.state.reservations.values()
+            if res.property_id in property_ids
+            and res.extra.get("ServiceId") is not None
+            and (not orders or res.reservation_id in orders)
+            and (not services or res.extra["ServiceId"] in services)
+            for item in views.order_items(
+                res, self.catalog.seed, self.catalog.zone(self.state.properties[res.property_id])
+            )
+        ]
+        chunk, cursor = page(items, body)
+        return {"OrderItems": chunk, "Cursor": cursor}
 
     def summary(self) -> dict[str, Any]:
         self.bookings.sweep()

@@ -6,6 +6,7 @@ it becomes `Canceled` with reason `ConfirmationMissed` and its rooms return to a
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from roomgate.clock import Clock
@@ -137,6 +138,7 @@ class MewsReservations:
                 ],
                 "Notes": params.get("Notes"),
             },
+            adjustment=self.state.price_adjustments.get(pid, Decimal(0)),
         )
 
     def _existing(self, body: dict[str, Any]) -> list[SimReservation]:

@@ -298,3 +298,48 @@ def reservation_2023(res: SimReservation) -> dict[str, Any]:
 
 def _utc_or_none(epoch: float | None) -> str | None:
     return utc(epoch) if epoch is not None else None
+
+
+def order_items(res: SimReservation, seed: int, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """`orderItems/getAll` items of one reservation: a night's price per time unit (`SpaceOrder`) and,
+    when the PMS added one at booking, a `Surcharge` (negative: a `NightRebate`). Optional
+    reservations' items are `Inactive` until confirmed; a cancelled reservation's are `Canceled`."""
+    state = {"Optional": "Inactive", "Canceled": "Canceled"}.get(res.status, "Open")
+    cancelled = res.extra.get("CancelledUtc")
+    charges = [(f"night:{day.isoformat()}", "SpaceOrder", "Service", rate, day) for day, rate in res.nightly]
+    if res.tax_total:
+        charges.append(("taxes", "CityTax", "Additional", res.tax_total, res.check_in))
+    if res.adjustment:  # a negative amount is a rebate, as in Mews
+        kind = "Surcharge" if res.adjustment > 0 else "NightRebate"
+        charges.append(("adjustment", kind, "Additional", res.adjustment, res.check_in))
+    return [
+        {
+            "Id": derived_id(seed, res.reservation_id, key),
+            "EnterpriseId": res.property_id,
+            "AccountId": res.extra["CustomerId"],
+            "AccountType": "Customer",
+            "ServiceId": res.extra["ServiceId"],
+            "ServiceOrderId": res.reservation_id,
+            "Notes": None,
+            "BillId": None,
+            "AccountingCategoryId": None,
+            "UnitCount": 1,
+            "UnitAmount": amount(value, res.currency),
+            "Amount": amount(value, res.currency),
+            "OriginalAmount": amount(value, res.currency),
+            "RevenueType": revenue,
+            "CreatorProfileId": CONNECTOR_PROFILE_ID,
+            "UpdaterProfileId": CONNECTOR_PROFILE_ID,
+            "ConsumedUtc": unit_start(day, zone),
+            "CanceledUtc": _utc_or_none(cancelled) if state == "Canceled" else None,
+            "ClosedUtc": None,
+            "StartUtc": unit_start(day, zone),
+            "AccountingState": state,
+            "Type": kind,
+            "Options": {"CanceledWithReservation": state == "Canceled"},
+            "CreatedUtc": utc(res.created),
+            "UpdatedUtc": utc(res.modified),
+            "Data": None,
+        }
+        for key, kind, revenue, value, day in charges
+    ]

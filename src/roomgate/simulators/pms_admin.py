@@ -51,6 +51,16 @@ class OtherChannelBooking(BaseModel):
     quantity: int = Field(default=1, ge=1, le=100)
 
 
+class PriceAdjustment(BaseModel):
+    """Body of `PUT /_sim/properties/{id}/price-adjustment`: an amount (in the property's currency;
+    negative = a discount) the PMS adds to the total of every reservation made from now on, on top of
+    the nightly rates availability shows, so the PMS bills another amount than was quoted. 0 clears it."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    amount: Decimal = Field(max_digits=14, decimal_places=2)
+
+
 # Books `quantity` rooms as another channel (the vendor's own reservation shape); returns their ids,
 # or None when the property is short of rooms on some night.
 OtherChannel = Callable[[str, OtherChannelBooking], list[str] | None]
@@ -61,7 +71,8 @@ def property_router(
     before: Callable[[], None] = lambda: None,
     other_channel: OtherChannel | None = None,
 ) -> APIRouter:
-    """`PUT /_sim/properties/{propertyId}`, `PUT /_sim/properties/{propertyId}/inventory` and, with
+    """`PUT /_sim/properties/{propertyId}`, `PUT /_sim/properties/{propertyId}/inventory`,
+    `PUT /_sim/properties/{propertyId}/price-adjustment` and, with
     `other_channel`, `POST /_sim/properties/{propertyId}/reservations`."""
     router = APIRouter(prefix="/_sim", tags=["simulator control"])
 
@@ -83,6 +94,18 @@ def property_router(
             raise HTTPException(422, "`to` must be after `from`")
         book.set_available(update.room_type_id, update.start, update.end, update.available)
         return {"ok": True}
+
+    @router.put("/properties/{property_id}/price-adjustment")
+    async def put_price_adjustment(property_id: str, adjustment: PriceAdjustment) -> dict[str, Any]:
+        """Add `amount` to the total of every reservation made from now on (a fee the quote did not show)."""
+        before()
+        if property_id not in state.properties:
+            raise HTTPException(404, "unknown property")
+        if adjustment.amount:
+            state.price_adjustments[property_id] = adjustment.amount
+        else:
+            state.price_adjustments.pop(property_id, None)
+        return {"ok": True, "propertyId": property_id, "amount": str(adjustment.amount)}
 
     if other_channel is not None:
         book_other = other_channel

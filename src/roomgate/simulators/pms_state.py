@@ -69,6 +69,10 @@ class SimReservation:
         """Rooms per room type."""
         return Counter(room.room_type_id for room in self.rooms())
 
+    # Added by the PMS at booking time, outside the nightly rates (`/_sim/properties/{id}/price-adjustment`):
+    # the reservation's total then differs from what availability quoted.
+    adjustment: Decimal = Decimal(0)
+
     @property
     def room_total(self) -> Decimal:
         """Every room's nights."""
@@ -76,8 +80,8 @@ class SimReservation:
 
     @property
     def total(self) -> Decimal:
-        """The grand total: room nights plus taxes and fees."""
-        return self.room_total + self.tax_total
+        """The grand total: room nights plus taxes and fees, plus any price adjustment."""
+        return self.room_total + self.tax_total + self.adjustment
 
     def summary(self) -> dict[str, Any]:
         """For `GET /_sim/state`: no guest contact details."""
@@ -197,6 +201,8 @@ class PmsSimState:
             pid: PropertyBook(pid, seed) for pid, seed in demo_properties(self.vendor).items()
         }
         self.reservations: dict[str, SimReservation] = {}
+        # property id -> amount the PMS adds to every reservation made through its API from now on
+        self.price_adjustments: dict[str, Decimal] = {}
 
     def upsert_property(self, property_id: str, seed: PropertySeed) -> PropertyBook:
         """Replace a property's definition; rooms held by its live reservations stay held."""

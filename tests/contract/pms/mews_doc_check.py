@@ -60,6 +60,14 @@ WALKS: dict[str, list[tuple[str, str]]] = {
     ],
     "reservations/confirm": [("", "reservations/confirm response")],
     "reservations/cancel": [("", "reservations/cancel response")],
+    "orderItems/getAll": [
+        ("", "orderItems/getAll response"),
+        ("OrderItems[]", "Order item"),
+        ("OrderItems[].Options", "Order item options"),
+        ("OrderItems[].UnitAmount", "Amount"),
+        ("OrderItems[].Amount", "Amount"),
+        ("OrderItems[].OriginalAmount", "Amount"),
+    ],
 }
 
 

@@ -28,6 +28,8 @@ async def run_every_operation(mews: SimHarness) -> list[Exchange]:
         )
     )
     await connector.confirm_reservation(held.reservation_id)
+    await mews.control("PUT", "/_sim/properties/hotel_123/price-adjustment", {"amount": "2000"})
+    await connector.get_reservation_total(held.reservation_id)
     await connector.find_reservation_by_external_id("bk_docs")
     await connector.cancel_reservation(held.reservation_id)
     await mews.control(

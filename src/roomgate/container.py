@@ -155,7 +155,9 @@ class Container:
         )
         self.refresher = CacheRefresher(self.pms_refresh, self.connector, self.clock)
         self.checkout.refresher = self.refresher
-        self.hotel_cancellation = HotelCancellation(self.bookings, self.gateway, self.alerts)
+        self.hotel_cancellation = HotelCancellation(
+            self.bookings, self.gateway, self.alerts, rooms=self.booking_rooms
+        )
         self.webhook_inbox = WebhookInbox(self.sessions)
         self.webhook_stream = WebhookStream(self.redis)
         self.webhook_auth = WebhookAuthenticator(self.settings)

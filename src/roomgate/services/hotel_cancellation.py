@@ -3,17 +3,30 @@
 Idempotent and resumable: the refund asks the provider first (a retry after a crash finds the money
 already returned), and only the `confirmed → cancelled_by_hotel` move records it. A booking that is
 not `confirmed` (a guest cancellation under way, a saga still running) is left alone.
+
+A multi-room booking made of several PMS reservations (a Mews group: one reservation per room) is
+never refunded here: one cancelled reservation says nothing of the others, which may still be live
+at the hotel, and a full refund would pay back rooms the guest keeps. The booking stays `confirmed`,
+an audit event records what the PMS said, and an operator is alerted to settle it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from roomgate.domain.booking import NO_CHANGE, Booking, BookingChange, BookingStatus
 from roomgate.logging import get_logger
 from roomgate.payments.base import PaymentError, PaymentStatus
 from roomgate.services.booking_ledger import BookingLedger, StaleBookingState
 from roomgate.services.ports import Alerts, GatewayProvider
+
+
+class ReservationIds(Protocol):
+    async def reservation_ids(self, booking_id: str) -> list[str]:
+        """Every PMS reservation recorded for a multi-room booking's lines (empty for one room)."""
+        ...
+
 
 log = get_logger(__name__)
 
@@ -27,10 +40,16 @@ class HotelCancellation:
     bookings: BookingLedger
     gateways: GatewayProvider
     alerts: Alerts
+    rooms: ReservationIds | None = None
 
     async def apply(self, booking: Booking, *, pms_status: str, source: str) -> bool:
-        """Refund and mark `cancelled_by_hotel`; False when the booking was not `confirmed`."""
+        """Refund and mark `cancelled_by_hotel`; False when the booking was not `confirmed`, or is made
+        of several PMS reservations (an operator settles those: see the module's docstring)."""
         if booking.status != BookingStatus.CONFIRMED.value:
+            return False
+        reservations = await self.rooms.reservation_ids(booking.booking_id) if self.rooms else []
+        if len(reservations) > 1:
+            await self._refer_to_operator(booking, reservations, pms_status=pms_status, source=source)
             return False
         await self._refund(booking)
         paid = (
@@ -66,6 +85,28 @@ class HotelCancellation:
             currency=booking.currency,
         )
         return True
+
+    async def _refer_to_operator(
+        self, booking: Booking, reservations: list[str], *, pms_status: str, source: str
+    ) -> None:
+        detail = {"pmsStatus": pms_status[:40], "source": source[:40], "reservations": len(reservations)}
+        await self.bookings.add_event(booking.booking_id, "hotel_cancelled_part_of_group", detail)
+        log.warning(
+            "group_reservation_cancelled_by_hotel",
+            booking_id=booking.booking_id,
+            hotel_id=booking.hotel_id,
+            reservations=len(reservations),
+        )
+        await self.alerts.alert(
+            "group_reservation_cancelled_by_hotel",
+            booking.booking_id,
+            "호텔이 여러 객실 예약 중 일부를 PMS에서 취소했습니다; 자동 환불하지 않았습니다 (운영자 확인)",
+            hotel_id=booking.hotel_id,
+            vendor=booking.vendor,
+            reservations=",".join(reservations)[:200],
+            amount=booking.total_minor,
+            currency=booking.currency,
+        )
 
     async def _refund(self, booking: Booking) -> None:
         if not booking.payment_auth_id:

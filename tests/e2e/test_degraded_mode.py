@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from roomgate.clock import FakeClock
+from roomgate.pms.cloudbeds import CloudbedsConnector
 from tests.e2e.stack import ADMIN_TOKEN, HOTEL, Stack, checkout_body, running_stack, stay_dates
 
 
@@ -48,8 +49,10 @@ def test_outage_serves_cache_refuses_checkout_and_recovers(stack: Stack, clock: 
     assert all(a["success"] and a["source"] == "cache" for a in answers)
     assert all(a["ageSeconds"] >= 1 for a in answers)
     assert [n["available"] for n in answers[-1]["nights"]] == [5, 5]
-    # and the breaker opened after 5 failed calls: the PMS saw no more than that
-    assert sum(stack.sim_state()["calls"].values()) - calls_before == 5
+    # and the breaker opened after 5 failed calls: the PMS saw no more than that (each call a rate read
+    # of `inventory_and_rates_requests` getRatePlans side by side: the party's extra-guest charges)
+    per_call = CloudbedsConnector.inventory_and_rates_requests
+    assert sum(stack.sim_state()["calls"].values()) - calls_before == 5 * per_call
     status = stack.admin("GET", "/status").json()
     assert [b["state"] for b in status["breakers"] if b["hotelId"] == HOTEL] == ["OPEN"]
     # and checkouts are refused with the spec's message while degraded

@@ -59,14 +59,14 @@ def seed_hotel(sim: str, room_types: int) -> None:
 
 
 def vendor_only_seconds(cloudbeds: str, stripe: str, day: date, concurrency: int, rounds: int = 16) -> float:
-    """Mean time of the vendor calls one checkout makes (postReservation, create + capture a
-    PaymentIntent), made directly — `concurrency` such sequences at once, as the checkouts run: the
+    """Mean time of the vendor calls one checkout makes (postReservation, getReservation — the price
+    read-back — and create + capture a PaymentIntent), made directly — `concurrency` such sequences at once, as the checkouts run: the
     floor no saga can go below at that concurrency."""
 
     def probe(i: int) -> float:
         probe_day = day + timedelta(days=2 * i)  # a room type with 50 rooms: spread the probes
         began = time.perf_counter()
-        client.post(
+        made = client.post(
             f"{cloudbeds}/api/v1.3/postReservation",
             headers={"x-api-key": "cbat_bench_key"},
             data={
@@ -87,6 +87,13 @@ def vendor_only_seconds(cloudbeds: str, stripe: str, day: date, concurrency: int
                 "children[0][quantity]": "0",
                 "thirdPartyIdentifier": f"floor-{i}",
             },
+        )
+        made.raise_for_status()
+        # the price read-back: the PMS's own total of the reservation, read before the capture
+        client.get(
+            f"{cloudbeds}/api/v1.3/getReservation",
+            headers={"x-api-key": "cbat_bench_key"},
+            params={"propertyID": HOTEL, "reservationID": made.json()["reservationID"]},
         ).raise_for_status()
         intent = client.post(
             f"{stripe}/v1/payment_intents",

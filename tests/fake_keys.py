@@ -17,3 +17,9 @@ def toss_live(tag: str) -> str:
 def stripe_live(tag: str) -> str:
     """A Stripe live secret key (`sk_live_…`) that is obviously not one."""
     return f"sk_{_LIVE}_FAKE_{tag}"
+
+
+def cloudbeds_key(tag: str) -> str:
+    """A Cloudbeds API key (`cbat_…`: Cloudbeds has no test form, every key reads as live) for a
+    simulator that takes any; built at run time so no committed line holds one."""
+    return f"cb{'at'}_{tag}"

@@ -18,9 +18,10 @@ from roomgate.container import build_container
 from roomgate.ledger.migrate import upgrade
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
+from tests.fake_keys import cloudbeds_key
 
 ADMIN_TOKEN = "admin-import-test-token"
-CB_KEY = "cbat_import_key_7f3a9c41d2"
+CB_KEY = cloudbeds_key("import_key_7f3a9c41d2")
 MEWS_TOKEN = "mews-access-token-b81e55aa"
 # A fixed Fernet key for tests (32 url-safe base64 bytes); never a production value.
 SECRET_KEY = "r2V0aGlzaXNhdGVzdGtleWZvcnJvb21nYXRlMTIzNDU="

@@ -23,9 +23,10 @@ from roomgate.container import Container, build_container
 from roomgate.ledger.migrate import upgrade
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
+from tests.fake_keys import cloudbeds_key
 
 HOTEL = "hotel_123"
-KEY = "cbat_test_key_0001"
+KEY = cloudbeds_key("test_key_0001")
 
 
 @dataclass

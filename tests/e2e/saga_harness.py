@@ -30,10 +30,11 @@ from roomgate.ledger.models import BookingRow
 from roomgate.services.faults import FaultPoints
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
+from tests.fake_keys import cloudbeds_key
 
 HOTEL = "hotel_123"
 ROOM = "room_456"
-PMS_KEY = "cbat_saga_review_key_0001"  # Cloudbeds keys start with cbat_
+PMS_KEY = cloudbeds_key("saga_review_key_0001")  # Cloudbeds keys start with cbat_
 PAYMENT_KEY = "sk_test_saga_review_0001"
 START = 1_767_225_600.0  # 2026-01-01T00:00:00Z: stays below are in 2026 (the FakeClock's "today")
 

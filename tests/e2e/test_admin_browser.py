@@ -27,13 +27,14 @@ from roomgate.ledger.migrate import upgrade
 from tests.conftest import REQUIRE_SERVICES
 from tests.e2e.admin_stack import ADMIN_TOKEN, CB_KEY, NEW_HOTEL, Sims, roomgate_env, vendor_sims
 from tests.e2e.processes import START_DEADLINE_SECONDS, free_port, process_env
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ROOMGATE_TEST_ARTIFACTS", REPO / "tmp" / "artifacts")) / "admin"
 DOCS = REPO / "docs"
-WRONG_KEY = "cbat_wrong_key_5e0d11"
+WRONG_KEY = cloudbeds_key("wrong_key_5e0d11")
 
 
 @pytest.fixture(scope="module")

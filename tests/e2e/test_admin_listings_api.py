@@ -14,6 +14,7 @@ from roomgate.ledger.db import create_engine
 from roomgate.ledger.models import Listing, PMSConfig, RatePlan, RoomInventory, RoomTypeRow
 from roomgate.secrets_box import SecretBox
 from tests.e2e.admin_stack import CB_KEY, MEWS_TOKEN, NEW_HOTEL, SECRET_KEY, AdminStack, admin_stack
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +100,7 @@ def test_preview_fills_the_form_from_the_pms_and_stores_nothing(
 
 def test_preview_failures_are_clear_and_store_nothing(sqlite_url: str) -> None:
     with admin_stack(sqlite_url) as stack:
-        wrong = preview(stack, key="cbat_not_the_right_key")
+        wrong = preview(stack, key=cloudbeds_key("not_the_right_key"))
         unknown = preview(stack, hotel="hotel_999")
         mews_unknown = preview(stack, "mews", hotel="hotel_999", key=MEWS_TOKEN)
         mews_wrong = preview(stack, "mews", key="wrong-token")
@@ -110,7 +111,7 @@ def test_preview_failures_are_clear_and_store_nothing(sqlite_url: str) -> None:
             "POST", "/pms/preview", json={"vendor": "mews", "hotelId": "../x", "apiKey": "k"}
         )
         long_key = preview(stack, key="x" * 501)
-        spaced_key = preview(stack, key="cbat_abc\r\nX-Injected: 1")
+        spaced_key = preview(stack, key=cloudbeds_key("abc") + "\r\nX-Injected: 1")
         stack.sim_faults("cloudbeds", status=503)
         down = preview(stack)
         stack.sim_faults("cloudbeds")
@@ -129,7 +130,7 @@ def test_preview_failures_are_clear_and_store_nothing(sqlite_url: str) -> None:
     assert "X-Injected" not in spaced_key.text
     for answer in (wrong, unknown, mews_wrong, down, long_key):
         assert answer.json()["success"] is False
-        assert "cbat_not_the_right_key" not in answer.text and "wrong-token" not in answer.text
+        assert cloudbeds_key("not_the_right_key") not in answer.text and "wrong-token" not in answer.text
     assert row_counts(sqlite_url)["pms_config"] == 0
 
 
@@ -226,7 +227,7 @@ def test_update_rotates_the_key_only_when_the_pms_accepts_it(sqlite_url: str) ->
     with admin_stack(sqlite_url) as stack:
         listing_id = save(stack).json()["listing"]["id"]
         before = stored_key(sqlite_url)
-        refused = stack.admin("PATCH", f"/listings/{listing_id}", json={"apiKey": "cbat_revoked"})
+        refused = stack.admin("PATCH", f"/listings/{listing_id}", json={"apiKey": cloudbeds_key("revoked")})
         unchanged = stored_key(sqlite_url)
         rotated = stack.admin(
             "PATCH",
@@ -248,7 +249,7 @@ def test_update_rotates_the_key_only_when_the_pms_accepts_it(sqlite_url: str) ->
     assert missing.status_code == 404
     assert other_vendor.status_code == 400 and "cloudbeds" in other_vendor.json()["error"]
     for answer in (refused, rotated):
-        assert CB_KEY not in answer.text and "cbat_revoked" not in answer.text
+        assert CB_KEY not in answer.text and cloudbeds_key("revoked") not in answer.text
 
 
 def test_saving_needs_a_secret_key(sqlite_url: str) -> None:

@@ -9,6 +9,7 @@ import httpx2
 import pytest
 
 from tests.e2e.admin_stack import ADMIN_TOKEN, CB_KEY, NEW_HOTEL, AdminStack, admin_stack
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = pytest.mark.slow
 
@@ -132,7 +133,8 @@ def test_settings_form_rotates_the_key_only_when_the_pms_accepts_it(tmp_path: Pa
         csrf = csrf_of(client.get(f"{stack.url}/admin/listings/1").text)
         url = f"{stack.url}/admin/listings/1/settings"
         refused = client.post(
-            url, data={"csrf_token": csrf, "polling_interval_seconds": "600", "api_key": "cbat_revoked"}
+            url,
+            data={"csrf_token": csrf, "polling_interval_seconds": "600", "api_key": cloudbeds_key("revoked")},
         )
         too_fast = client.post(url, data={"csrf_token": csrf, "polling_interval_seconds": "5"})
         before = stack.admin("GET", "/listings/1").json()["listing"]
@@ -140,7 +142,7 @@ def test_settings_form_rotates_the_key_only_when_the_pms_accepts_it(tmp_path: Pa
             url, data={"csrf_token": csrf, "polling_interval_seconds": "900", "api_key": CB_KEY}
         )
         after = stack.admin("GET", "/listings/1").json()["listing"]
-    assert "PMS 인증 실패" in refused.text and "cbat_revoked" not in refused.text
+    assert "PMS 인증 실패" in refused.text and cloudbeds_key("revoked") not in refused.text
     assert "60초에서 86400초" in too_fast.text
     assert (before["keyVersion"], before["pollingIntervalSeconds"], before["pollingEnabled"]) == (
         1,

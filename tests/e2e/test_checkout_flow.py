@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.stack import HOTEL, Stack, checkout_body, running_stack, stay_dates
+from tests.fake_keys import cloudbeds_key
 from tests.pause_gate import PauseGate
 
 
@@ -178,7 +179,7 @@ def test_logs_never_carry_card_tokens_keys_or_guest_contacts(
         "tok_decline",
         "hong@example.com",
         "1234-5678",
-        "cbat_test_key_0001",
+        cloudbeds_key("test_key_0001"),
         "홍",
     ):
         assert secret not in out, secret

@@ -14,6 +14,7 @@ import httpx2
 import pytest
 
 from tests.e2e.processes import free_port, process_env
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +81,7 @@ def test_cloudbeds_simulator_answers_like_the_vendor(tmp_path: Path) -> None:
         hotel = httpx2.get(
             f"{base}/api/v1.3/getHotelDetails",
             params={"propertyID": "hotel_123"},
-            headers={"x-api-key": "cbat_anything"},
+            headers={"x-api-key": cloudbeds_key("anything")},
         ).json()
         assert hotel["success"] is True and hotel["data"]["propertyID"] == "hotel_123"
         assert httpx2.get(f"{base}/_sim/state").json()["calls"]["getHotelDetails"] == 2

@@ -43,6 +43,7 @@ from roomgate.ledger.migrate import upgrade
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.stack import checkout_body, stay_dates
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.slow]
 
@@ -73,7 +74,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             "CLOUDBEDS_BASE_URL": f"{cloudbeds.url}/api/v1.3",
             "MEWS_BASE_URL": mews.url,
             "MEWS_CLIENT_TOKEN": "schemathesis-client",
-            "PMS_hotel_123_API_KEY": "cbat_schemathesis_key",
+            "PMS_hotel_123_API_KEY": cloudbeds_key("schemathesis_key"),
             "PMS_hotel_555_API_KEY": "schemathesis-mews-token",
             "PMS_hotel_555_VENDOR": "mews",
             "PAYMENT_PROVIDER": "sandbox",

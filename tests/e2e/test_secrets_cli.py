@@ -14,6 +14,7 @@ from roomgate.ledger.listings import ListingImport, ListingRepository
 from roomgate.ledger.migrate import upgrade
 from roomgate.secrets_box import SecretBox, UndecryptableSecret, generate_key
 from tests.e2e.processes import process_env
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,7 @@ def seed(url: str, box: SecretBox, count: int) -> None:
                 ListingImport(
                     vendor="cloudbeds",
                     hotel_id=f"hotel_{n}",
-                    encrypted_api_key=box.encrypt(f"cbat_plain_{n}"),
+                    encrypted_api_key=box.encrypt(cloudbeds_key(f"plain_{n}")),
                     name="h",
                     location="",
                     description="",
@@ -82,13 +83,13 @@ def test_rotate_re_encrypts_every_key_with_the_new_first_key(tmp_path: Path) -> 
     assert "re-encrypted 3/3" in result.stdout and "3 re-encrypted" in result.stdout
     tokens = stored(url)
     assert sorted(SecretBox([new]).decrypt(t) for t in tokens) == [
-        "cbat_plain_0",
-        "cbat_plain_1",
-        "cbat_plain_2",
+        cloudbeds_key("plain_0"),
+        cloudbeds_key("plain_1"),
+        cloudbeds_key("plain_2"),
     ]
     with pytest.raises(UndecryptableSecret):
         SecretBox([old]).decrypt(tokens[0])
-    assert "cbat_plain" not in result.stdout + result.stderr
+    assert cloudbeds_key("plain") not in result.stdout + result.stderr
 
 
 def test_rotate_without_the_old_key_fails_and_changes_nothing(tmp_path: Path) -> None:

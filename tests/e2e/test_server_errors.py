@@ -20,6 +20,7 @@ from roomgate.ledger.migrate import upgrade
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.log_capture import json_lines, product_logging
+from tests.fake_keys import cloudbeds_key
 
 BOOKING_ROUTE = "/api/bookings/{booking_id}"
 
@@ -115,7 +116,7 @@ def test_simulator_requests_are_not_the_products_http_metrics(server: str) -> No
     details = httpx2.get(
         f"{server}/sim/cloudbeds/api/v1.3/getHotelDetails",
         params={"propertyID": "hotel_123"},
-        headers={"x-api-key": "cbat_anything"},
+        headers={"x-api-key": cloudbeds_key("anything")},
     )
     # then they answered (with a request id) but nothing was counted
     assert state.status_code == details.status_code == 200 and "x-request-id" in state.headers

@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 
 from tests.e2e.log_capture import json_lines, product_logging
 from tests.e2e.stack import HOTEL, ROOM, Stack, checkout_body, running_stack, stay_dates
+from tests.fake_keys import cloudbeds_key
 
 MEWS_HOTEL = "hotel_777"  # configured as a Mews hotel below; the Cloudbeds simulator knows it too
 
@@ -20,7 +21,7 @@ MEWS_HOTEL = "hotel_777"  # configured as a Mews hotel below; the Cloudbeds simu
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {
         f"PMS_{MEWS_HOTEL}_VENDOR": "mews",
-        "PMS_hotel_999_API_KEY": "cbat_test_key_0001",  # configured here, unknown to the PMS
+        "PMS_hotel_999_API_KEY": cloudbeds_key("test_key_0001"),  # configured here, unknown to the PMS
     }
     with running_stack(f"sqlite:///{tmp_path_factory.mktemp('truthful')}/truthful.db", env=env) as s:
         yield s
@@ -161,7 +162,7 @@ def test_a_hotel_the_pms_does_not_know_is_a_clear_502_with_the_vendors_reason_lo
     refusal = next(line for line in lines if line.get("request_id") == "pms-refusal-1")
     assert refusal["event"] == "pms_auth_failed" and refusal["hotel_id"] == "hotel_999"
     assert "property id" in refusal["reason"]  # the vendor's own words
-    assert "cbat_test_key_0001" not in json.dumps(lines)
+    assert cloudbeds_key("test_key_0001") not in json.dumps(lines)
 
 
 def test_a_checkout_at_a_hotel_the_pms_does_not_know_is_the_same_clear_502(stack: Stack) -> None:

@@ -16,6 +16,7 @@ from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
 from tests.e2e.processes import free_port, process_env
 from tests.e2e.test_cli import running
+from tests.fake_keys import cloudbeds_key
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,7 @@ def test_webhooks_subscribe_list_unsubscribe(tmp_path: Path) -> None:
         env = {
             "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
             "CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3",
-            "PMS_hotel_123_API_KEY": "cbat_cli_key",
+            "PMS_hotel_123_API_KEY": cloudbeds_key("cli_key"),
             "PMS_hotel_777_API_KEY": "mews-token",
             "PMS_hotel_777_VENDOR": "mews",
             "ROOMGATE_WEBHOOK_PUBLIC_URL": "https://roomgate.example",
@@ -53,7 +54,7 @@ def test_webhooks_subscribe_list_unsubscribe(tmp_path: Path) -> None:
         subs = httpx2.get(
             f"{sim.url}/api/v1.3/getWebhooks",
             params={"propertyID": "hotel_123"},
-            headers={"x-api-key": "cbat_x"},
+            headers={"x-api-key": cloudbeds_key("x")},
         ).json()["data"]
         assert len(subs) == 5
         assert {s["subscriptionData"]["endpoint"] for s in subs} == {

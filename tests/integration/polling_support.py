@@ -23,10 +23,11 @@ from roomgate.services.faults import NO_FAULTS, FaultPoints
 from roomgate.services.polling import PollingSync
 from roomgate.simulators.registry import create_simulator
 from roomgate.simulators.server import ServerThread
+from tests.fake_keys import cloudbeds_key
 
 HOTEL = "hotel_123"
 ROOM = "room_456"
-KEY = "cbat_polling_test_key"
+KEY = cloudbeds_key("polling_test_key")
 START = 1_796_083_200.0  # 2026-12-01T00:00:00Z
 
 

@@ -31,9 +31,10 @@ from roomgate.resilience.breaker_store import BreakerStore, InMemoryBreakerStore
 from roomgate.resilience.connector import ResilientConnector
 from roomgate.resilience.ratelimit import OutboundRateLimiter, RateLimit
 from roomgate.resilience.retry import RetryPolicy
+from tests.fake_keys import cloudbeds_key
 
 HOTEL = "hotel_123"
-API_KEY = "cbat_resilience_test_key"
+API_KEY = cloudbeds_key("resilience_test_key")
 
 
 async def wait_at_barrier(redis: object, key: str, parties: int) -> None:

@@ -18,10 +18,11 @@ from roomgate.pms.factory import PMSConnectorFactory
 from roomgate.services.availability import AvailabilityService
 from roomgate.services.inventory_fill import InventoryFiller
 from roomgate.simulators.registry import create_simulator
+from tests.fake_keys import cloudbeds_key
 
 
 async def _pms_calls_for(concurrent: int, *, coalesce: bool, monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setenv("PMS_hotel_123_API_KEY", "cbat_sim_count")
+    monkeypatch.setenv("PMS_hotel_123_API_KEY", cloudbeds_key("sim_count"))
     sim = create_simulator("cloudbeds")
     transport = httpx2.ASGITransport(app=sim)
     settings = load_settings(cloudbeds_base_url="http://sim/api/v1.3")

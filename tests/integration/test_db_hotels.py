@@ -17,7 +17,7 @@ from roomgate.ledger.migrate import upgrade
 from roomgate.pms.db_hotels import DatabaseHotels, LayeredCredentials, LayeredHotelDirectory
 from roomgate.pms.env_hotels import EnvHotelDirectory
 from roomgate.secrets_box import SecretBox, generate_key
-from tests.fake_keys import toss_live
+from tests.fake_keys import cloudbeds_key, toss_live
 
 KEY = generate_key()
 
@@ -63,11 +63,11 @@ async def test_a_hotel_saved_by_one_process_is_known_to_another_at_its_next_requ
     # given process b has looked up the (empty) table
     assert await b.get("hotel_9") is None
     # when process a saves a hotel
-    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("secret_9"))))
     await a.changed()
     # then process b knows it and its key at once, with no time passing
     assert (await b.get("hotel_9")) is not None
-    assert await b.api_key("cloudbeds", "hotel_9") == "cbat_secret_9"
+    assert await b.api_key("cloudbeds", "hotel_9") == cloudbeds_key("secret_9")
     assert await b.api_key("mews", "hotel_9") is None  # one vendor per hotel
 
 
@@ -76,7 +76,9 @@ async def test_a_disabled_hotel_stops_everywhere_within_the_recheck_time(
 ) -> None:
     clock = FakeClock()
     a, b = process(repo, any_redis, clock), process(repo, any_redis, clock)
-    listing_id, _ = await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    listing_id, _ = await repo.save_import(
+        hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("secret_9")))
+    )
     await a.changed()
     assert (await b.peek("hotel_9")).enabled  # type: ignore[union-attr]
     reloads = b.reloads
@@ -114,7 +116,7 @@ async def test_with_no_hotel_ever_saved_the_table_is_read_once(
     # then the (empty) table was read once, not per look-up
     assert b.reloads == 1
     # and the first save is still seen at once
-    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("secret_9"))))
     await a.changed()
     assert await b.current("hotel_9") is not None and b.reloads == 2
 
@@ -129,7 +131,9 @@ async def test_without_redis_the_copy_is_reloaded_every_recheck_interval(repo: L
 
     clock = FakeClock()
     b = process(repo, DeadRedis(), clock)
-    listing_id, _ = await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    listing_id, _ = await repo.save_import(
+        hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("secret_9")))
+    )
     assert (await b.get("hotel_9")).enabled  # type: ignore[union-attr]
     await repo.update(listing_id, {}, {"enabled": False})
     await b.changed()  # logs, does not raise
@@ -142,8 +146,10 @@ async def test_database_hotels_come_first_and_env_hotels_still_work(
 ) -> None:
     clock = FakeClock()
     stored = process(repo, any_redis, clock)
-    env = {"PMS_hotel_123_API_KEY": "cbat_env_123", "PMS_hotel_9_API_KEY": "cbat_env_9"}
-    listing_id, _ = await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_db_9"), "mews"))
+    env = {"PMS_hotel_123_API_KEY": cloudbeds_key("env_123"), "PMS_hotel_9_API_KEY": cloudbeds_key("env_9")}
+    listing_id, _ = await repo.save_import(
+        hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("db_9")), "mews")
+    )
     await stored.changed()
 
     class EnvKeys:
@@ -156,8 +162,8 @@ async def test_database_hotels_come_first_and_env_hotels_still_work(
         ("hotel_123", "cloudbeds", "env"),
         ("hotel_9", "mews", "database"),
     ]
-    assert await credentials.api_key("mews", "hotel_9") == "cbat_db_9"
-    assert await credentials.api_key("cloudbeds", "hotel_123") == "cbat_env_123"
+    assert await credentials.api_key("mews", "hotel_9") == cloudbeds_key("db_9")
+    assert await credentials.api_key("cloudbeds", "hotel_123") == cloudbeds_key("env_123")
     # a hotel disabled in the database does not fall back to its environment key
     await repo.update(listing_id, {}, {"enabled": False})
     await stored.changed()
@@ -184,7 +190,7 @@ async def test_production_refuses_to_start_with_stored_keys_and_no_secret_key(
     await container.start()
     await container.aclose()
     # given a stored credential and no secret key: it refuses, naming the setting
-    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("secret_9"))))
     container = build_container(settings)
     with pytest.raises(RuntimeError, match="ROOMGATE_SECRET_KEY"):
         await container.start()
@@ -204,7 +210,7 @@ async def test_a_database_outage_keeps_the_last_copy(tmp_path: Path, any_redis: 
     repo = ListingRepository(session_factory(engine))
     clock = FakeClock()
     b = process(repo, any_redis, clock)
-    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt("cbat_secret_9")))
+    await repo.save_import(hotel("hotel_9", SecretBox([KEY]).encrypt(cloudbeds_key("secret_9"))))
     assert (await b.current("hotel_9")) is not None
     await engine.dispose()
     (tmp_path / "gone.db").unlink()

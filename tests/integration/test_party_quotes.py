@@ -21,6 +21,7 @@ from roomgate.services.adapters import AvailabilityPricer
 from roomgate.services.availability import AvailabilityService
 from roomgate.simulators import cloudbeds as cloudbeds_sim
 from roomgate.simulators import mews as mews_sim
+from tests.fake_keys import cloudbeds_key
 from tests.integration.cache_support import make_cache
 
 GUEST = GuestInfo("길동", "홍", "hong@example.com", "+82-10-1234-5678", "KR", "04524")
@@ -57,7 +58,7 @@ class HostRouter(httpx2.AsyncBaseTransport):
 
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("PMS_hotel_123_API_KEY", "cbat_party_quotes")
+    monkeypatch.setenv("PMS_hotel_123_API_KEY", cloudbeds_key("party_quotes"))
     monkeypatch.setenv("PMS_hotel_555_API_KEY", "mews-access-party-quotes")
     return load_settings(
         cloudbeds_base_url="http://cloudbeds.sim/api/v1.3",

@@ -27,6 +27,7 @@ from roomgate.resilience.breaker_redis import RedisBreakerStore
 from roomgate.resilience.breaker_state import BreakerConfig, BreakerKey, BreakerState
 from roomgate.resilience.degraded import REDIS_DOWN_REASON, DegradedModeManager
 from roomgate.resilience.ratelimit import LocalWindow, OutboundRateLimiter, RateLimit
+from tests.fake_keys import cloudbeds_key
 
 KEY = BreakerKey("cloudbeds", "hotel_123")
 
@@ -101,7 +102,7 @@ async def test_while_redis_is_down_the_rate_limit_is_kept_per_process(dead_redis
     # given a limit of 2 per second and a Redis nobody answers
     clock = FakeClock()
     limiter = OutboundRateLimiter(dead_redis, "cloudbeds", RateLimit(2, 1.0), clock=clock)
-    bucket = limiter.key_for("cbat_key")
+    bucket = limiter.key_for(cloudbeds_key("key"))
     # when / then two calls pass, the third waits for the oldest to leave the window
     assert await limiter.try_acquire(bucket) == 0.0
     assert await limiter.try_acquire(bucket) == 0.0

@@ -17,8 +17,9 @@ from roomgate.resilience.breaker_state import BreakerKey, BreakerState
 from roomgate.resilience.connector import ResilientConnector
 from roomgate.resilience.wiring import Resilience
 from roomgate.simulators.cloudbeds import create_app
+from tests.fake_keys import cloudbeds_key
 
-API_KEY = "cbat_resilience_http_test"
+API_KEY = cloudbeds_key("resilience_http_test")
 KEY = BreakerKey("cloudbeds", "hotel_123")
 
 
@@ -92,16 +93,16 @@ async def test_the_simulators_retry_after_is_honoured(rig: Rig) -> None:
 
 async def test_a_wrong_api_key_never_opens_the_breaker(rig: Rig) -> None:
     # given a hotel configured with a key the PMS refuses
-    simulator_app_key = "cbat_the_right_one"
+    simulator_app_key = cloudbeds_key("the_right_one")
     transport = httpx2.ASGITransport(app=create_app(clock=rig.clock, api_key=simulator_app_key))
     async with httpx2.AsyncClient(transport=transport) as http:
         rig.http = http
-        connector = rig.connector(api_key="cbat_revoked")
+        connector = rig.connector(api_key=cloudbeds_key("revoked"))
         # when it is used ten times
         for _ in range(10):
             with pytest.raises(PMSAuthenticationError) as refused:
                 await connector.get_room_types()
-            assert "cbat_revoked" not in str(refused.value)
+            assert cloudbeds_key("revoked") not in str(refused.value)
         # then every call reached the PMS (no retries, no breaker)
         assert await rig.calls("getRoomTypes") == 10
     assert await rig.kit.breaker.state(KEY) is BreakerState.CLOSED

@@ -18,6 +18,7 @@ from roomgate.resilience.ratelimit import (
     vendor_rate_limits,
 )
 from tests.conftest import second_client
+from tests.fake_keys import cloudbeds_key
 
 CLOUDBEDS = RateLimit(5, 1.0)
 
@@ -30,7 +31,7 @@ async def test_five_per_second_then_the_sixth_waits_for_the_oldest(any_redis: An
     # given
     clock = FakeClock()
     subject = limiter(any_redis, clock)
-    key = subject.key_for("cbat_property_key")
+    key = subject.key_for(cloudbeds_key("property_key"))
     # when five calls at 0 ms, 100 ms, ... 400 ms
     for _ in range(5):
         assert await subject.acquire(key) == 0.0
@@ -78,8 +79,8 @@ async def test_buckets_are_per_credential_and_named_by_a_hash(any_redis: Any) ->
     # given
     clock = FakeClock()
     subject = limiter(any_redis, clock, RateLimit(1, 1.0), max_wait_seconds=0)
-    secret = "cbat_SECRET_do_not_store"
-    first, second = subject.key_for(secret), subject.key_for("cbat_other_property")
+    secret = cloudbeds_key("SECRET_do_not_store")
+    first, second = subject.key_for(secret), subject.key_for(cloudbeds_key("other_property"))
     # when
     await subject.acquire(first)
     await subject.acquire(second)

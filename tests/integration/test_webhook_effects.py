@@ -15,6 +15,7 @@ from roomgate.ledger.models import Listing, RoomTypeRow
 from roomgate.payments.base import PaymentStatus
 from roomgate.simulators.pms_state import nights
 from roomgate.simulators.seed import DEMO_PROPERTIES
+from tests.fake_keys import cloudbeds_key
 from tests.integration.webhook_world import HOTEL, ROOM, World, checkout_body, stay, webhook_world
 
 
@@ -117,7 +118,7 @@ async def test_events_out_of_order_leave_the_cache_as_the_pms_is_now(world: Worl
     cancel = await world.sim.put(
         "/api/v1.3/putReservation",
         data={"propertyID": HOTEL, "reservationID": reservation, "status": "canceled"},
-        headers={"x-api-key": "cbat_hotel_staff"},
+        headers={"x-api-key": cloudbeds_key("hotel_staff")},
     )
     assert cancel.json()["success"] is True
     cancelled = cloudbeds_event("reservation/status_changed", reservation, 2.0, status="canceled")
@@ -142,7 +143,7 @@ async def test_a_hotel_side_cancellation_of_our_booking_refunds_the_guest_and_al
     cancel = await world.sim.put(
         "/api/v1.3/putReservation",
         data={"propertyID": HOTEL, "reservationID": booking.pms_reservation_id, "status": "canceled"},
-        headers={"x-api-key": "cbat_hotel_staff"},
+        headers={"x-api-key": cloudbeds_key("hotel_staff")},
     )
     assert cancel.json()["success"] is True
     event = cloudbeds_event(

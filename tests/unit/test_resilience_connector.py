@@ -27,6 +27,7 @@ from roomgate.resilience.breaker_store import InMemoryBreakerStore
 from roomgate.resilience.connector import ResilientConnector
 from roomgate.resilience.ratelimit import OutboundRateLimited, OutboundRateLimiter, RateLimit
 from roomgate.resilience.retry import RetryPolicy
+from tests.fake_keys import cloudbeds_key
 from tests.unit.resilience_fakes import FakeConnector
 
 NIGHT = date(2025, 11, 1)
@@ -229,7 +230,9 @@ async def test_calls_wait_for_the_rate_limit(
 ) -> None:
     # given 2 calls per second
     limiter = OutboundRateLimiter(redis, "cloudbeds", RateLimit(2, 1.0), clock=clock)  # type: ignore[arg-type]
-    connector = ResilientConnector(vendor, breaker, RetryPolicy(), limiter, clock, credential="cbat_test_key")
+    connector = ResilientConnector(
+        vendor, breaker, RetryPolicy(), limiter, clock, credential=cloudbeds_key("test_key")
+    )
     # when five calls are made
     for _ in range(5):
         await connector.get_room_types()

@@ -6,8 +6,9 @@ import pytest
 
 from roomgate.config import SettingsError, load_settings
 from roomgate.secrets_box import SecretBox, UndecryptableSecret, generate_key, parse_keys
+from tests.fake_keys import cloudbeds_key
 
-PLAIN = "cbat_very_secret_value_123"
+PLAIN = cloudbeds_key("very_secret_value_123")
 
 
 def test_first_key_encrypts_every_key_decrypts_and_rotate_moves_to_the_first() -> None:

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from roomgate.config import Settings, SettingsError, load_settings, to_async_database_url
+from tests.fake_keys import cloudbeds_key
 
 
 def test_defaults_run_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,8 +61,8 @@ def test_debug_faults_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_per_hotel_api_key_uses_the_spec_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PMS_hotel_123_API_KEY", "cbat_from_env")
-    assert Settings(_env_file=None).pms_api_key("hotel_123") == "cbat_from_env"
+    monkeypatch.setenv("PMS_hotel_123_API_KEY", cloudbeds_key("from_env"))
+    assert Settings(_env_file=None).pms_api_key("hotel_123") == cloudbeds_key("from_env")
     assert Settings(_env_file=None).pms_api_key("hotel_unknown") is None
 
 
@@ -83,7 +84,8 @@ def test_a_hotels_pms_key_is_read_from_dotenv_when_not_in_the_environment(
 
     # given a .env (quoted, `export`-prefixed, commented) and no such variable in the environment
     (tmp_path / ".env").write_text(
-        '# hotels\nexport PMS_hotel_env_API_KEY="cbat_from_dotenv"\nPMS_hotel_other_API_KEY=cbat_x # note\n',
+        f'# hotels\nexport PMS_hotel_env_API_KEY="{cloudbeds_key("from_dotenv")}"\n'
+        f"PMS_hotel_other_API_KEY={cloudbeds_key('x')} # note\n",
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
@@ -92,8 +94,8 @@ def test_a_hotels_pms_key_is_read_from_dotenv_when_not_in_the_environment(
     try:
         settings = load_settings()
         # then python-dotenv's reading applies: quotes and `export` gone, comments ignored
-        assert settings.pms_api_key("hotel_env") == "cbat_from_dotenv"
-        assert settings.pms_api_key("hotel_other") == "cbat_x"
+        assert settings.pms_api_key("hotel_env") == cloudbeds_key("from_dotenv")
+        assert settings.pms_api_key("hotel_other") == cloudbeds_key("x")
         assert settings.pms_api_key("hotel_missing") is None
     finally:
         config.dotenv_variables.cache_clear()

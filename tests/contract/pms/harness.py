@@ -14,8 +14,9 @@ import httpx2
 from roomgate.clock import FakeClock
 from roomgate.pms.cloudbeds import CloudbedsConnector
 from roomgate.pms.mews import MewsConnector
+from tests.fake_keys import cloudbeds_key
 
-CLOUDBEDS_KEY = "cbat_contract_test_key_0001"
+CLOUDBEDS_KEY = cloudbeds_key("contract_test_key_0001")
 MEWS_CLIENT_TOKEN = "client-token-contract-0001"
 MEWS_ACCESS_TOKEN = "access-token-contract-0001"
 

@@ -23,6 +23,7 @@ from roomgate.pms.types import GuestInfo, ReservationRequest
 from roomgate.simulators import cloudbeds as cloudbeds_sim
 from roomgate.simulators.server import ServerThread
 from tests.contract.pms.harness import CLOUDBEDS_KEY, SimHarness
+from tests.fake_keys import cloudbeds_key
 
 REQUEST = ReservationRequest(
     "bk_err", "room_456", date(2026, 3, 1), date(2026, 3, 3), 2, 0, GuestInfo("Ada", "Lee", "ada@example.com")
@@ -131,7 +132,7 @@ async def test_a_wrong_key_is_refused_with_the_vendors_401_and_no_key_in_the_mes
 
 async def test_a_simulator_bound_to_one_key_refuses_other_cbat_keys() -> None:
     # given
-    app = cloudbeds_sim.create_app(api_key="cbat_the_only_one")
+    app = cloudbeds_sim.create_app(api_key=cloudbeds_key("the_only_one"))
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app)) as http:
 
         def connector(key: str) -> CloudbedsConnector:
@@ -141,8 +142,8 @@ async def test_a_simulator_bound_to_one_key_refuses_other_cbat_keys() -> None:
 
         # when / then
         with pytest.raises(PMSAuthenticationError):
-            await connector("cbat_another").get_room_types()
-        assert len(await connector("cbat_the_only_one").get_room_types()) == 3
+            await connector(cloudbeds_key("another")).get_room_types()
+        assert len(await connector(cloudbeds_key("the_only_one")).get_room_types()) == 3
 
 
 async def test_a_property_the_key_does_not_cover_is_an_authentication_error(cloudbeds: SimHarness) -> None:

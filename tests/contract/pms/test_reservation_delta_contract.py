@@ -13,6 +13,7 @@ import pytest
 from roomgate.pms.errors import PMSBadRequest
 from roomgate.pms.types import GuestInfo, ReservationRequest, ReservationStatus
 from tests.contract.pms.harness import SimHarness
+from tests.fake_keys import cloudbeds_key
 
 MAR_1, MAR_3 = date(2026, 3, 1), date(2026, 3, 3)
 GUEST = GuestInfo("길동", "홍", "hong@example.com", "+82-10-1234-5678", "KR")
@@ -72,7 +73,7 @@ async def test_cloudbeds_put_reservation_moves_the_stay_and_its_rooms(cloudbeds:
         f"{cloudbeds.root}/api/v1.3/putReservation",
         content=body,
         headers={
-            "x-api-key": "cbat_contract_test_key_0001",
+            "x-api-key": cloudbeds_key("contract_test_key_0001"),
             "Content-Type": "application/x-www-form-urlencoded",
         },
     )

@@ -7,8 +7,9 @@ from typing import Any
 import httpx2
 
 from roomgate.simulators import cloudbeds, mews
+from tests.fake_keys import cloudbeds_key
 
-KEY = {"x-api-key": "cbat_sim_webhooks"}
+KEY = {"x-api-key": cloudbeds_key("sim_webhooks")}
 
 
 def client(app: Any) -> httpx2.AsyncClient:

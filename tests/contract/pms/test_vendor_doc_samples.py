@@ -19,6 +19,7 @@ from roomgate.pms.cloudbeds import CloudbedsConnector
 from roomgate.pms.errors import PMSAuthenticationError, PMSBadRequest, PMSSoldOut
 from roomgate.pms.mews import MewsConnector
 from roomgate.pms.types import GuestInfo, ReservationRequest, ReservationStatus
+from tests.fake_keys import cloudbeds_key
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CLOUDBEDS = json.loads((FIXTURES / "cloudbeds-doc-samples.json").read_text(encoding="utf-8"))
@@ -48,7 +49,7 @@ async def cloudbeds(
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(serve(answers, seen, status)))
     return CloudbedsConnector(
         hotel_id="123",
-        api_key="cbat_sample",
+        api_key=cloudbeds_key("sample"),
         http=http,
         base_url="https://api.cloudbeds.com/api/v1.3",
         timeout=5.0,
@@ -76,7 +77,7 @@ async def test_cloudbeds_sends_the_documented_post_reservation_form_and_reads_th
     # then the form is exactly the documented sample request (order aside), PHP brackets and all
     sent = seen[0]
     assert (sent.method, sent.url.path) == ("POST", "/api/v1.3/postReservation")
-    assert sent.headers["x-api-key"] == "cbat_sample"
+    assert sent.headers["x-api-key"] == cloudbeds_key("sample")
     assert sorted(parse_qsl(sent.content.decode())) == sorted(parse_qsl(CLOUDBEDS["postReservationRequest"]))
     assert (created.reservation_id, created.status) == ("6954439751495", ReservationStatus.CONFIRMED)
     assert created.total == Money(Decimal("360.00"), "USD")

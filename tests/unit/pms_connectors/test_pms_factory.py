@@ -15,6 +15,7 @@ from roomgate.pms.factory import EnvCredentials, PMSConnectorFactory, UnknownVen
 from roomgate.pms.mews import MewsConnector
 from roomgate.simulators import cloudbeds as cloudbeds_sim
 from roomgate.simulators import mews as mews_sim
+from tests.fake_keys import cloudbeds_key
 
 
 class DictCredentials:
@@ -95,7 +96,7 @@ async def test_a_factory_built_connector_works_end_to_end(
     settings: Settings, http: httpx2.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given
-    monkeypatch.setenv("PMS_hotel_123_API_KEY", "cbat_factory_key")
+    monkeypatch.setenv("PMS_hotel_123_API_KEY", cloudbeds_key("factory_key"))
     factory = PMSConnectorFactory(settings, http, clock=FakeClock())
     # when
     cloudbeds = await factory.get_connector("cloudbeds", "hotel_123")
@@ -114,12 +115,12 @@ async def test_connectors_are_reused_until_the_key_changes(
     settings: Settings, http: httpx2.AsyncClient
 ) -> None:
     # given
-    keys = DictCredentials({"hotel_123": "cbat_one"})
+    keys = DictCredentials({"hotel_123": cloudbeds_key("one")})
     factory = PMSConnectorFactory(settings, http, keys)
     # when
     first = await factory.get_connector("cloudbeds", "hotel_123")
     again = await factory.get_connector("CloudBeds", "hotel_123")
-    keys.keys["hotel_123"] = "cbat_two"
+    keys.keys["hotel_123"] = cloudbeds_key("two")
     rotated = await factory.get_connector("cloudbeds", "hotel_123")
     # then
     assert first is again
@@ -148,7 +149,7 @@ async def test_mews_needs_the_client_token(http: httpx2.AsyncClient) -> None:
 async def test_a_hotel_can_have_its_own_base_url(settings: Settings, http: httpx2.AsyncClient) -> None:
     # given a property served from another region
     factory = PMSConnectorFactory(
-        settings, http, DictCredentials({"hotel_123": "cbat_k", "hotel_777": "cbat_k"})
+        settings, http, DictCredentials({"hotel_123": cloudbeds_key("k"), "hotel_777": cloudbeds_key("k")})
     )
     factory.set_base_url("cloudbeds", "hotel_777", "https://eu.cloudbeds.example/api/v1.3/")
     # when

@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlencode
 from roomgate.pms.phpform import php_form
 from roomgate.pms.redact import MAX_MESSAGE_CHARS, safe_text
 from roomgate.simulators.cloudbeds_views import decode_php_form
+from tests.fake_keys import cloudbeds_key
 
 
 def test_nested_lists_become_indexed_bracket_names() -> None:
@@ -47,14 +48,14 @@ def test_the_simulator_reads_back_what_the_connector_writes() -> None:
 def test_secrets_emails_phones_and_card_numbers_are_masked() -> None:
     # given
     text = (
-        "key cbat_FAKE_redaction_abc123 and secret-123 for ada@example.com, +82-10-1234-5678 / 010-1234-5678, "
+        f"key {cloudbeds_key('FAKE_redaction_abc123')} and secret-123 for ada@example.com, +82-10-1234-5678 / 010-1234-5678, "
         "card 4111111111111111, reservation 6954439751495"
     )
     # when
     safe = safe_text(text, secrets=["secret-123", None])
     # then
     for leaked in (
-        "cbat_FAKE_redaction_abc123",
+        cloudbeds_key("FAKE_redaction_abc123"),
         "secret-123",
         "ada@example.com",
         "1234-5678",

@@ -10,6 +10,7 @@ from roomgate.simulators import cloudbeds as cloudbeds_sim
 from roomgate.simulators import mews as mews_sim
 from roomgate.simulators.pms_state import PmsSimState, SimReservation, nights
 from roomgate.simulators.seed import PropertySeed
+from tests.fake_keys import cloudbeds_key
 
 STAY = nights(date(2026, 5, 1), date(2026, 5, 4))
 FORM = {
@@ -98,7 +99,7 @@ async def test_ids_depend_only_on_the_seed() -> None:
         app = cloudbeds_sim.create_app(seed=seed)
         async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://cb") as http:
             response = await http.post(
-                "/api/v1.3/postReservation", data=FORM, headers={"x-api-key": "cbat_x"}
+                "/api/v1.3/postReservation", data=FORM, headers={"x-api-key": cloudbeds_key("x")}
             )
             return str(response.json()["reservationID"])
 
@@ -146,12 +147,14 @@ async def test_malformed_requests_get_a_400_not_a_crash() -> None:
         # when
         answers = [
             await cb.get(
-                "/api/v1.3/getRoomTypes", params={"pageNumber": "abc"}, headers={"x-api-key": "cbat_x"}
+                "/api/v1.3/getRoomTypes",
+                params={"pageNumber": "abc"},
+                headers={"x-api-key": cloudbeds_key("x")},
             ),
             await cb.post(
                 "/api/v1.3/postReservation",
                 data={**FORM, "adults[0]": "x"},
-                headers={"x-api-key": "cbat_x"},
+                headers={"x-api-key": cloudbeds_key("x")},
             ),
             await mews.post("/api/connector/v1/reservations/confirm", json={**tokens, "ReservationIds": 5}),
             await mews.post(

@@ -187,11 +187,13 @@ def main() -> None:
                     },
                 }
                 began = time.perf_counter()
-                response = httpx2.post(f"{url}/api/booking/checkout", json=body, timeout=60)
+                response = shop.post(f"{url}/api/booking/checkout", json=body)
                 return response.status_code, time.perf_counter() - began
 
             began = time.perf_counter()
-            with ThreadPoolExecutor(args.concurrency) as pool:
+            # one keep-alive pool, as the floor's: a marketplace's backend keeps its connections open
+            limits = httpx2.Limits(max_keepalive_connections=args.concurrency)
+            with httpx2.Client(timeout=60, limits=limits) as shop, ThreadPoolExecutor(args.concurrency) as pool:
                 results = list(pool.map(book, stays))
             elapsed = time.perf_counter() - began
             vendor_calls = (

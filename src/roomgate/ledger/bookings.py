@@ -5,12 +5,13 @@ domain `Booking` on the way out. Times come from the injected clock."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select, update
+from sqlalchemy import Table, Update, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -43,7 +44,29 @@ __all__ = [
 ]
 
 _OPEN_STATES = [s.value for s in BookingStatus if s not in FINAL_STATES]
+# Writes are Core statements on the tables: the same SQL without the ORM's per-statement bookkeeping.
+_BOOKINGS = cast(Table, BookingRow.__table__)
+_EVENTS = cast(Table, BookingEventRow.__table__)
+_B = _BOOKINGS.c
 _COLUMNS = [f.name for f in dataclass_fields(Booking)]
+# The saga's writes, built once: SQLAlchemy then reuses their compiled SQL instead of keying each anew.
+_INSERT_BOOKING = insert(_BOOKINGS)
+_INSERT_EVENT = insert(_EVENTS)
+
+
+@functools.lru_cache(maxsize=128)
+def _conditional_update(
+    columns: tuple[str, ...], owned: bool, unchanged: tuple[tuple[str, bool], ...]
+) -> Update:
+    """`UPDATE bookings SET <columns>, updated_at WHERE id, status [, lease owner] [, facts unchanged]`
+    with bound parameters `w_*` (the conditions) and `v_*` (the values); one per shape of change."""
+    conditions = [_B.booking_id == bindparam("w_booking_id"), _B.status == bindparam("w_status")]
+    if owned:
+        conditions.append(_B.lease_owner == bindparam("w_owner"))
+    for name, is_null in unchanged:
+        conditions.append(_B[name].is_(None) if is_null else _B[name] == bindparam(f"w_{name}"))
+    assignments: dict[str, Any] = {name: bindparam(f"v_{name}") for name in (*columns, "updated_at")}
+    return update(_BOOKINGS).where(*conditions).values(assignments)
 
 
 def booking_of(row: BookingRow) -> Booking:
@@ -81,16 +104,16 @@ class BookingRepository:
     async def create(self, booking: Booking, *, detail: Detail | None = None) -> Booking:
         try:
             async with self._sessions.begin() as session:
-                await session.execute(insert(BookingRow).values(**_values_of(booking)))
-                await session.execute(
-                    insert(BookingEventRow).values(
-                        booking_id=booking.booking_id,
-                        event="created",
-                        to_status=booking.status.value,
-                        detail=detail,
-                        created_at=booking.created_at,
-                    )
-                )
+                await session.execute(_INSERT_BOOKING, _values_of(booking))
+                event = {
+                    "booking_id": booking.booking_id,
+                    "event": "created",
+                    "from_status": None,
+                    "to_status": booking.status.value,
+                    "detail": detail,
+                    "created_at": booking.created_at,
+                }
+                await session.execute(_INSERT_EVENT, [event])
         except IntegrityError as exc:
             raise BookingAlreadyExists(booking.booking_id) from exc
         return booking
@@ -171,21 +194,18 @@ class BookingRepository:
 
     async def attach(self, booking_id: str, *, event: str, facts: Mapping[StepFact, str]) -> bool:
         values: dict[str, str] = {str(name): value for name, value in facts.items()}
-        empty = [getattr(BookingRow, name).is_(None) for name in values]
+        empty = [_B[name].is_(None) for name in values]
         now = self._now()
         async with self._sessions.begin() as session:
             result = await session.execute(
-                update(BookingRow)
-                .where(BookingRow.booking_id == booking_id, BookingRow.status.in_(_OPEN_STATES), *empty)
+                update(_BOOKINGS)
+                .where(_B.booking_id == booking_id, _B.status.in_(_OPEN_STATES), *empty)
                 .values(updated_at=now, **values)
-                .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return False
             await session.execute(
-                insert(BookingEventRow).values(
-                    booking_id=booking_id, event=event, detail=values, created_at=now
-                )
+                insert(_EVENTS).values(booking_id=booking_id, event=event, detail=values, created_at=now)
             )
         return True
 
@@ -200,28 +220,23 @@ class BookingRepository:
         values: dict[str, Any],
     ) -> None:
         hops = step_path(expected, target, steps)
-        conditions: list[ColumnElement[bool]] = [
-            BookingRow.booking_id == booking_id,
-            BookingRow.status == expected.value,
-        ]
-        if owner is not None:
-            conditions.append(BookingRow.lease_owner == owner)
-        for name, value in (unchanged or {}).items():
-            column = getattr(BookingRow, name)
-            conditions.append(column.is_(None) if value is None else column == value)
+        unchanged = unchanged or {}
+        statement = _conditional_update(
+            tuple(values),
+            owner is not None,
+            tuple((name, value is None) for name, value in unchanged.items()),
+        )
         now = self._now()
+        params: dict[str, Any] = {"w_booking_id": booking_id, "w_status": expected.value, "w_owner": owner}
+        params.update({f"w_{name}": value for name, value in unchanged.items()})
+        params.update({f"v_{name}": value for name, value in values.items()}, v_updated_at=now)
         # One transaction, two statements: the conditional UPDATE and every audit row in one INSERT.
         async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(BookingRow)
-                .where(*conditions)
-                .values(updated_at=now, **values)
-                .execution_options(synchronize_session=False)
-            )
+            result = await session.execute(statement, params)
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise StaleBookingState(f"booking {booking_id} is no longer {expected}")
             await session.execute(
-                insert(BookingEventRow),
+                _INSERT_EVENT,
                 [
                     {
                         "booking_id": booking_id,
@@ -238,7 +253,7 @@ class BookingRepository:
     async def add_event(self, booking_id: str, event: str, detail: Detail | None = None) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
-                insert(BookingEventRow).values(
+                insert(_EVENTS).values(
                     booking_id=booking_id, event=event, detail=detail, created_at=self._now()
                 )
             )
@@ -247,13 +262,13 @@ class BookingRepository:
         self, *, owner: str, older_than: datetime, lease_seconds: float, limit: int = 50
     ) -> list[str]:
         now = self._now()
-        lapsed = or_(BookingRow.lease_until.is_(None), BookingRow.lease_until < now)
+        lapsed = or_(_B.lease_until.is_(None), _B.lease_until < now)
         async with self._sessions() as session:
             candidates = list(
                 await session.scalars(
-                    select(BookingRow.booking_id)
-                    .where(BookingRow.status.in_(_OPEN_STATES), BookingRow.updated_at < older_than, lapsed)
-                    .order_by(BookingRow.updated_at)
+                    select(_B.booking_id)
+                    .where(_B.status.in_(_OPEN_STATES), _B.updated_at < older_than, lapsed)
+                    .order_by(_B.updated_at)
                     .limit(limit)
                 )
             )
@@ -261,18 +276,17 @@ class BookingRepository:
         for booking_id in candidates:
             async with self._sessions.begin() as session:
                 result = await session.execute(
-                    update(BookingRow)
+                    update(_BOOKINGS)
                     .where(
                         and_(
-                            BookingRow.booking_id == booking_id,
-                            BookingRow.status.in_(_OPEN_STATES),
+                            _B.booking_id == booking_id,
+                            _B.status.in_(_OPEN_STATES),
                             lapsed,
                         )
                     )
                     .values(
                         lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds), updated_at=now
                     )
-                    .execution_options(synchronize_session=False)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     claimed.append(booking_id)
@@ -281,19 +295,17 @@ class BookingRepository:
     async def renew_lease(self, booking_id: str, owner: str, until: datetime) -> bool:
         async with self._sessions.begin() as session:
             result = await session.execute(
-                update(BookingRow)
-                .where(BookingRow.booking_id == booking_id, BookingRow.lease_owner == owner)
-                .where(BookingRow.status.in_(_OPEN_STATES))
+                update(_BOOKINGS)
+                .where(_B.booking_id == booking_id, _B.lease_owner == owner)
+                .where(_B.status.in_(_OPEN_STATES))
                 .values(lease_until=until, updated_at=self._now())
-                .execution_options(synchronize_session=False)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def release_lease(self, booking_id: str, owner: str) -> None:
         async with self._sessions.begin() as session:
             await session.execute(
-                update(BookingRow)
-                .where(BookingRow.booking_id == booking_id, BookingRow.lease_owner == owner)
+                update(_BOOKINGS)
+                .where(_B.booking_id == booking_id, _B.lease_owner == owner)
                 .values(lease_owner=None, lease_until=None, updated_at=self._now())
-                .execution_options(synchronize_session=False)
             )

@@ -193,7 +193,10 @@ def main() -> None:
             began = time.perf_counter()
             # one keep-alive pool, as the floor's: a marketplace's backend keeps its connections open
             limits = httpx2.Limits(max_keepalive_connections=args.concurrency)
-            with httpx2.Client(timeout=60, limits=limits) as shop, ThreadPoolExecutor(args.concurrency) as pool:
+            with (
+                httpx2.Client(timeout=60, limits=limits) as shop,
+                ThreadPoolExecutor(args.concurrency) as pool,
+            ):
                 results = list(pool.map(book, stays))
             elapsed = time.perf_counter() - began
             vendor_calls = (

@@ -186,6 +186,7 @@ class FakeConnector:
         )
 
     async def get_reservation(self, reservation_id: str) -> Reservation:
+        await _pause(self.pauses, "get_reservation")
         if self.fail_reads:
             raise PMSTransientError("503", vendor=self.vendor, hotel_id=self.hotel_id)
         if reservation_id not in self.reservations:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
+from typing import Any, cast
 
 import pytest
 
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
+from roomgate.domain.money import Money
 from roomgate.payments.base import PaymentStatus
+from roomgate.services.booking_ledger import BookingLedger
 from roomgate.services.checkout import SagaFailed
 from roomgate.services.compensation import hold_id_for
+from tests.fakes import Pause
 from tests.memory_ledger import MemoryLedger
 from tests.unit.saga_world import Crash, DiesAt, SagaWorld, saga_world
 
@@ -270,3 +275,42 @@ async def test_a_refund_whose_state_is_unknown_is_not_marked_done(world: SagaWor
     row = await world.bookings.get("bk_t1")
     assert row.status == "cancelling" and row.payment_status != "refunded"
     assert world.pricer.cancelled_nights == []
+
+
+class WriteHeldAt:
+    """The booking ledger, its write of `target` held at the start until the test lets it go."""
+
+    def __init__(self, ledger: BookingLedger, target: BookingStatus, pause: Pause) -> None:
+        self._ledger, self._target, self._pause = ledger, target, pause
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+    async def transition(
+        self, booking_id: str, expected: BookingStatus, target: BookingStatus, **kw: Any
+    ) -> None:
+        if target is self._target:
+            await self._pause()
+        await self._ledger.transition(booking_id, expected, target, **kw)
+
+
+async def test_the_price_is_read_back_while_the_reservation_is_written_and_captured_after_both(
+    world: SagaWorld,
+) -> None:
+    # given the write of the PMS reservation and the PMS's read-back of its total both held at their start
+    write, read = Pause(), world.connector.pauses.setdefault("get_reservation", Pause())
+    world.saga.bookings = cast(BookingLedger, WriteHeldAt(world.bookings, BookingStatus.RESERVED, write))
+    saga = asyncio.create_task(world.checkout("bk_overlap"))
+    # then both are under way at once: the read-back does not wait for the write
+    await asyncio.wait_for(asyncio.gather(write.entered.wait(), read.entered.wait()), timeout=30)
+    # and when the read-back answers first, nothing is captured while the reservation is not on disk
+    read.go.set()
+    for _ in range(50):  # let every runnable step of the saga run
+        await asyncio.sleep(0)
+    assert world.gateway.captured == {}
+    assert (await world.bookings.get("bk_overlap")).status == BookingStatus.AUTHORIZED.value
+    # when the write lands, the saga captures and confirms
+    write.go.set()
+    assert (await saga).confirmation_number == "r1"
+    assert world.gateway.captured == {"pa_bk_overlap": Money.from_minor(250000, "KRW")}
+    assert (await world.bookings.get("bk_overlap")).status == BookingStatus.CONFIRMED.value

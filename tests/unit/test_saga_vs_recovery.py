@@ -71,6 +71,7 @@ async def test_a_reservation_landing_after_recovery_failed_the_booking_is_cancel
     # then the saga does not answer success, and the booking's end state is still allowed
     assert not isinstance(outcome, CheckoutResult)
     await _assert_failed_cleanly(world, "bk_race")
+    assert world.gateway.captured == {}  # the price read-back beside the refused write captured nothing
 
 
 async def test_an_authorisation_landing_after_recovery_failed_the_booking_is_voided(world: SagaWorld) -> None:

@@ -144,7 +144,7 @@ async def get_inventory_and_rates(
 
 
 async def both(first: Awaitable[A], second: Awaitable[B]) -> tuple[A, B]:
-    """Await two reads concurrently; once both have ended, raise the first one's error, if any."""
+    """Await both concurrently; once both have ended, raise the first one's error, else the second's."""
     # gather(return_exceptions=True) rather than a TaskGroup: callers expect a PMSError, not a group.
     one, two = await asyncio.gather(first, second, return_exceptions=True)
     if isinstance(one, BaseException):

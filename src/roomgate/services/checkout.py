@@ -23,7 +23,7 @@ from roomgate.payments.base import (
     PaymentProviderUnusable,
     PaymentStatus,
 )
-from roomgate.pms.base import PMSConnector
+from roomgate.pms.base import PMSConnector, both
 from roomgate.pms.errors import (
     PMSAuthenticationError,
     PMSBadRequest,
@@ -60,7 +60,12 @@ from roomgate.services.ports import (
     Quote,
     WriteGate,
 )
-from roomgate.services.price_check import PRICE_CHECKED_EVENT, PriceTolerance, check_pms_price
+from roomgate.services.price_check import (
+    PRICE_CHECKED_EVENT,
+    PriceDecision,
+    PriceTolerance,
+    check_pms_price,
+)
 from roomgate.services.saga_lease import SagaLease, SagaTakenOver
 
 log = get_logger(__name__)
@@ -166,10 +171,15 @@ class CheckoutSaga:
             await self.faults.hit("after_hold")
             authorization = await self._authorize(cmd, booking, lease)
             await self.faults.hit("after_authorize")
-            reservation = await self._reserve(cmd, quote, booking, lease, connector)
-            await self.faults.hit("after_pms_confirm")
+            reservation = await self._reserve(cmd, quote, booking, connector)
+            # The PMS's total is read back while the reservation is written down: the read changes
+            # nothing, and nothing is captured before the reservation is on disk (or handed over).
+            _, decision = await both(
+                self._record_reserved(booking, reservation, connector, lease),
+                self._read_price(booking, authorization, reservation, connector),
+            )
             booked_at = self.clock.now()
-            amount = await self._check_price(booking, authorization, reservation, connector, lease)
+            amount = await self._settle_price(booking, decision, lease)
             await self.faults.hit("after_price_check")
             await self._capture(booking, authorization, amount)
             await self.faults.hit("after_capture")
@@ -304,8 +314,9 @@ class CheckoutSaga:
         return authorization
 
     async def _reserve(
-        self, cmd: CheckoutCommand, quote: Quote, booking: Booking, lease: SagaLease, connector: PMSConnector
+        self, cmd: CheckoutCommand, quote: Quote, booking: Booking, connector: PMSConnector
     ) -> Reservation:
+        """The PMS reservation, confirmed (a multi-room group's every member named in `group_ids`)."""
         request = ReservationRequest(
             external_id=booking.booking_id,
             room_type_id=cmd.room_type_id,
@@ -344,6 +355,13 @@ class CheckoutSaga:
                     await connector.confirm_reservation(other)
         except PMSError as exc:  # the reservation exists: compensation finds it by our booking id
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, None, booking.booking_id) from exc
+        # the confirm answer names one reservation: keep the whole group (records, read-back, undo)
+        return replace(reservation, group_ids=made) if len(made) > 1 else reservation
+
+    async def _record_reserved(
+        self, booking: Booking, reservation: Reservation, connector: PMSConnector, lease: SagaLease
+    ) -> None:
+        made = reservation.reservation_ids
 
         async def cancel_all() -> None:
             for reservation_id in made:
@@ -366,8 +384,7 @@ class CheckoutSaga:
             ),
             undo=cancel_all,
         )
-        # the confirm answer names one reservation: keep the whole group for the price read-back
-        return replace(reservation, group_ids=made) if len(made) > 1 else reservation
+        await self.faults.hit("after_pms_confirm")
 
     async def _learn_sold_out(self, cmd: CheckoutCommand) -> None:
         if self.refresher is None:
@@ -380,29 +397,30 @@ class CheckoutSaga:
         except Exception as exc:  # the refusal stands either way; the cache learns at the next fill
             log.warning("sold_out_refresh_failed", hotel_id=cmd.hotel_id, error=type(exc).__name__)
 
-    async def _check_price(
+    async def _read_price(
         self,
         booking: Booking,
         authorization: Authorization,
         reservation: Reservation,
         connector: PMSConnector,
-        lease: SagaLease,
-    ) -> Money:
-        """The PMS's own total, read back: the amount to capture, or `PRICE_MISMATCH` (compensated)."""
-        gateway = self.gateways(authorization.provider)
+    ) -> PriceDecision:
+        """The PMS's own total, read back and compared with the authorised amount (no side effect)."""
         try:
-            decision = await check_pms_price(
+            return await check_pms_price(
                 connector,
                 reservation.reservation_id,
                 authorization.amount,
                 self.price_tolerance,
-                gateway,
+                self.gateways(authorization.provider),
                 booking_id=booking.booking_id,
                 group_ids=reservation.reservation_ids,  # a multi-room booking: every reservation's total
             )
         except PMSError as exc:  # unverified money is not captured; the reservation is cancelled
             unread = "PMS 요금을 확인할 수 없습니다"
             raise SagaFailed(ErrorCode.BOOKING_CONFIRM_FAILED, unread, booking.booking_id) from exc
+
+    async def _settle_price(self, booking: Booking, decision: PriceDecision, lease: SagaLease) -> Money:
+        """The amount to capture, or `PRICE_MISMATCH` (compensated)."""
         change = decision.booking_change()
         if change == NO_CHANGE:  # nothing recovery needs: audited with the next write (confirm or fail)
             lease.done_unrecorded(Step(PRICE_CHECKED_EVENT, decision.detail()))

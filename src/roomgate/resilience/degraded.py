@@ -80,12 +80,17 @@ class DegradedModeManager:
         """Reads always pass; a write is refused while the service or the hotel is degraded."""
         if operation == "read":
             return OperationCheck(allowed=True)
-        for scope in (None, hotel_id) if hotel_id is not None else (None,):
-            try:
-                sources = _sources(await self._redis.hgetall(_redis_key(scope)))
-            except REDIS_DOWN:
-                reason = REDIS_DOWN_REASON
-                return OperationCheck(False, degraded_message(reason), reason, ErrorCode.SERVICE_DEGRADED)
+        scopes = (None, hotel_id) if hotel_id is not None else (None,)
+        try:  # both scopes in one round trip (not a transaction: in a cluster they live on two slots)
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for scope in scopes:
+                    pipe.hgetall(_redis_key(scope))
+                replies = await pipe.execute()
+        except REDIS_DOWN:
+            reason = REDIS_DOWN_REASON
+            return OperationCheck(False, degraded_message(reason), reason, ErrorCode.SERVICE_DEGRADED)
+        for reply in replies:  # the whole service first, then the hotel
+            sources = _sources(reply)
             if sources:
                 reason = str(next(iter(sources.values()))["reason"])
                 return OperationCheck(False, degraded_message(reason), reason, ErrorCode.SERVICE_DEGRADED)

@@ -32,6 +32,7 @@ import httpx2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (  # noqa: E402
     LoadResult,
+    cloudbeds_key,
     redis_round_trips,
     redis_url_if_reachable,
     roomgate,
@@ -40,7 +41,7 @@ from harness import (  # noqa: E402
 )
 
 ROOMS = {"hotel_123": ["room_456", "room_457", "room_458"], "hotel_777": ["room_771", "room_772"]}
-KEYS = {f"PMS_{hotel}_API_KEY": "cbat_bench_key" for hotel in ROOMS}
+KEYS = {f"PMS_{hotel}_API_KEY": cloudbeds_key("bench_key") for hotel in ROOMS}
 CHECK_IN_DAYS = 90
 ZIPF_EXPONENT = 1.0
 # Parties of 1–4 guests (adults, children); the demo's Family Suite charges extra adults and children.

@@ -20,9 +20,10 @@ from pathlib import Path
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import redis_url_if_reachable, roomgate, simulator  # noqa: E402
+from harness import cloudbeds_key, redis_url_if_reachable, roomgate, simulator  # noqa: E402
 
 HOTEL = "bench_hotel"
+KEY = cloudbeds_key("bench_key")
 PRICE = 100000
 
 
@@ -68,7 +69,7 @@ def vendor_only_seconds(cloudbeds: str, stripe: str, day: date, concurrency: int
         began = time.perf_counter()
         made = client.post(
             f"{cloudbeds}/api/v1.3/postReservation",
-            headers={"x-api-key": "cbat_bench_key"},
+            headers={"x-api-key": KEY},
             data={
                 "propertyID": HOTEL,
                 "startDate": probe_day.isoformat(),
@@ -92,7 +93,7 @@ def vendor_only_seconds(cloudbeds: str, stripe: str, day: date, concurrency: int
         # the price read-back: the PMS's own total of the reservation, read before the capture
         client.get(
             f"{cloudbeds}/api/v1.3/getReservation",
-            headers={"x-api-key": "cbat_bench_key"},
+            headers={"x-api-key": KEY},
             params={"propertyID": HOTEL, "reservationID": made.json()["reservationID"]},
         ).raise_for_status()
         intent = client.post(
@@ -135,7 +136,7 @@ def main() -> None:
         seed_hotel(cloudbeds, args.room_types)
         env = {
             "CLOUDBEDS_BASE_URL": f"{cloudbeds}/api/v1.3",
-            f"PMS_{HOTEL}_API_KEY": "cbat_bench_key",
+            f"PMS_{HOTEL}_API_KEY": KEY,
             "PAYMENT_PROVIDER": "stripe",
             "PAYMENT_API_KEY": "sk_test_bench",
             "STRIPE_BASE_URL": stripe,

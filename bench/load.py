@@ -37,7 +37,7 @@ import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from harness import free_port, process, simulator  # noqa: E402
+from harness import cloudbeds_key, free_port, process, simulator  # noqa: E402
 
 ROOMS_PER_TYPE = 4
 ROOM_TYPES = 3
@@ -236,7 +236,7 @@ def main() -> None:
             "DATABASE_URL": database_url,
             "CLOUDBEDS_BASE_URL": f"{sim}/api/v1.3",
             "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
-            **{f"PMS_{hotel}_API_KEY": "cbat_load_key" for hotel in hotels},
+            **{f"PMS_{hotel}_API_KEY": cloudbeds_key("load_key") for hotel in hotels},
         }
         if redis_url:
             env["REDIS_URL"] = redis_url

@@ -29,7 +29,10 @@ from typing import Any
 
 import httpx2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from harness import cloudbeds_key  # noqa: E402
 
 from roomgate.cache.client import create_redis, fresh_in_process_redis  # noqa: E402
 from roomgate.cache.inventory import InventoryCache  # noqa: E402
@@ -41,7 +44,7 @@ from roomgate.pms.factory import PMSConnectorFactory  # noqa: E402
 from roomgate.services.availability import AvailabilityService  # noqa: E402
 from roomgate.simulators.registry import create_simulator  # noqa: E402
 
-KEY = "cbat_bench_key"
+KEY = cloudbeds_key("bench_key")
 ROOM_TYPES = 3
 Query = tuple[float, str, date, int]  # seconds from the start, hotel, check-in, nights
 

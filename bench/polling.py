@@ -24,7 +24,10 @@ from pathlib import Path
 
 import httpx2
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from harness import cloudbeds_key  # noqa: E402
 
 from roomgate.app import create_app  # noqa: E402
 from roomgate.cache.client import fresh_in_process_redis  # noqa: E402
@@ -36,7 +39,7 @@ from roomgate.logging import configure_logging  # noqa: E402
 from roomgate.simulators.registry import create_simulator  # noqa: E402
 from roomgate.simulators.server import ServerThread  # noqa: E402
 
-HOTEL, ROOM, KEY, TOKEN = "hotel_123", "room_456", "cbat_bench_polling", "bench-admin"
+HOTEL, ROOM, KEY, TOKEN = "hotel_123", "room_456", cloudbeds_key("bench_polling"), "bench-admin"
 CLOUDBEDS_LIMIT_PER_SECOND = 5  # per property (developers.cloudbeds.com/docs/faq)
 
 

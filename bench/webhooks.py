@@ -34,11 +34,11 @@ from pathlib import Path
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import free_port, process, run_load, simulator  # noqa: E402
+from harness import cloudbeds_key, free_port, process, run_load, simulator  # noqa: E402
 
 HOTEL = "hotel_123"
 ROOM = "room_456"
-KEY = "cbat_bench_webhooks"
+KEY = cloudbeds_key("bench_webhooks")
 SECRET = "bench-webhook-secret"
 TOKEN = "bench-url-token"
 ADMIN = "bench-admin-token"

@@ -11,27 +11,15 @@ sees what the holds prevent.
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 
-from roomgate.cache.client import create_redis
 from roomgate.payments.base import PaymentStatus
-from roomgate.payments.sandbox import SandboxGateway
-from roomgate.payments.sandbox_store import KEY_PREFIX
-from roomgate.simulators.registry import create_simulator
-from roomgate.simulators.server import ServerThread
-from tests.conftest import flush_redis
-from tests.e2e.processes import serve
-from tests.e2e.stack import HOTEL, KEY, ROOM, checkout_body, stay_dates
-from tests.pause_gate import PauseGate, wait_until
+from tests.e2e.processes import CheckoutRace, race_checkouts
+from tests.e2e.stack import ROOM, checkout_body, stay_dates
+from tests.pause_gate import PauseGate
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -39,104 +27,29 @@ ROOMS = 3
 GUESTS = 12
 
 
-async def _payment_states(redis_url: str) -> list[PaymentStatus]:
-    redis = create_redis(redis_url)
-    try:
-        gateway = SandboxGateway(redis)
-        keys = [k async for k in redis.scan_iter(f"{KEY_PREFIX}*")]
-        states = []
-        for key in keys:
-            auth_id = key.removeprefix(KEY_PREFIX)
-            try:
-                states.append(await gateway.get_status(auth_id))
-            except Exception:  # auxiliary keys of the sandbox store
-                continue
-        return states
-    finally:
-        await redis.flushdb()
-        await redis.aclose()
-
-
-@dataclass
-class Race:
-    answers: list[tuple[int, str | None, str | None]]  # status, errorCode, x-booking-id per guest
-    answered_while_paused: list[tuple[int, str | None, str | None]]  # before any saga passed the gate
-    past_the_hold: int  # sagas that reached the pause point right after the hold step
-    loser_steps: list[list[str]]  # the booking events of every guest who was not booked
-    pms_posts: int  # postReservation calls the PMS saw
-    reservations: list[dict[str, Any]]
-    payments: list[PaymentStatus]
-
-
-def _race(postgres_db: str, redis_url: str, gate: PauseGate, debug_faults: str) -> Race:
-    flush_redis(redis_url)
+def _race(postgres_db: str, redis_url: str, gate: PauseGate, debug_faults: str) -> CheckoutRace:
     start, end = stay_dates(offset_days=60)
-    with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
-        httpx2.put(
-            f"{sim.url}/_sim/properties/{HOTEL}/inventory",
-            json={"roomTypeId": ROOM, "from": start.isoformat(), "to": end.isoformat(), "available": ROOMS},
-        ).raise_for_status()
-        env = {
-            "DATABASE_URL": postgres_db,
-            "REDIS_URL": redis_url,
-            "CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3",
-            f"PMS_{HOTEL}_API_KEY": KEY,
-            "PAYMENT_PROVIDER": "sandbox",
-            "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
-            # the race window, held open deterministically: every saga that gets past its hold step
-            # waits at the gate until the test opens it
-            "ROOMGATE_DEBUG_FAULTS": ",".join(filter(None, [gate.fault, debug_faults])),
-        }
-        urls = [stack.enter_context(serve(env))[0] for _ in range(2)]
-        # warm the cache so every guest sees the 3 rooms as for sale
-        httpx2.get(
-            f"{urls[0]}/api/hotels/{HOTEL}/availability",
-            params={"vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()},
-            timeout=30,
-        )
-        bodies = [
+
+    def guests(_url: str) -> list[dict[str, Any]]:
+        return [
             checkout_body(start, end)
             | {"guestInfo": {"firstName": f"G{i}", "lastName": "Kim", "email": f"g{i}@example.com"}}
             for i in range(GUESTS)
         ]
-        with ThreadPoolExecutor(GUESTS) as pool:
-            futures = [
-                pool.submit(_checkout, url, body)
-                for url, body in zip(itertools.cycle(urls), bodies, strict=False)
-            ]
-            # every guest either answered or is waiting past the hold, and nobody has gone further yet
-            wait_until(
-                lambda: sum(f.done() for f in futures) + gate.arrived() >= GUESTS,
-                "every guest answered or paused after the hold",
-            )
-            answered_while_paused = [f.result() for f in futures if f.done()]
-            past_the_hold = gate.arrived()
-            gate.open()
-            answers = [f.result() for f in futures]
-        losers = [booking_id for status, _, booking_id in answers if status != 200 and booking_id]
-        loser_steps = [
-            [step["event"] for step in httpx2.get(f"{urls[0]}/api/bookings/{b}", timeout=30).json()["steps"]]
-            for b in losers
-        ]
-        state = httpx2.get(f"{sim.url}/_sim/state").json()
-    payments = asyncio.run(_payment_states(redis_url))
-    return Race(
-        answers,
-        answered_while_paused,
-        past_the_hold,
-        loser_steps,
-        int(state["calls"].get("postReservation", 0)),
-        state["reservations"],
-        payments,
+
+    return race_checkouts(
+        postgres_db,
+        redis_url,
+        gate,
+        debug_faults,
+        start=start,
+        end=end,
+        inventory={ROOM: ROOMS},
+        guests=guests,
     )
 
 
-def _checkout(url: str, body: dict[str, Any]) -> tuple[int, str | None, str | None]:
-    response = httpx2.post(f"{url}/api/booking/checkout", json=body, timeout=90)
-    return response.status_code, response.json().get("errorCode"), response.headers.get("x-booking-id")
-
-
-def _confirmed(race: Race) -> int:
+def _confirmed(race: CheckoutRace) -> int:
     return len([r for r in race.reservations if r["status"] == "confirmed"])
 
 

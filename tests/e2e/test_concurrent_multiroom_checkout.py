@@ -9,12 +9,7 @@ prevents (the PMS, all-or-nothing too, still books one family)."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import re
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,16 +17,10 @@ from typing import Any
 import httpx2
 import pytest
 
-from roomgate.cache import keys
-from roomgate.cache.client import create_redis
 from roomgate.payments.base import PaymentStatus
-from roomgate.simulators.registry import create_simulator
-from roomgate.simulators.server import ServerThread
-from tests.conftest import flush_redis
-from tests.e2e.processes import serve
-from tests.e2e.stack import HOTEL, KEY, checkout_body, stay_dates
-from tests.e2e.test_concurrent_checkout import _checkout, _payment_states
-from tests.pause_gate import PauseGate, wait_until
+from tests.e2e.processes import CheckoutRace, race_checkouts
+from tests.e2e.stack import checkout_body, stay_dates
+from tests.pause_gate import PauseGate
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 
@@ -41,18 +30,6 @@ LINES = [
     {"roomTypeId": "room_456", "quantity": 2, "adults": 2, "children": 0},
     {"roomTypeId": "room_458", "quantity": 1, "adults": 2, "children": 1},
 ]
-
-
-@dataclass
-class Race:
-    answers: list[tuple[int, str | None, str | None]]
-    answered_while_paused: list[tuple[int, str | None, str | None]]
-    past_the_hold: int
-    held_while_paused: dict[str, int]  # rooms held per room type on the first night, during the pause
-    loser_steps: list[list[str]]
-    pms_posts: int
-    reservations: list[dict[str, Any]]
-    payments: list[PaymentStatus]
 
 
 def _body(start: date, end: date, i: int, amount: int) -> dict[str, Any]:
@@ -65,86 +42,31 @@ def _body(start: date, end: date, i: int, amount: int) -> dict[str, Any]:
     return body
 
 
-async def _held(redis_url: str, night: date) -> dict[str, int]:
-    redis = create_redis(redis_url)
-    try:
-        held = {}
-        for room in ("room_456", "room_458"):
-            members = await redis.zrange(keys.night_holds(HOTEL, room, night), 0, -1)
-            held[room] = sum(int(str(m).split(":")[0]) for m in members)
-        return held
-    finally:
-        await redis.aclose()
-
-
-def _race(postgres_db: str, redis_url: str, gate: PauseGate, debug_faults: str) -> Race:
-    flush_redis(redis_url)
+def _race(postgres_db: str, redis_url: str, gate: PauseGate, debug_faults: str) -> CheckoutRace:
     start, end = stay_dates(offset_days=70)
-    with ServerThread(create_simulator("cloudbeds")) as sim, ExitStack() as stack:
-        for room, available in (("room_456", DOUBLES), ("room_458", SUITES)):
-            body = {
-                "roomTypeId": room,
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "available": available,
-            }
-            httpx2.put(f"{sim.url}/_sim/properties/{HOTEL}/inventory", json=body).raise_for_status()
-        env = {
-            "DATABASE_URL": postgres_db,
-            "REDIS_URL": redis_url,
-            "CLOUDBEDS_BASE_URL": f"{sim.url}/api/v1.3",
-            f"PMS_{HOTEL}_API_KEY": KEY,
-            "PAYMENT_PROVIDER": "sandbox",
-            "ROOMGATE_CLOUDBEDS_RATE_LIMIT": "1000",
-            "ROOMGATE_DEBUG_FAULTS": ",".join(filter(None, [gate.fault, debug_faults])),
-        }
-        urls = [stack.enter_context(serve(env))[0] for _ in range(2)]
-        # warm the cache so every family sees the rooms as for sale
-        httpx2.get(
-            f"{urls[0]}/api/hotels/{HOTEL}/availability",
-            params={"vendor": "cloudbeds", "checkIn": start.isoformat(), "checkOut": end.isoformat()},
-            timeout=30,
-        )
+
+    def families(url: str) -> list[dict[str, Any]]:
         # the server's price for the family's rooms (per party, taxes included): a wrong amount is
         # refused before anything happens, naming the right one
-        probe = httpx2.post(f"{urls[0]}/api/booking/checkout", json=_body(start, end, 0, 1), timeout=30)
+        probe = httpx2.post(f"{url}/api/booking/checkout", json=_body(start, end, 0, 1), timeout=30)
         found = re.search(r"실제 (\d+) KRW", probe.json()["error"])
         assert probe.status_code == 400 and found, probe.text
-        bodies = [_body(start, end, i, int(found.group(1))) for i in range(FAMILIES)]
-        with ThreadPoolExecutor(FAMILIES) as pool:
-            futures = [
-                pool.submit(_checkout, url, body)
-                for url, body in zip(itertools.cycle(urls), bodies, strict=False)
-            ]
-            wait_until(
-                lambda: sum(f.done() for f in futures) + gate.arrived() >= FAMILIES,
-                "every family answered or paused after the hold",
-            )
-            answered_while_paused = [f.result() for f in futures if f.done()]
-            past_the_hold = gate.arrived()
-            held_while_paused = asyncio.run(_held(redis_url, start))
-            gate.open()
-            answers = [f.result() for f in futures]
-        losers = [booking_id for status, _, booking_id in answers if status != 200 and booking_id]
-        loser_steps = [
-            [step["event"] for step in httpx2.get(f"{urls[0]}/api/bookings/{b}", timeout=30).json()["steps"]]
-            for b in losers
-        ]
-        state = httpx2.get(f"{sim.url}/_sim/state").json()
-    payments = asyncio.run(_payment_states(redis_url))
-    return Race(
-        answers,
-        answered_while_paused,
-        past_the_hold,
-        held_while_paused,
-        loser_steps,
-        int(state["calls"].get("postReservation", 0)),
-        state["reservations"],
-        payments,
+        return [_body(start, end, i, int(found.group(1))) for i in range(FAMILIES)]
+
+    return race_checkouts(
+        postgres_db,
+        redis_url,
+        gate,
+        debug_faults,
+        start=start,
+        end=end,
+        inventory={"room_456": DOUBLES, "room_458": SUITES},
+        guests=families,
+        held_room_types=("room_456", "room_458"),
     )
 
 
-def _confirmed_rooms(race: Race) -> list[int]:
+def _confirmed_rooms(race: CheckoutRace) -> list[int]:
     return [r["rooms"] for r in race.reservations if r["status"] == "confirmed"]
 
 

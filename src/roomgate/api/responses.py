@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from roomgate.api.schemas import ErrorOut
+from roomgate.services.availability_models import Source
 
-Source = Literal["pms", "cache"]
 BookingState = Literal[
     "pending",
     "held",

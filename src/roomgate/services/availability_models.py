@@ -11,7 +11,8 @@ from roomgate.domain.stay import Stay
 from roomgate.domain.taxes import TaxLine, added
 from roomgate.pms.types import RoomType
 
-Source = Literal["cache", "pms"]
+# Where an answer came from; the API documents this order (`/openapi.json` enum).
+Source = Literal["pms", "cache"]
 
 
 @dataclass(frozen=True, slots=True)

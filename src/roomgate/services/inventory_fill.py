@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from roomgate.cache.fill_lease import FillLease
+from roomgate.cache.hotel_read import Grid
 from roomgate.cache.inventory import InventoryCache
 from roomgate.cache.metrics import INVENTORY_FILLS
-from roomgate.cache.models import CachedNight
 from roomgate.clock import Clock
 from roomgate.domain.stay import date_range
 from roomgate.pms.base import PMSConnector, get_inventory_and_rates
@@ -27,8 +27,6 @@ from roomgate.services.single_flight import SingleFlight
 # and every party is priced from that rule; for any other connector this party's price is cached.
 RATE_QUERY_ADULTS = 1
 RATE_QUERY_CHILDREN = 0
-
-Grid = dict[str, list[CachedNight]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,8 @@ class Faults(BaseModel):
         return self.endpoints is None or endpoint in self.endpoints
 
 
+# A vendor answer before it becomes a Response: (HTTP status, JSON body).
+Answer = tuple[int, dict[str, Any]]
 ErrorResponder = Callable[[int, int | None], Response]
 BusinessErrorResponder = Callable[[str], Response]
 

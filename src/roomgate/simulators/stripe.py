@@ -29,10 +29,10 @@ from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.simulators.base import SimCore, run_faulted
+from roomgate.simulators.base import Answer, SimCore, run_faulted
 from roomgate.simulators.idempotency import IdempotencyStore
 from roomgate.simulators.stripe_objects import stripe_error
-from roomgate.simulators.stripe_params import Answer, InvalidRequest, decode_params
+from roomgate.simulators.stripe_params import InvalidRequest, decode_params
 from roomgate.simulators.stripe_state import StripeState
 
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600

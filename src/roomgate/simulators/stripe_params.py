@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from roomgate.simulators.base import Answer
 from roomgate.simulators.stripe_objects import stripe_error
-
-Answer = tuple[int, dict[str, Any]]
 
 _NESTED = re.compile(r"([A-Za-z0-9_]+)\[([^\]]*)\]")
 

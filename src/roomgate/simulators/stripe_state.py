@@ -8,6 +8,7 @@ import string
 from typing import Any
 
 from roomgate.clock import Clock
+from roomgate.simulators.base import Answer
 from roomgate.simulators.stripe_objects import (
     AUTHENTICATION_CARDS,
     CANCELABLE,
@@ -18,7 +19,7 @@ from roomgate.simulators.stripe_objects import (
     Refund,
     stripe_error,
 )
-from roomgate.simulators.stripe_params import Answer, InvalidRequest, choice_param, int_param, list_param
+from roomgate.simulators.stripe_params import InvalidRequest, choice_param, int_param, list_param
 
 _METADATA_QUERY = re.compile(r"""metadata\[(['"])(?P<key>[^'"]+)\1\]:(['"])(?P<value>(?:\\.|(?!\3).)*)\3""")
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse, Response
 
 from roomgate.clock import SYSTEM_CLOCK, Clock
-from roomgate.simulators.base import SimCore, run_faulted
+from roomgate.simulators.base import Answer, SimCore, run_faulted
 from roomgate.simulators.idempotency import IdempotencyStore
 from roomgate.simulators.toss_payments import MESSAGES, TossPayment, iso
 
@@ -41,8 +41,6 @@ _FAULT_CODES = {
     404: "NOT_FOUND_PAYMENT",
     429: "TOO_MANY_REQUESTS",
 }
-
-Answer = tuple[int, dict[str, Any]]
 
 
 class SimPaymentIn(BaseModel):

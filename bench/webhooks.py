@@ -173,7 +173,6 @@ def main() -> None:
         env = {
             "DATABASE_URL": database_url,
             "REDIS_URL": args.redis_url,
-            "ROOMGATE_ENV": "production",
             "CLOUDBEDS_BASE_URL": f"{sim}/api/v1.3",
             f"PMS_{HOTEL}_API_KEY": KEY,
             "PMS_WEBHOOK_SECRET": SECRET,

@@ -7,18 +7,21 @@ hot availability routes more than their Redis read."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
+import redis.asyncio as aioredis
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from roomgate.api.admin_session import CSRF_HEADER, SAFE_METHODS, AdminSessions, token_matches
 from roomgate.cache.webhook_stream import WebhookStream
+from roomgate.clock import Clock
 from roomgate.config import Settings
 from roomgate.container import Container
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booking_search import BookingSearch
+from roomgate.ledger.db import ping
 from roomgate.ledger.listings import ListingRepository
 from roomgate.ledger.webhook_inbox import WebhookInbox
 from roomgate.resilience.wiring import Resilience
@@ -34,13 +37,6 @@ from roomgate.services.webhook_receiver import WebhookReceiver
 from roomgate.services.webhook_subscriptions import WebhookSubscriptions
 
 T = TypeVar("T")
-
-
-async def get_container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
-
-
-ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 def part(pick: Callable[[Container], T]) -> Any:
@@ -68,6 +64,19 @@ WebhookInboxDep = Annotated[WebhookInbox, part(lambda c: c.webhook_inbox)]
 WebhookStreamDep = Annotated[WebhookStream, part(lambda c: c.webhook_stream)]
 WebhookReceiverDep = Annotated[WebhookReceiver, part(lambda c: c.webhook_receiver)]
 WebhookSubscriptionsDep = Annotated[WebhookSubscriptions, part(lambda c: c.webhook_subscriptions)]
+ClockDep = Annotated[Clock, part(lambda c: c.clock)]
+RedisDep = Annotated[aioredis.Redis, part(lambda c: c.redis)]
+AdminSessionsDep = Annotated[AdminSessions, part(lambda c: AdminSessions(c.redis))]
+
+ReadinessProbes = dict[str, Callable[[], Awaitable[Any]]]
+"""What /readyz asks, by check name: each call starts one probe (it raises when that part is down)."""
+
+
+def readiness_probes(container: Container) -> ReadinessProbes:
+    return {"database": lambda: ping(container.engine), "redis": container.redis.ping}
+
+
+ReadinessDep = Annotated[ReadinessProbes, part(readiness_probes)]
 
 
 # Documented as the HTTP bearer security scheme (the Authorize button of /docs); checked below so a
@@ -79,12 +88,13 @@ ADMIN_BEARER = HTTPBearer(
 
 async def require_admin(
     request: Request,
-    container: ContainerDep,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(ADMIN_BEARER)],
 ) -> None:
     """Bearer token from ROOMGATE_ADMIN_TOKEN, or the admin page's session cookie (plus its CSRF
     token on unsafe methods); without a configured token, admin endpoints are closed."""
-    expected = container.settings.admin_token
+    expected = settings.admin_token
     if expected is None:
         raise DomainError(ErrorCode.UNAUTHORIZED)
     authorization = request.headers.get("authorization")
@@ -93,7 +103,7 @@ async def require_admin(
         if token and hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
             return
         raise DomainError(ErrorCode.UNAUTHORIZED)
-    csrf = await AdminSessions(container.redis).csrf_token(request)
+    csrf = await sessions.csrf_token(request)
     if csrf is None:
         raise DomainError(ErrorCode.UNAUTHORIZED)
     if request.method not in SAFE_METHODS and not token_matches(request.headers.get(CSRF_HEADER), csrf):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from roomgate.api.deps import ReadinessDep
 from roomgate.api.responses import HealthOut, ReadyOut
-from roomgate.ledger.db import ping
 
 router = APIRouter(tags=["operations"])
 
@@ -22,9 +22,8 @@ async def healthz() -> dict[str, Any]:
 
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(probes: ReadinessDep) -> JSONResponse:
     """The database and Redis both answer; 503 names whichever does not."""
-    container = request.app.state.container
     checks: dict[str, str] = {}
 
     async def check(name: str, probe: Any) -> None:
@@ -34,7 +33,7 @@ async def readyz(request: Request) -> JSONResponse:
         except Exception as exc:  # readiness reports, never raises
             checks[name] = f"error: {type(exc).__name__}"
 
-    await asyncio.gather(check("database", ping(container.engine)), check("redis", container.redis.ping()))
+    await asyncio.gather(*(check(name, probe()) for name, probe in probes.items()))
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503

@@ -32,15 +32,32 @@ from roomgate.api.admin_session import (
     set_cookie,
     token_matches,
 )
+from roomgate.api.deps import (
+    AdminSessionsDep,
+    AvailabilityDep,
+    BookingsDep,
+    BookingSearchDep,
+    CancellationDep,
+    ClockDep,
+    ListingsAdminDep,
+    ListingsDep,
+    PollingDep,
+    RedisDep,
+    ResilienceDep,
+    SettingsDep,
+)
 from roomgate.api.errors import domain_error_response, status_of
 from roomgate.api.schemas import ID_PATTERN
-from roomgate.container import Container
+from roomgate.clock import Clock
+from roomgate.config import Settings
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.ledger.booking_search import BookingQuery
 from roomgate.logging import get_logger
 from roomgate.pms.errors import PMSError
 from roomgate.resilience.breaker_state import BreakerKey
+from roomgate.services.availability import AvailabilityService
+from roomgate.services.polling import PollingSync
 
 log = get_logger(__name__)
 
@@ -79,10 +96,6 @@ class SignedOut(Exception):
     """The page needs a session: answered with a redirect to the sign-in page."""
 
 
-def _container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
-
-
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     response = templates.TemplateResponse(
         request, name, {"status_ko": STATUS_KO, "breaker_ko": BREAKER_KO, **context}, status_code=status
@@ -97,20 +110,19 @@ def _redirect(url: str) -> RedirectResponse:
     return response
 
 
-async def _session(request: Request) -> str:
+async def _session(request: Request, settings: Settings, sessions: AdminSessions) -> str:
     """The session's CSRF token; raises SignedOut without a live session."""
-    container = _container(request)
-    if container.settings.admin_token is None:
+    if settings.admin_token is None:
         raise SignedOut()
-    csrf = await AdminSessions(container.redis).csrf_token(request)
+    csrf = await sessions.csrf_token(request)
     if csrf is None:
         raise SignedOut()
     return csrf
 
 
-async def _posted(request: Request) -> dict[str, str]:
+async def _posted(request: Request, settings: Settings, sessions: AdminSessions) -> dict[str, str]:
     """A form POST of a signed-in operator with the right CSRF token; the form's fields."""
-    csrf = await _session(request)
+    csrf = await _session(request, settings, sessions)
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not token_matches(fields.get(CSRF_FIELD), csrf):
@@ -143,9 +155,9 @@ def install_admin_pages(app: FastAPI) -> None:
 
 # -- sign in / out -----------------------------------------------------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, next: str = "/admin") -> Response:
+async def login_page(request: Request, settings: SettingsDep, next: str = "/admin") -> Response:
     login_csrf = secrets.token_urlsafe(24)
-    closed = _container(request).settings.admin_token is None
+    closed = settings.admin_token is None
     response = _page(
         request,
         "login.html",
@@ -165,14 +177,15 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request) -> Response:
-    container = _container(request)
+async def login(
+    request: Request, settings: SettingsDep, redis: RedisDep, sessions: AdminSessionsDep
+) -> Response:
     form = await request.form()
     token, csrf, target = (str(form.get(k) or "") for k in ("token", CSRF_FIELD, "next"))
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
-    expected = container.settings.admin_token
+    expected = settings.admin_token
     failures_key = f"admin:sign_in_failures:{request.client.host if request.client else 'unknown'}"
-    failures = int(await container.redis.get(failures_key) or 0)
+    failures = int(await redis.get(failures_key) or 0)
     error, status = None, 401
     if failures >= SIGN_IN_FAILURES_ALLOWED:
         error, status = "로그인 시도가 너무 많습니다. 5분 후에 다시 시도하세요", 429
@@ -181,7 +194,7 @@ async def login(request: Request) -> Response:
     elif expected is None or not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
         error = "관리자 토큰이 올바르지 않습니다"
         log.warning("admin_sign_in_refused")
-        async with container.redis.pipeline(transaction=True) as pipe:
+        async with redis.pipeline(transaction=True) as pipe:
             pipe.incr(failures_key)
             pipe.expire(failures_key, SIGN_IN_WINDOW_SECONDS, nx=True)
             await pipe.execute()
@@ -195,7 +208,7 @@ async def login(request: Request) -> Response:
         )
         set_cookie(response, request, LOGIN_CSRF_COOKIE, fresh, 600)
         return response
-    session_id, _csrf = await AdminSessions(container.redis).create()
+    session_id, _csrf = await sessions.create()
     log.info("admin_signed_in")
     redirect = _redirect(_safe_next(target))
     set_cookie(redirect, request, SESSION_COOKIE, session_id, SESSION_SECONDS)
@@ -204,9 +217,9 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    await _posted(request)
-    await AdminSessions(_container(request).redis).end(request)
+async def logout(request: Request, settings: SettingsDep, sessions: AdminSessionsDep) -> Response:
+    await _posted(request, settings, sessions)
+    await sessions.end(request)
     response = _redirect("/admin/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -214,25 +227,39 @@ async def logout(request: Request) -> Response:
 
 # -- listings ------------------------------------------------------------------------------------------------
 @router.get("", response_class=HTMLResponse)
-async def listings_page(request: Request) -> Response:
-    csrf = await _session(request)
-    total, rows = await _container(request).listings.list_listings(limit=500)
+async def listings_page(
+    request: Request, settings: SettingsDep, sessions: AdminSessionsDep, repository: ListingsDep
+) -> Response:
+    csrf = await _session(request, settings, sessions)
+    total, rows = await repository.list_listings(limit=500)
     listings = [listing_out(listing) for listing in rows]
     return _page(request, "listings.html", {"csrf": csrf, "listings": listings, "total": total})
 
 
 @router.get("/listings/{listing_id}", response_class=HTMLResponse)
-async def listing_page(request: Request, listing_id: int) -> Response:
-    csrf = await _session(request)
-    container = _container(request)
-    record = await container.listings_admin.get(listing_id)
+async def listing_page(
+    request: Request,
+    listing_id: int,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    listings_admin: ListingsAdminDep,
+    clock: ClockDep,
+    availability: AvailabilityDep,
+    resilience: ResilienceDep,
+    booking_search: BookingSearchDep,
+    polling: PollingDep,
+) -> Response:
+    csrf = await _session(request, settings, sessions)
+    record = await listings_admin.get(listing_id)
     listing = listing_out(record)
-    calendar, calendar_error = await _calendar(container, listing.vendor, listing.hotelId, listing.roomTypes)
-    breaker = await container.resilience.breaker.status(BreakerKey(listing.vendor, listing.hotelId))
-    degraded = await container.resilience.degraded.status()
+    calendar, calendar_error = await _calendar(
+        clock, availability, listing.vendor, listing.hotelId, listing.roomTypes
+    )
+    breaker = await resilience.breaker.status(BreakerKey(listing.vendor, listing.hotelId))
+    degraded = await resilience.degraded.status()
     hotel_degraded = degraded["hotels"].get(listing.hotelId)
-    _total, bookings = await container.booking_search.search(BookingQuery(hotel_id=listing.hotelId, limit=10))
-    polling = await _polling_status(container, listing.vendor, listing.hotelId)
+    _total, bookings = await booking_search.search(BookingQuery(hotel_id=listing.hotelId, limit=10))
+    polling_status = await _polling_status(polling, listing.vendor, listing.hotelId)
     return _page(
         request,
         "listing.html",
@@ -245,7 +272,7 @@ async def listing_page(request: Request, listing_id: int) -> Response:
             "hotel_degraded": hotel_degraded,
             "global_degraded": degraded["global"],
             "bookings": [row_out(b) for b in bookings],
-            "polling": polling,
+            "polling": polling_status,
             "notice": request.query_params.get("notice"),
             "problem": request.query_params.get("problem"),
         },
@@ -253,17 +280,17 @@ async def listing_page(request: Request, listing_id: int) -> Response:
 
 
 async def _calendar(
-    container: Container, vendor: str, hotel_id: str, room_types: list[Any]
+    clock: Clock, availability: AvailabilityService, vendor: str, hotel_id: str, room_types: list[Any]
 ) -> tuple[dict[str, Any], str | None]:
     """The next 30 nights per room type, from the cache (filled from the PMS on a miss)."""
-    first = datetime.fromtimestamp(container.clock.now(), UTC).date()
+    first = datetime.fromtimestamp(clock.now(), UTC).date()
     days = [first + timedelta(days=n) for n in range(CALENDAR_DAYS)]
     rows: list[dict[str, Any]] = []
     error = None
     source = "cache"
     for room in room_types:
         try:
-            result = await container.availability.room_type_inventory(
+            result = await availability.room_type_inventory(
                 vendor, hotel_id, room.roomTypeId, first, first + timedelta(days=CALENDAR_DAYS), fallback=True
             )
         except (DomainError, PMSError) as exc:
@@ -288,19 +315,30 @@ async def _calendar(
 
 
 @router.post("/listings/{listing_id}/enabled")
-async def set_enabled(request: Request, listing_id: int) -> Response:
-    fields = await _posted(request)
+async def set_enabled(
+    request: Request,
+    listing_id: int,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    listings_admin: ListingsAdminDep,
+) -> Response:
+    fields = await _posted(request, settings, sessions)
     enabled = fields.get("enabled") == "true"
-    await _container(request).listings_admin.update(listing_id, {}, {"enabled": enabled})
+    await listings_admin.update(listing_id, {}, {"enabled": enabled})
     notice = "판매를 다시 시작했습니다" if enabled else "판매를 중지했습니다"
     return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"notice": notice}))
 
 
 @router.post("/listings/{listing_id}/settings")
-async def update_settings(request: Request, listing_id: int) -> Response:
+async def update_settings(
+    request: Request,
+    listing_id: int,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    listings_admin: ListingsAdminDep,
+) -> Response:
     """Polling settings and key rotation (a new key is tried at the PMS before it is kept)."""
-    fields = await _posted(request)
-    container = _container(request)
+    fields = await _posted(request, settings, sessions)
     try:
         interval = int(fields.get("polling_interval_seconds") or "")
     except ValueError:
@@ -317,7 +355,7 @@ async def update_settings(request: Request, listing_id: int) -> Response:
             "polling_interval_seconds": interval,
         }
         try:
-            _record, changed = await container.listings_admin.update(listing_id, {}, config, new_key)
+            _record, changed = await listings_admin.update(listing_id, {}, config, new_key)
         except DomainError as exc:
             problem = exc.user_message
         else:
@@ -326,10 +364,10 @@ async def update_settings(request: Request, listing_id: int) -> Response:
     return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"problem": problem}))
 
 
-async def _polling_status(container: Container, vendor: str, hotel_id: str) -> dict[str, Any] | None:
+async def _polling_status(polling: PollingSync, vendor: str, hotel_id: str) -> dict[str, Any] | None:
     """The hotel's polling state (issue 12's poller), or None when it cannot be read."""
     try:
-        status = await container.polling.status(vendor, hotel_id)
+        status = await polling.status(vendor, hotel_id)
     except Exception as exc:  # a page must render even when the state cannot be read
         log.warning("admin_polling_status_failed", hotel_id=hotel_id, error=type(exc).__name__)
         return None
@@ -344,24 +382,30 @@ async def _polling_status(container: Container, vendor: str, hotel_id: str) -> d
 
 
 @router.post("/listings/{listing_id}/polling")
-async def polling_action(request: Request, listing_id: int) -> Response:
+async def polling_action(
+    request: Request,
+    listing_id: int,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    listings_admin: ListingsAdminDep,
+    polling: PollingDep,
+) -> Response:
     """수동 동기화 (poll now), or start / stop the hotel's polling."""
-    fields = await _posted(request)
-    container = _container(request)
-    record = await container.listings_admin.get(listing_id)
+    fields = await _posted(request, settings, sessions)
+    record = await listings_admin.get(listing_id)
     action = fields.get("action")
     try:
         if action == "sync":
-            outcome = await container.polling.sync_now(record.vendor, record.hotel_id)
+            outcome = await polling.sync_now(record.vendor, record.hotel_id)
             notice = (
                 f"동기화 완료: 객실 타입 {outcome.room_types}개, {outcome.nights_read}박 확인, "
                 f"{outcome.changed_nights}박 변경"
             )
         elif action == "start":
-            await container.polling.start(record.vendor, record.hotel_id)
+            await polling.start(record.vendor, record.hotel_id)
             notice = "폴링을 시작했습니다"
         elif action == "stop":
-            await container.polling.stop(record.vendor, record.hotel_id)
+            await polling.stop(record.vendor, record.hotel_id)
             notice = "폴링을 중지했습니다"
         else:
             unknown = {"problem": "알 수 없는 요청입니다"}
@@ -376,28 +420,36 @@ async def polling_action(request: Request, listing_id: int) -> Response:
 
 
 @router.post("/listings/{listing_id}/degraded")
-async def set_degraded(request: Request, listing_id: int) -> Response:
-    fields = await _posted(request)
-    container = _container(request)
-    record = await container.listings_admin.get(listing_id)
+async def set_degraded(
+    request: Request,
+    listing_id: int,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    listings_admin: ListingsAdminDep,
+    resilience: ResilienceDep,
+) -> Response:
+    fields = await _posted(request, settings, sessions)
+    record = await listings_admin.get(listing_id)
     hotel_id = record.hotel_id
     if fields.get("enabled") == "true":
         reason = (fields.get("reason") or "관리자 설정").strip()[:200] or "관리자 설정"
-        await container.resilience.degraded.enable_degraded_mode(reason, hotel_id)
+        await resilience.degraded.enable_degraded_mode(reason, hotel_id)
         notice = "Degraded Mode를 켰습니다 (예약 불가)"
     else:
-        await container.resilience.degraded.disable_degraded_mode(hotel_id)
+        await resilience.degraded.disable_degraded_mode(hotel_id)
         notice = "Degraded Mode를 껐습니다"
     return _redirect(f"/admin/listings/{listing_id}?" + urlencode({"notice": notice}))
 
 
 # -- bookings ------------------------------------------------------------------------------------------------
 @router.get("/bookings", response_class=HTMLResponse)
-async def bookings_page(request: Request) -> Response:
-    csrf = await _session(request)
+async def bookings_page(
+    request: Request, settings: SettingsDep, sessions: AdminSessionsDep, booking_search: BookingSearchDep
+) -> Response:
+    csrf = await _session(request, settings, sessions)
     params = request.query_params
     query, error = _booking_query(params)
-    total, rows = await _container(request).booking_search.search(query)
+    total, rows = await booking_search.search(query)
     return _page(
         request,
         "bookings.html",
@@ -436,9 +488,15 @@ def _booking_query(params: Any) -> tuple[BookingQuery, str | None]:
 
 
 @router.get("/bookings/{booking_id}", response_class=HTMLResponse)
-async def booking_page(request: Request, booking_id: str) -> Response:
-    csrf = await _session(request)
-    detail = await booking_detail(_container(request).bookings, booking_id[:100])
+async def booking_page(
+    request: Request,
+    booking_id: str,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    bookings: BookingsDep,
+) -> Response:
+    csrf = await _session(request, settings, sessions)
+    detail = await booking_detail(bookings, booking_id[:100])
     return _page(
         request,
         "booking.html",
@@ -447,18 +505,29 @@ async def booking_page(request: Request, booking_id: str) -> Response:
 
 
 @router.post("/bookings/{booking_id}/cancel", response_class=HTMLResponse)
-async def cancel_booking(request: Request, booking_id: str) -> Response:
-    csrf_fields = await _posted(request)
+async def cancel_booking(
+    request: Request,
+    booking_id: str,
+    settings: SettingsDep,
+    sessions: AdminSessionsDep,
+    cancellation: CancellationDep,
+    bookings: BookingsDep,
+) -> Response:
+    csrf_fields = await _posted(request, settings, sessions)
     del csrf_fields
-    container = _container(request)
     try:
-        await container.cancellation.cancel(booking_id[:100], reason="operator")
+        await cancellation.cancel(booking_id[:100], reason="operator")
     except DomainError as exc:
-        detail = await booking_detail(container.bookings, booking_id[:100])
+        detail = await booking_detail(bookings, booking_id[:100])
         return _page(
             request,
             "booking.html",
-            {"csrf": await _session(request), "detail": detail, "notice": None, "error": exc.user_message},
+            {
+                "csrf": await _session(request, settings, sessions),
+                "detail": detail,
+                "notice": None,
+                "error": exc.user_message,
+            },
             status=status_of(exc.code),
         )
     return _redirect(f"/admin/bookings/{booking_id}?" + urlencode({"notice": "예약을 취소했습니다"}))

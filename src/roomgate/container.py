@@ -132,7 +132,11 @@ class Container:
             price_tolerance=tolerance,
         )
         self.idempotent_checkout = IdempotentCheckout(
-            self.checkout, self.idempotency, self.bookings, self.hotel_access.admit_checkout
+            self.checkout,
+            self.idempotency,
+            self.bookings,
+            self.hotel_access.admit_checkout,
+            rooms=self.booking_rooms,
         )
         restocker = CacheRestocker(self.inventory)
         self.cancellation = Cancellation(

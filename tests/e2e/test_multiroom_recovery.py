@@ -124,3 +124,30 @@ async def test_a_mews_group_released_by_the_pms_before_recovery_fails_whole(
             assert live_reservations(vendors, "mews", booking.booking_id) == []
             gateway = roomgate.container.gateway("sandbox")
             assert await gateway.get_status(after.payment_auth_id or "") is PaymentStatus.VOIDED
+
+
+async def test_a_retry_of_a_multi_room_checkout_recovery_confirmed_gets_its_rooms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_vendors("cloudbeds") as vendors:
+        async with running_roomgate(
+            f"sqlite:///{tmp_path}/ledger.db", vendors, monkeypatch, ROOMGATE_RECOVERY_AFTER_SECONDS="30"
+        ) as roomgate:
+            # given a 3-room checkout under an Idempotency-Key whose process died after the PMS confirmed
+            start, end = stay(offset_days=44)
+            roomgate.container.checkout.faults = DiesAt(point="after_pms_confirm")
+            body = rooms_body(start, end, vendor="cloudbeds")
+            await priced(roomgate, body)
+            await roomgate.checkout_dies(body, key="family-trip-1")
+            booking = await roomgate.only_booking()
+            # and recovery that confirmed it
+            await roomgate.age(booking.booking_id)
+            assert (await roomgate.container.recovery.run_once()).confirmed == [booking.booking_id]
+            # when the client retries with the same key and body
+            retry = await roomgate.checkout(body, key="family-trip-1")
+            # then it is told the booking, room lines included, as the first answer would have been
+            assert retry.status_code == 200, retry.text
+            answer = retry.json()
+            assert answer["bookingId"] == booking.booking_id
+            lines = {(r["roomTypeId"], r["quantity"]) for r in answer["rooms"]}
+            assert lines == {(line["roomTypeId"], line["quantity"]) for line in body["rooms"]}

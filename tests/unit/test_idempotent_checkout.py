@@ -15,6 +15,7 @@ from roomgate.domain.booking import BookingAlreadyExists
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import Claim, ClaimOutcome
 from roomgate.domain.money import Money
+from roomgate.domain.rooms import RoomLine, StoredRoomLine
 from roomgate.domain.stay import Stay
 from roomgate.payments.base import PaymentSource
 from roomgate.pms.errors import PMSNotFound, PMSTimeout
@@ -250,3 +251,31 @@ async def test_a_checkout_someone_else_carries_on_is_answered_in_flight_until_se
     carried = await world.service.checkout(COMMAND, render, key="k", fingerprint="body-1")
     assert (carried.answer, carried.booking_id) == (None, world.saga.runs[0])
     assert world.keys.rows["k"].state == "in_flight"
+
+
+async def test_a_multi_room_booking_recovery_confirmed_is_answered_with_its_room_lines(world: World) -> None:
+    # given a key whose request died mid-saga, and recovery that confirmed its two-line booking
+    line_a, line_b = RoomLine("rt_a", 1, 2, 0), RoomLine("rt_b", 2, 1, 1)
+
+    class Lines:
+        async def lines(self, booking_id: str) -> list[StoredRoomLine]:
+            assert booking_id == "bk_group"
+            return [StoredRoomLine(line_a, 100000, ("r1",)), StoredRoomLine(line_b, 300000, ("r2", "r3"))]
+
+    service = IdempotentCheckout(world.saga, world.keys, world.bookings, _admit_all, rooms=Lines())
+    await world.keys.claim("k", "body-1", "bk_group")
+    world.bookings.rows["bk_group"] = FakeBooking("bk_group", "confirmed", confirmation_number="CONF-G")
+    seen: list[CheckoutOutcome] = []
+
+    def keep(outcome: CheckoutOutcome) -> StoredAnswer:
+        seen.append(outcome)
+        return render(outcome)
+
+    # when the client retries with the same key
+    await service.checkout(COMMAND, keep, key="k", fingerprint="body-1")
+    # then the answer built from the booking carries its room lines, as the saga's own would
+    assert seen == [CheckoutResult("bk_group", "CONF-G", ((line_a, 100000), (line_b, 300000)))]
+
+
+async def _admit_all(vendor: str, hotel_id: str) -> None:
+    return None

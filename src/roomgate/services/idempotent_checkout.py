@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from roomgate.domain.booking import Booking, BookingAlreadyExists, BookingStatus
 from roomgate.domain.errors import DomainError, ErrorCode
 from roomgate.domain.idempotency import Claim, ClaimOutcome
+from roomgate.domain.rooms import StoredRoomLine
 from roomgate.pms.errors import PMSError, PMSNotFound
 from roomgate.services.checkout import CheckoutCommand
 from roomgate.services.checkout_model import CheckoutResult, new_booking_id
@@ -68,6 +69,12 @@ class BookingFinder(Protocol):
     async def find(self, booking_id: str) -> Booking | None: ...
 
 
+class RoomLines(Protocol):
+    """A multi-room booking's lines (`RoomLineStore.lines`, ledger/booking_rooms.py)."""
+
+    async def lines(self, booking_id: str) -> list[StoredRoomLine]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CheckoutReply:
     """`answer` to send (None: the first request with this key is still running; ask again later);
@@ -85,12 +92,15 @@ class IdempotentCheckout:
         keys: IdempotencyKeys,
         bookings: BookingFinder,
         admit: Callable[[str, str], Awaitable[None]],
+        rooms: RoomLines | None = None,
     ) -> None:
-        """`admit(vendor, hotel_id)` refuses a hotel that cannot be booked (raises)."""
+        """`admit(vendor, hotel_id)` refuses a hotel that cannot be booked (raises); `rooms` gives an
+        answer built from a settled booking its room lines, as the saga's own answer has them."""
         self._saga = saga
         self._keys = keys
         self._bookings = bookings
         self._admit = admit
+        self._rooms = rooms
         # Someone else carries this checkout on: the request whose key this one took over (alive
         # after all), or the recovery job (the saga outlasted its lease).
         self._carried_on = (BookingAlreadyExists, SagaTakenOver)
@@ -165,7 +175,12 @@ class IdempotentCheckout:
         if booking.status == BookingStatus.FAILED.value:
             code = ErrorCode(booking.error_code or ErrorCode.INTERNAL_ERROR.value)
             return DomainError(code, message=booking.error_message)
-        return CheckoutResult(booking.booking_id, booking.confirmation_number or "")
+        lines = await self._rooms.lines(booking.booking_id) if self._rooms is not None else []
+        return CheckoutResult(
+            booking.booking_id,
+            booking.confirmation_number or "",
+            tuple((stored.line, stored.total_minor) for stored in lines),
+        )
 
 
 def _nothing_done(outcome: CheckoutOutcome) -> bool:

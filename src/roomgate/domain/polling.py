@@ -65,3 +65,6 @@ class BookedStay:
     check_in: date
     check_out: date
     pms_reservation_id: str | None
+    # A multi-room booking the PMS keeps as one reservation per room (a Mews group): every member's
+    # reservation id with the room type booked in it, in line order (empty otherwise).
+    group: tuple[tuple[str, str], ...] = ()

@@ -55,8 +55,9 @@ class ReconciliationReport:
         return {**asdict(self), "counts": self.counts()}
 
 
-def compare(stay: BookedStay, found: Reservation | None) -> list[str]:
-    """What differs between our booking and the PMS reservation (empty: in agreement)."""
+def compare(stay: BookedStay, found: Reservation | None, room_type_id: str | None = None) -> list[str]:
+    """What differs between our booking and the PMS reservation (empty: in agreement); `room_type_id`:
+    the room type booked in this reservation when it is one member of a group (else the booking's)."""
     if found is None:
         return ["missing"]
     if found.status is ReservationStatus.CANCELLED:
@@ -64,7 +65,7 @@ def compare(stay: BookedStay, found: Reservation | None) -> list[str]:
     kinds = []
     if (found.check_in, found.check_out) != (stay.check_in, stay.check_out):
         kinds.append("dates_changed")
-    if found.room_type_id is not None and found.room_type_id != stay.room_type_id:
+    if found.room_type_id is not None and found.room_type_id != (room_type_id or stay.room_type_id):
         kinds.append("room_changed")
     return kinds
 
@@ -99,15 +100,14 @@ class Reconciler:
         for stay in stays:
             try:
                 connector = await self.connectors(stay.vendor, stay.hotel_id)
-                found = await self._look_up(connector, stay)
+                reservation_id, found, kinds = await self._check(connector, stay)
             except Exception as exc:
                 report.unreachable += 1
                 log.warning("reconcile_lookup_failed", booking=stay.booking_id, error=type(exc).__name__)
                 continue
             report.bookingsChecked += 1
-            kinds = compare(stay, found)
             if kinds:
-                report.drift.append(await self._drift(connector, stay, found, kinds))
+                report.drift.append(await self._drift(connector, stay, reservation_id, found, kinds))
         for kind, count in report.counts().items():
             RECONCILIATION_DRIFT.labels(kind=kind).set(count)
         await self.reports.save(report.as_dict())
@@ -122,16 +122,46 @@ class Reconciler:
     async def last_report(self) -> dict[str, Any] | None:
         return await self.reports.load()
 
+    async def _check(
+        self, connector: PMSConnector, stay: BookedStay
+    ) -> tuple[str | None, Reservation | None, list[str]]:
+        """The booking's reservation as the PMS has it and how it differs; for a booking kept as one
+        reservation per room (a Mews group), the first member that differs (a hotel may cancel or
+        move one room of a group), else the booking's own reservation, in agreement."""
+        found = await self._look_up(connector, stay)
+        checked = found.reservation_id if found is not None else stay.pms_reservation_id
+        kinds = compare(stay, found)
+        if kinds:
+            return checked, found, kinds
+        for member, room_type_id in stay.group:
+            if member != checked:
+                other = await self._reservation(connector, member)
+                kinds = compare(stay, other, room_type_id)
+                if kinds:
+                    return member, other, kinds
+        return checked, found, []
+
     async def _look_up(self, connector: PMSConnector, stay: BookedStay) -> Reservation | None:
         if stay.pms_reservation_id:
-            try:
-                return await connector.get_reservation(stay.pms_reservation_id)
-            except (PMSNotFound, PMSBadRequest):
-                pass  # deleted, or never under this id: try our own id below
+            found = await self._reservation(connector, stay.pms_reservation_id)
+            if found is not None:
+                return found  # else deleted, or never under this id: try our own id
         return await connector.find_reservation_by_external_id(stay.booking_id)
 
+    @staticmethod
+    async def _reservation(connector: PMSConnector, reservation_id: str) -> Reservation | None:
+        try:
+            return await connector.get_reservation(reservation_id)
+        except (PMSNotFound, PMSBadRequest):
+            return None
+
     async def _drift(
-        self, connector: PMSConnector, stay: BookedStay, found: Reservation | None, kinds: list[str]
+        self,
+        connector: PMSConnector,
+        stay: BookedStay,
+        reservation_id: str | None,
+        found: Reservation | None,
+        kinds: list[str],
     ) -> Drift:
         action = "reported"
         if found is not None:
@@ -145,7 +175,7 @@ class Reconciler:
             vendor=stay.vendor,
             hotelId=stay.hotel_id,
             kinds=kinds,
-            reservationId=found.reservation_id if found else stay.pms_reservation_id,
+            reservationId=reservation_id,
             ours={
                 "checkIn": stay.check_in.isoformat(),
                 "checkOut": stay.check_out.isoformat(),

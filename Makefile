@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/pms_calls.py
 	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/ledger.py
 
 # Re-resolve the lock file after editing pyproject.toml dependencies.
 lock: $(BIN)/uv

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
@@ -45,6 +46,7 @@ from roomgate.api.deps import (
     RedisDep,
     ResilienceDep,
     SettingsDep,
+    part,
 )
 from roomgate.api.errors import domain_error_response, status_of
 from roomgate.api.schemas import ID_PATTERN
@@ -110,26 +112,37 @@ def _redirect(url: str) -> RedirectResponse:
     return response
 
 
-async def _session(request: Request, settings: Settings, sessions: AdminSessions) -> str:
-    """The session's CSRF token; raises SignedOut without a live session."""
-    if settings.admin_token is None:
-        raise SignedOut()
-    csrf = await sessions.csrf_token(request)
-    if csrf is None:
-        raise SignedOut()
-    return csrf
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """The signed-in operator a page needs: the admin token setting and the admin sessions. Checked
+    inside each handler (not as a dependency), so path parameters are validated first, as before."""
+
+    settings: Settings
+    sessions: AdminSessions
+
+    async def csrf(self, request: Request) -> str:
+        """The session's CSRF token; raises SignedOut without a live session."""
+        if self.settings.admin_token is None:
+            raise SignedOut()
+        csrf = await self.sessions.csrf_token(request)
+        if csrf is None:
+            raise SignedOut()
+        return csrf
+
+    async def posted(self, request: Request) -> dict[str, str]:
+        """A form POST of a signed-in operator with the right CSRF token; the form's fields."""
+        csrf = await self.csrf(request)
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        if not token_matches(fields.get(CSRF_FIELD), csrf):
+            raise DomainError(
+                ErrorCode.UNAUTHORIZED,
+                message="CSRF 토큰이 없거나 올바르지 않습니다. 페이지를 새로고침하세요",
+            )
+        return fields
 
 
-async def _posted(request: Request, settings: Settings, sessions: AdminSessions) -> dict[str, str]:
-    """A form POST of a signed-in operator with the right CSRF token; the form's fields."""
-    csrf = await _session(request, settings, sessions)
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not token_matches(fields.get(CSRF_FIELD), csrf):
-        raise DomainError(
-            ErrorCode.UNAUTHORIZED, message="CSRF 토큰이 없거나 올바르지 않습니다. 페이지를 새로고침하세요"
-        )
-    return fields
+OperatorDep = Annotated[Operator, part(lambda c: Operator(c.settings, AdminSessions(c.redis)))]
 
 
 def install_admin_pages(app: FastAPI) -> None:
@@ -217,9 +230,9 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, settings: SettingsDep, sessions: AdminSessionsDep) -> Response:
-    await _posted(request, settings, sessions)
-    await sessions.end(request)
+async def logout(request: Request, operator: OperatorDep) -> Response:
+    await operator.posted(request)
+    await operator.sessions.end(request)
     response = _redirect("/admin/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -227,10 +240,8 @@ async def logout(request: Request, settings: SettingsDep, sessions: AdminSession
 
 # -- listings ------------------------------------------------------------------------------------------------
 @router.get("", response_class=HTMLResponse)
-async def listings_page(
-    request: Request, settings: SettingsDep, sessions: AdminSessionsDep, repository: ListingsDep
-) -> Response:
-    csrf = await _session(request, settings, sessions)
+async def listings_page(request: Request, operator: OperatorDep, repository: ListingsDep) -> Response:
+    csrf = await operator.csrf(request)
     total, rows = await repository.list_listings(limit=500)
     listings = [listing_out(listing) for listing in rows]
     return _page(request, "listings.html", {"csrf": csrf, "listings": listings, "total": total})
@@ -240,8 +251,7 @@ async def listings_page(
 async def listing_page(
     request: Request,
     listing_id: int,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     listings_admin: ListingsAdminDep,
     clock: ClockDep,
     availability: AvailabilityDep,
@@ -249,7 +259,7 @@ async def listing_page(
     booking_search: BookingSearchDep,
     polling: PollingDep,
 ) -> Response:
-    csrf = await _session(request, settings, sessions)
+    csrf = await operator.csrf(request)
     record = await listings_admin.get(listing_id)
     listing = listing_out(record)
     calendar, calendar_error = await _calendar(
@@ -318,11 +328,10 @@ async def _calendar(
 async def set_enabled(
     request: Request,
     listing_id: int,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     listings_admin: ListingsAdminDep,
 ) -> Response:
-    fields = await _posted(request, settings, sessions)
+    fields = await operator.posted(request)
     enabled = fields.get("enabled") == "true"
     await listings_admin.update(listing_id, {}, {"enabled": enabled})
     notice = "판매를 다시 시작했습니다" if enabled else "판매를 중지했습니다"
@@ -333,12 +342,11 @@ async def set_enabled(
 async def update_settings(
     request: Request,
     listing_id: int,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     listings_admin: ListingsAdminDep,
 ) -> Response:
     """Polling settings and key rotation (a new key is tried at the PMS before it is kept)."""
-    fields = await _posted(request, settings, sessions)
+    fields = await operator.posted(request)
     try:
         interval = int(fields.get("polling_interval_seconds") or "")
     except ValueError:
@@ -385,13 +393,12 @@ async def _polling_status(polling: PollingSync, vendor: str, hotel_id: str) -> d
 async def polling_action(
     request: Request,
     listing_id: int,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     listings_admin: ListingsAdminDep,
     polling: PollingDep,
 ) -> Response:
     """수동 동기화 (poll now), or start / stop the hotel's polling."""
-    fields = await _posted(request, settings, sessions)
+    fields = await operator.posted(request)
     record = await listings_admin.get(listing_id)
     action = fields.get("action")
     try:
@@ -423,12 +430,11 @@ async def polling_action(
 async def set_degraded(
     request: Request,
     listing_id: int,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     listings_admin: ListingsAdminDep,
     resilience: ResilienceDep,
 ) -> Response:
-    fields = await _posted(request, settings, sessions)
+    fields = await operator.posted(request)
     record = await listings_admin.get(listing_id)
     hotel_id = record.hotel_id
     if fields.get("enabled") == "true":
@@ -444,9 +450,9 @@ async def set_degraded(
 # -- bookings ------------------------------------------------------------------------------------------------
 @router.get("/bookings", response_class=HTMLResponse)
 async def bookings_page(
-    request: Request, settings: SettingsDep, sessions: AdminSessionsDep, booking_search: BookingSearchDep
+    request: Request, operator: OperatorDep, booking_search: BookingSearchDep
 ) -> Response:
-    csrf = await _session(request, settings, sessions)
+    csrf = await operator.csrf(request)
     params = request.query_params
     query, error = _booking_query(params)
     total, rows = await booking_search.search(query)
@@ -491,11 +497,10 @@ def _booking_query(params: Any) -> tuple[BookingQuery, str | None]:
 async def booking_page(
     request: Request,
     booking_id: str,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     bookings: BookingsDep,
 ) -> Response:
-    csrf = await _session(request, settings, sessions)
+    csrf = await operator.csrf(request)
     detail = await booking_detail(bookings, booking_id[:100])
     return _page(
         request,
@@ -508,12 +513,11 @@ async def booking_page(
 async def cancel_booking(
     request: Request,
     booking_id: str,
-    settings: SettingsDep,
-    sessions: AdminSessionsDep,
+    operator: OperatorDep,
     cancellation: CancellationDep,
     bookings: BookingsDep,
 ) -> Response:
-    csrf_fields = await _posted(request, settings, sessions)
+    csrf_fields = await operator.posted(request)
     del csrf_fields
     try:
         await cancellation.cancel(booking_id[:100], reason="operator")
@@ -523,7 +527,7 @@ async def cancel_booking(
             request,
             "booking.html",
             {
-                "csrf": await _session(request, settings, sessions),
+                "csrf": await operator.csrf(request),
                 "detail": detail,
                 "notice": None,
                 "error": exc.user_message,

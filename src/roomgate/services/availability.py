@@ -34,7 +34,7 @@ from roomgate.services.inventory_fill import Filled, InventoryFiller, complete
 from roomgate.services.ports import ConnectorProvider
 from roomgate.services.room_type_memo import RoomTypeMemo
 from roomgate.services.single_flight import SingleFlight
-from roomgate.services.stay_options import night_availability, stay_option
+from roomgate.services.stay_options import night_availability, stay_options
 
 log = get_logger(__name__)
 
@@ -207,12 +207,7 @@ class AvailabilityService:
         ids = [rt.room_type_id for rt in fitting]
         read = warm.rows() if warm.room_types is not None and ids == guess else None
         filled = await self._load(vendor, hotel_id, ids, stay.check_in, stay.check_out, fallback, read)
-        taxes = room_types.taxes
-        options = [
-            opt
-            for rt in fitting
-            if (opt := stay_option(rt, filled.rows[rt.room_type_id], adults, children, taxes)) is not None
-        ]
+        options = stay_options(fitting, filled.rows, adults, children, room_types.taxes)
         used = [night for rows in filled.rows.values() for night in rows]
         stamp = _stamp(warm, used) if filled.rows is read else None
         return StayAvailability(
@@ -265,11 +260,7 @@ class AvailabilityService:
         INVENTORY_FILLS.labels(outcome="direct_redis_down").inc()
         ids = [rt.room_type_id for rt in fitting]
         filled = await direct.read_rows(connector, self.clock, ids, stay.check_in, stay.check_out)
-        options = [
-            opt
-            for rt in fitting
-            if (opt := stay_option(rt, filled.rows[rt.room_type_id], adults, children, taxes)) is not None
-        ]
+        options = stay_options(fitting, filled.rows, adults, children, taxes)
         used = [night for rows in filled.rows.values() for night in rows]
         return StayAvailability(hotel_id, stay, adults, children, options, "pms", self._age(used))
 

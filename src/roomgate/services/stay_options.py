@@ -4,7 +4,7 @@ Runs for every room type of every availability request, so each night is looked 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from roomgate.cache.models import CachedNight
@@ -44,6 +44,18 @@ def stay_option(
         return None
     lines = tuple(stay_taxes(taxes, room_type.room_type_id, prices, adults, children)) if taxes else ()
     return StayOption(room_type, min(night.available for night in nights), nights, amount, lines)
+
+
+def stay_options(
+    fitting: Sequence[RoomType],
+    rows: Mapping[str, list[CachedNight]],
+    adults: int,
+    children: int,
+    taxes: Sequence[TaxRule],
+) -> list[StayOption]:
+    """The bookable options among the room types that fit the party, from each one's nights."""
+    options = (stay_option(rt, rows[rt.room_type_id], adults, children, taxes) for rt in fitting)
+    return [option for option in options if option is not None]
 
 
 def _total(prices: list[Money]) -> Money | None:

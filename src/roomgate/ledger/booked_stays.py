@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from roomgate.domain.booking import BookingStatus
 from roomgate.domain.polling import BookedStay
+from roomgate.ledger.booking_rooms import reservation_ids_of
 from roomgate.ledger.models import BookingRoom, BookingRow
 
 GROUP_CHUNK = 500
@@ -62,6 +63,7 @@ async def _groups(session: AsyncSession, booking_ids: list[str]) -> dict[str, tu
             .order_by(BookingRoom.booking_id, BookingRoom.line_no)
         )
         for line in lines:
-            ids = filter(None, (line.pms_reservation_ids or "").split(","))
-            members.setdefault(line.booking_id, []).extend((rid, line.room_type_id) for rid in ids)
+            members.setdefault(line.booking_id, []).extend(
+                (rid, line.room_type_id) for rid in reservation_ids_of(line)
+            )
     return {booking_id: tuple(group) for booking_id, group in members.items() if len(group) > 1}

@@ -11,6 +11,11 @@ from roomgate.domain.rooms import RoomLine, StoredRoomLine
 from roomgate.ledger.models import BookingRoom
 
 
+def reservation_ids_of(row: BookingRoom) -> tuple[str, ...]:
+    """The PMS reservations recorded for one line (stored comma-separated; none yet: empty)."""
+    return tuple(filter(None, (row.pms_reservation_ids or "").split(",")))
+
+
 class BookingRooms:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -45,7 +50,7 @@ class BookingRooms:
                 StoredRoomLine(
                     RoomLine(row.room_type_id, row.quantity, row.adults, row.children),
                     row.total_minor,
-                    tuple(filter(None, (row.pms_reservation_ids or "").split(","))),
+                    reservation_ids_of(row),
                 )
                 for row in rows
             ]
